@@ -1,0 +1,55 @@
+#include "app/cli/common_options.h"
+
+#include <ATen/Parallel.h>
+
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace gt::cli {
+
+void addJsonOption(CLI::App& cmd, CommonOptions& o) { cmd.add_flag("--json", o.json, "Print machine-readable JSON"); }
+
+void addModelOptions(CLI::App& cmd, CommonOptions& o) {
+  cmd.add_option("--dtype", o.dtype, "Compute dtype: float32, bfloat16 or float16")->capture_default_str();
+  cmd.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "Intra-op CPU threads (0: LibTorch's default)")->capture_default_str();
+}
+
+void applyCommonOptions(const CommonOptions& o) {
+  check(o.dtype == "float32" || o.dtype == "bfloat16" || o.dtype == "float16",
+        "--dtype: expected float32, bfloat16 or float16, got '" + o.dtype + "'");
+  check(o.device == "cpu" || o.device.rfind("cuda", 0) == 0, "--device: expected cpu or cuda[:N], got '" + o.device + "'");
+  check(o.threads >= 0, "--threads: expected a non-negative count");
+  if (o.threads > 0) at::set_num_threads(o.threads);
+}
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand()};
+  return table;
+}
+
+std::vector<int64_t> parseIdList(const std::string& text, const std::string& option) {
+  std::vector<int64_t> ids;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    check(b != std::string::npos, option + ": empty entry in '" + text + "' (expected comma-separated integers)");
+    item = item.substr(b, e - b + 1);
+    size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    check(used == item.size(), option + ": '" + item + "' is not an integer (expected comma-separated token ids)");
+    ids.push_back(v);
+  }
+  check(!ids.empty(), option + ": expected at least one token id");
+  return ids;
+}
+
+}  // namespace gt::cli

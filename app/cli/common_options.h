@@ -1,0 +1,41 @@
+// The CLI's option table: every subcommand registers itself here and takes its shared options
+// (--json, --dtype, --device, --threads) from the same definitions, so they read alike everywhere.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace gt::cli {
+
+struct CommonOptions {
+  bool json = false;
+  std::string dtype = "float32";
+  std::string device = "cpu";
+  int threads = 0;  // 0: LibTorch's default
+};
+
+// Adds the options shared by commands that load a model.
+void addModelOptions(CLI::App& cmd, CommonOptions& o);
+void addJsonOption(CLI::App& cmd, CommonOptions& o);
+// Applies --threads; validates dtype/device names (gt::Error naming the option).
+void applyCommonOptions(const CommonOptions& o);
+
+struct Command {
+  const char* name;
+  const char* help;
+  // Declares the subcommand's options on `cmd` and returns what to run once parsed.
+  std::function<std::function<void()>(CLI::App& cmd)> setup;
+};
+
+// The table of subcommands, in --help order.
+const std::vector<Command>& commands();
+
+Command inspectCommand();
+Command tokenizeCommand();
+Command generateCommand();
+
+std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
+
+}  // namespace gt::cli

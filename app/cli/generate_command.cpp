@@ -1,0 +1,84 @@
+// greentrainer generate MODEL_DIR (--prompt STR | --input-ids 5,6,7) [--max-new-tokens N]
+//   [--beams K] [--early-stopping] [--length-penalty X] [--repetition-penalty X] [--json]
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "app/cli/common_options.h"
+#include "core/io/checkpoint.h"
+#include "core/io/tokenizer.h"
+#include "core/model/generation.h"
+#include "core/util/error.h"
+#include "core/util/json_file.h"
+
+namespace gt::cli {
+
+Command generateCommand() {
+  return {"generate", "Continue a prompt with greedy or beam search", [](CLI::App& cmd) {
+            struct Args {
+              std::string dir, prompt, ids, tokenizer;
+              GenerationOptions g;
+              CommonOptions o;
+            };
+            auto a = std::make_shared<Args>();
+            a->g.maxNewTokens = 20;
+            cmd.add_option("MODEL_DIR", a->dir, "Hugging Face model folder")->required();
+            auto* prompt = cmd.add_option("--prompt", a->prompt, "Prompt text (needs a tokenizer in MODEL_DIR or --tokenizer)");
+            auto* ids = cmd.add_option("--input-ids", a->ids, "Prompt as comma-separated token ids");
+            prompt->excludes(ids);
+            cmd.add_option("--tokenizer", a->tokenizer, "Tokenizer path (default: MODEL_DIR)");
+            cmd.add_option("--max-new-tokens", a->g.maxNewTokens, "Tokens to generate")->capture_default_str();
+            cmd.add_option("--beams", a->g.numBeams, "Beam width (1: greedy)")->capture_default_str();
+            cmd.add_flag("--early-stopping", a->g.earlyStopping, "Stop beam search once num_beams hypotheses are finished");
+            cmd.add_option("--length-penalty", a->g.lengthPenalty, "Exponent of the length normalisation")->capture_default_str();
+            cmd.add_option("--repetition-penalty", a->g.repetitionPenalty, "CTRL repetition penalty (1: off)")->capture_default_str();
+            addModelOptions(cmd, a->o);
+            addJsonOption(cmd, a->o);
+            return std::function<void()>([a, prompt, ids] {
+              applyCommonOptions(a->o);
+              check(prompt->count() + ids->count() == 1, "generate: give exactly one of --prompt or --input-ids");
+              LoadOptions lo;
+              lo.dtype = a->o.dtype == "bfloat16" ? torch::kBFloat16 : a->o.dtype == "float16" ? torch::kFloat16 : torch::kFloat32;
+              lo.device = torch::Device(a->o.device);
+              auto model = loadModel(a->dir, lo);
+              GenerationOptions g = a->g;
+              // EOS from generation_config.json when present, else config.json (as transformers does).
+              const auto genConfig = std::filesystem::path(a->dir) / "generation_config.json";
+              g.eosTokenIds = model->config().eosTokenIds;
+              if (std::filesystem::exists(genConfig)) {
+                const auto j = readJsonFile(genConfig);
+                if (j.contains("eos_token_id") && !j["eos_token_id"].is_null()) {
+                  g.eosTokenIds.clear();
+                  if (j["eos_token_id"].is_array()) g.eosTokenIds = j["eos_token_id"].get<std::vector<int64_t>>();
+                  else g.eosTokenIds.push_back(j["eos_token_id"].get<int64_t>());
+                }
+              }
+              std::unique_ptr<Tokenizer> tok;
+              std::vector<int64_t> input;
+              if (prompt->count()) {
+                tok = loadTokenizer(a->tokenizer.empty() ? a->dir : a->tokenizer);
+                input = tok->encode(a->prompt);
+              } else {
+                input = parseIdList(a->ids, "--input-ids");
+                const std::string tp = a->tokenizer.empty() ? a->dir : a->tokenizer;
+                if (!a->tokenizer.empty() || std::filesystem::exists(std::filesystem::path(tp) / "tokenizer.json") ||
+                    std::filesystem::exists(std::filesystem::path(tp) / "tokenizer.model"))
+                  tok = loadTokenizer(tp);
+              }
+              const auto out = generate(*model, input, g);
+              std::string text;
+              if (tok) text = tok->decode(out);
+              if (a->o.json) {
+                nlohmann::ordered_json j = {{"ids", out}, {"text", tok ? nlohmann::json(text) : nlohmann::json(nullptr)}};
+                std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+                return;
+              }
+              std::cout << "ids:";
+              for (auto id : out) std::cout << " " << id;
+              std::cout << "\n";
+              if (tok) std::cout << "text: " << text << "\n";
+            });
+          }};
+}
+
+}  // namespace gt::cli

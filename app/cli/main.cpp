@@ -1,0 +1,47 @@
+// greentrainer — the command-line tool. Subcommands come from one table (common_options.cpp).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/cli/common_options.h"
+#include "core/log/log.h"
+#include "core/util/error.h"
+#include "core/util/runtime_info.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"greentrainer: fine-tune transformer language models with adaptive backpropagation (GreenTrainer)"};
+  app.require_subcommand(0, 1);
+  std::string logLevel = "info";
+  app.add_option("--log-level", logLevel, "trace, debug, info, warn, error or off")->capture_default_str();
+  bool version = false;
+  app.add_flag("--version", version, "Print version, LibTorch, BLAS and thread count");
+
+  std::function<void()> action;
+  for (const auto& command : gt::cli::commands()) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help);
+    auto run = std::make_shared<std::function<void()>>(command.setup(*sub));
+    sub->callback([run, &action] { action = *run; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    gt::log::setLevel(gt::log::parseLevel(logLevel));
+    if (version) {
+      std::cout << "greentrainer " << GT_VERSION << "\n" << gt::runtimeSummary();
+      return 0;
+    }
+    if (!action) {
+      std::cout << app.help();
+      return 0;
+    }
+    action();
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

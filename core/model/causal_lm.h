@@ -1,0 +1,57 @@
+// CausalLM: the interface every decoder-only family implements. Parameters are registered under
+// their Hugging Face names (named_parameters() == the checkpoint's tensor names).
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <vector>
+
+#include "core/model/model_config.h"
+
+namespace gt {
+
+// Keys and values of past positions, per layer: [batch, kv_heads, past_len, head_dim].
+struct KVCache {
+  std::vector<torch::Tensor> keys;
+  std::vector<torch::Tensor> values;
+
+  int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+  // Appends this step's k/v for `layer` and returns the full k/v.
+  std::pair<torch::Tensor, torch::Tensor> append(size_t layer, const torch::Tensor& k, const torch::Tensor& v);
+  // Reorders the batch dimension (beam search).
+  void select(const torch::Tensor& batchIndex);
+};
+
+class CausalLM : public torch::nn::Module {
+ public:
+  explicit CausalLM(ModelConfig config) : config_(std::move(config)) {}
+  ~CausalLM() override = default;
+
+  const ModelConfig& config() const { return config_; }
+
+  // input_ids [B, T] int64. attention_mask [B, past + T] (1 = token, 0 = padding) or undefined
+  // (all ones). cache: past keys/values, extended in place. position_ids [B, T] or undefined
+  // (the family's own rule, as Hugging Face's forward computes it). Returns logits [B, T, V].
+  virtual torch::Tensor forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask = {},
+                                KVCache* cache = nullptr, const torch::Tensor& positionIds = {}) = 0;
+
+  // The learned token embedding matrix (also the output projection when tied).
+  virtual torch::Tensor inputEmbeddingWeight() = 0;
+
+ protected:
+  ModelConfig config_;
+};
+
+// Hugging Face's causal-LM loss: logits[:, :-1] predict labels[:, 1:], -100 ignored, mean over
+// the rest (computed in fp32).
+torch::Tensor causalLmLoss(const torch::Tensor& logits, const torch::Tensor& labels);
+
+// Additive attention mask [B, 1, T, past + T]: 0 where query t may attend key s (s <= past + t
+// and attention_mask[b, s] == 1), the dtype's lowest value elsewhere — Hugging Face's eager mask.
+torch::Tensor causalAttentionBias(const torch::Tensor& attentionMask, int64_t queryLen, int64_t pastLen,
+                                  torch::ScalarType dtype);
+
+// attention_mask, or all ones [B, past + T] when undefined.
+torch::Tensor fullAttentionMask(const torch::Tensor& attentionMask, const torch::Tensor& inputIds, int64_t pastLen);
+
+}  // namespace gt

@@ -1,0 +1,24 @@
+// Text generation with Hugging Face's semantics: greedy search and beam search (num_beams,
+// length_penalty, early_stopping, repetition_penalty, max_new_tokens, eos), using the KV cache.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/model/causal_lm.h"
+
+namespace gt {
+
+struct GenerationOptions {
+  int64_t maxNewTokens = 20;
+  int64_t numBeams = 1;
+  double lengthPenalty = 1.0;
+  bool earlyStopping = false;
+  double repetitionPenalty = 1.0;  // CTRL-style: divide positive scores, multiply negative ones
+  std::vector<int64_t> eosTokenIds;
+};
+
+// Throws gt::Error for an empty prompt, a prompt id outside the vocabulary or bad options.
+// Returns the prompt followed by the new tokens (ending with EOS when one was produced).
+std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& options);
+
+}  // namespace gt

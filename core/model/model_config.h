@@ -1,0 +1,55 @@
+// ModelConfig: the architecture read from a Hugging Face config.json, with HF key names and
+// HF defaults per family. One struct for all families; fields a family does not use keep defaults.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gt {
+
+struct ModelConfig {
+  std::string modelType;  // opt, bloom, gpt2, llama, qwen2
+  int64_t vocabSize = 0;
+  int64_t hiddenSize = 0;
+  int64_t numLayers = 0;
+  int64_t numHeads = 0;
+  int64_t numKvHeads = 0;  // grouped-query attention (llama/qwen2); = numHeads elsewhere
+  int64_t headDim = 0;
+  int64_t ffnDim = 0;
+  int64_t maxPositions = 0;  // 0: no learned positions (bloom, llama)
+  double normEps = 1e-5;
+  std::string activation;  // relu, gelu, gelu_new, silu, ...
+  bool tieWordEmbeddings = true;
+
+  // OPT
+  bool doLayerNormBefore = true;
+  int64_t wordEmbedProjDim = 0;
+  bool enableBias = true;
+  bool layerNormElementwiseAffine = true;
+  bool removeFinalLayerNorm = false;
+  // GPT-2
+  bool scaleAttnWeights = true;
+  bool scaleAttnByInverseLayerIdx = false;
+  // BLOOM
+  bool residualPostLayerNorm = false;
+  // Llama / Qwen2
+  double ropeTheta = 10000.0;
+  bool attentionBias = false;  // q, k, v (and o for llama) projections
+  bool outputProjBias = false;
+  bool mlpBias = false;
+
+  std::vector<int64_t> eosTokenIds;
+  int64_t bosTokenId = -1;
+  int64_t padTokenId = -1;
+
+  nlohmann::json raw;  // the config.json as read, written back on save
+
+  static const std::vector<std::string>& supportedTypes();
+  // Throws gt::Error naming the file and field (unknown model_type lists the accepted ones).
+  static ModelConfig fromJson(const nlohmann::json& json, const std::string& source = "config.json");
+  static ModelConfig fromFile(const std::filesystem::path& configJson);
+};
+
+}  // namespace gt

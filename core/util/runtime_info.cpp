@@ -1,0 +1,72 @@
+#include "core/util/runtime_info.h"
+
+#include <dlfcn.h>
+#include <link.h>
+
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace gt {
+namespace {
+
+std::vector<std::string> loadedLibraries() {
+  std::vector<std::string> libs;
+  dl_iterate_phdr(
+      [](struct dl_phdr_info* info, size_t, void* data) {
+        auto* out = static_cast<std::vector<std::string>*>(data);
+        if (info->dlpi_name && info->dlpi_name[0]) out->emplace_back(info->dlpi_name);
+        return 0;
+      },
+      &libs);
+  return libs;
+}
+
+bool contains(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
+
+}  // namespace
+
+BlasInfo loadedBlas() {
+  BlasInfo info{"unknown", "", "", false};
+  for (const auto& lib : loadedLibraries()) {
+    std::error_code ec;
+    std::string real = std::filesystem::weakly_canonical(lib, ec).string();
+    if (ec) real = lib;
+    const std::string base = std::filesystem::path(lib).filename().string();
+    if (contains(base, "mkl_rt") || contains(base, "libmkl")) {
+      info = {"MKL", real, "", false};
+      break;
+    }
+    if (contains(base, "libblas.so") || contains(base, "libopenblas") || contains(base, "libblis")) {
+      if (contains(real, "openblas")) {
+        info = {"OpenBLAS", real, "", false};
+      } else if (contains(real, "blis")) {
+        info = {"BLIS", real, "", false};
+      } else if (contains(real, "/blas/") || contains(base, "libblas.so")) {
+        info = {"reference BLAS (netlib)", real, "", true};
+      }
+      if (info.name == "OpenBLAS") break;  // prefer the optimised one when both are mapped
+    }
+  }
+  using ConfigFn = char* (*)();
+  if (auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    info.detail = fn();
+  }
+  return info;
+}
+
+int computeThreads() { return at::get_num_threads(); }
+
+std::string runtimeSummary() {
+  const BlasInfo blas = loadedBlas();
+  std::string s = "LibTorch " + std::string(TORCH_VERSION) + "\n";
+  s += "BLAS: " + blas.name + (blas.path.empty() ? "" : " (" + blas.path + ")") +
+       (blas.detail.empty() ? "" : " [" + blas.detail + "]") + "\n";
+  if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-pthread\n";
+  s += "threads: " + std::to_string(computeThreads()) + "\n";
+  return s;
+}
+
+}  // namespace gt

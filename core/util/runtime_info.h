@@ -1,0 +1,20 @@
+// What the process actually runs on: the BLAS library the dynamic loader picked for LibTorch,
+// and the intra-op thread count. The reference BLAS is ~30x slower than OpenBLAS.
+#pragma once
+#include <string>
+
+namespace gt {
+
+struct BlasInfo {
+  std::string name;    // "OpenBLAS", "reference BLAS (netlib)", "MKL", "BLIS", "unknown"
+  std::string path;    // resolved path of the loaded library
+  std::string detail;  // e.g. OpenBLAS's config string
+  bool isReference = false;
+};
+
+BlasInfo loadedBlas();
+int computeThreads();
+// One line per fact, for --version and inspect.
+std::string runtimeSummary();
+
+}  // namespace gt

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages GreenTrainer Studio builds and runs with.
+# Idempotent and non-interactive; run as root (or through sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  libtorch-dev libspdlog-dev nlohmann-json3-dev libsentencepiece-dev
+  libpcre2-dev libutf8proc-dev libcli11-dev
+  # Debian's LibTorch calls the system BLAS; the reference BLAS is ~30x slower.
+  libopenblas0-pthread
+  # Offscreen rendering for the GUI tests.
+  libgl1-mesa-dri fonts-dejavu-core
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Make sure the optimised BLAS is the alternative libblas.so.3 resolves to.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+openblas="/usr/lib/${arch}/openblas-pthread/libblas.so.3"
+if [ -e "$openblas" ]; then
+  $SUDO update-alternatives --set "libblas.so.3-${arch}" "$openblas" >/dev/null
+fi
+echo "install-deps: all packages present"

@@ -1,0 +1,70 @@
+#include "test_support.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace gt::test {
+namespace fs = std::filesystem;
+
+fs::path fixture(const std::string& relative) {
+  const fs::path local = fs::path(GT_TEST_FIXTURES) / relative;
+  if (fs::exists(local)) return local;
+  const fs::path shared = fs::path(GT_SHARED_FIXTURES) / relative;
+  if (fs::exists(shared)) return shared;
+  return {};
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("gt-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::vector<nlohmann::json> readJsonl(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> rows;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  return rows;
+}
+
+std::vector<int64_t> toIds(const torch::Tensor& t) {
+  auto c = t.to(torch::kLong).contiguous().view({-1});
+  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
+}
+
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+std::string errorMessage(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const gt::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void writeFile(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace gt::test

@@ -1,0 +1,38 @@
+// Helpers shared by the Qt Test executables: fixture lookup, temporary folders, tensor checks.
+#pragma once
+#include <torch/types.h>
+
+#include <QString>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace gt::test {
+
+// tests/fixtures/<relative> when it exists (small copies kept in the repository), else
+// ../shared/fixtures/<relative>; empty path when neither exists.
+std::filesystem::path fixture(const std::string& relative);
+
+// A fresh empty directory under the system temp folder, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::vector<nlohmann::json> readJsonl(const std::filesystem::path& path);
+std::vector<int64_t> toIds(const torch::Tensor& t);
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
+
+// Runs `body` and returns the gt::Error message it throws ("" when it throws nothing).
+std::string errorMessage(const std::function<void()>& body);
+
+void writeFile(const std::filesystem::path& path, const std::string& bytes);
+std::string readFile(const std::filesystem::path& path);
+
+}  // namespace gt::test
