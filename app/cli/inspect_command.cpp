@@ -19,8 +19,8 @@ Command inspectCommand() {
             cmd.add_option("MODEL_DIR", *dir, "Hugging Face model folder")->required();
             addJsonOption(cmd, *o);
             return std::function<void()>([dir, o] {
-              const auto config = ModelConfig::fromFile(std::filesystem::path(*dir) / "config.json");
-              auto model = loadModel(*dir);  // validates every tensor against the config
+              auto model = loadModel(*dir);  // validates the folder, the config and every tensor
+              const ModelConfig& config = model->config();
               CheckpointTensors stored(*dir);
               int64_t params = 0;
               nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
