@@ -25,7 +25,8 @@ void applyCommonOptions(const CommonOptions& o) {
 }
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand()};
+  static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
+                                               selectCommand(),  trainCommand(),    benchCommand()};
   return table;
 }
 

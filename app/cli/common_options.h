@@ -35,6 +35,10 @@ const std::vector<Command>& commands();
 Command inspectCommand();
 Command tokenizeCommand();
 Command generateCommand();
+Command profileCommand();
+Command selectCommand();
+Command trainCommand();
+Command benchCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 

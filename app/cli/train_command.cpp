@@ -1,0 +1,162 @@
+// greentrainer train --model DIR --data FILE --method full|gt --rho R --epochs E --batch-size B
+//   --lr LR --out RUN_DIR [--config run.json]; flags override the config file.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/common_options.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+#include "core/util/json_file.h"
+
+namespace gt::cli {
+namespace {
+
+RunControl* g_control = nullptr;
+void onInterrupt(int) {
+  if (g_control) g_control->cancel();  // atomic store only: async-signal-safe
+}
+
+std::string duration(double seconds) {
+  const int s = int(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+  return buf;
+}
+
+// Progress on stderr: a redrawn bar on a terminal, plain lines otherwise.
+class ProgressPrinter : public RunObserver {
+ public:
+  ProgressPrinter() : tty_(isatty(fileno(stderr))) {}
+  void runStarted(const RunStartInfo& i) override {
+    std::fprintf(stderr, "%s, %lld parameters, %lld examples, %lld steps\n", i.modelType.c_str(), (long long)i.parameters,
+                 (long long)i.trainExamples, (long long)i.totalSteps);
+  }
+  void selectionMade(const SelectionEvent& e) override {
+    int n = 0;
+    for (bool m : e.mask) n += m;
+    endLine();
+    std::fprintf(stderr, "epoch %lld: selected %d/%zu tensors at rho %.2f, predicted %.3f of Full FT FLOPs\n", (long long)e.epoch + 1, n,
+                 e.mask.size(), e.rho, e.predictedFraction);
+  }
+  void stepDone(const StepEvent& e) override {
+    elapsed_ += e.seconds;
+    const double done = double(e.step + 1) / double(e.totalSteps);
+    const double eta = elapsed_ / double(e.step + 1) * double(e.totalSteps - e.step - 1);
+    const double fraction = e.cumulativeFlopsFull > 0 ? e.cumulativeFlops / e.cumulativeFlopsFull : 0;
+    if (tty_) {
+      const int width = 30, filled = int(done * width);
+      std::fprintf(stderr, "\r[%s%s] %3d%% step %lld/%lld loss %.4f FLOPs %.3f of Full FT ETA %s   ", std::string(size_t(filled), '#').c_str(),
+                   std::string(size_t(width - filled), ' ').c_str(), int(done * 100), (long long)e.step + 1, (long long)e.totalSteps,
+                   e.loss, fraction, duration(eta).c_str());
+      open_ = true;
+    } else {
+      std::fprintf(stderr, "step %lld/%lld epoch %lld loss %.4f lr %.3g FLOPs %.3f of Full FT ETA %s\n", (long long)e.step + 1,
+                   (long long)e.totalSteps, (long long)e.epoch + 1, e.loss, e.lr, fraction, duration(eta).c_str());
+    }
+  }
+  void evaluationDone(const EvaluationEvent& e) override {
+    endLine();
+    std::fprintf(stderr, "epoch %lld: validation loss %.4f on %lld examples\n", (long long)e.epoch + 1, e.loss, (long long)e.examples);
+  }
+  void epochDone(const EpochEvent& e) override {
+    endLine();
+    std::fprintf(stderr, "epoch %lld done: mean loss %.4f in %s\n", (long long)e.epoch + 1, e.meanLoss, duration(e.seconds).c_str());
+  }
+  void finished(bool cancelled) override {
+    endLine();
+    if (cancelled) std::fprintf(stderr, "stopped by request; the record holds the steps done so far\n");
+  }
+
+ private:
+  void endLine() {
+    if (open_) std::fputc('\n', stderr);
+    open_ = false;
+  }
+  bool tty_, open_ = false;
+  double elapsed_ = 0;
+};
+
+}  // namespace
+
+Command trainCommand() {
+  return {"train", "Fine-tune a model (Full FT or GreenTrainer) and write a run record", [](CLI::App& cmd) {
+            struct Args {
+              std::string configFile;
+              RunConfig c;
+            };
+            auto a = std::make_shared<Args>();
+            // Each flag remembers whether it was given, so it can override --config.
+            auto opts = std::make_shared<std::vector<std::function<void(RunConfig&)>>>();
+            auto flag = [&](const char* name, auto member, const char* help) {
+              using T = std::decay_t<decltype(a->c.*member)>;
+              auto value = std::make_shared<T>();
+              auto* opt = cmd.add_option(name, *value, help);
+              opts->push_back([opt, value, member](RunConfig& c) {
+                if (opt->count()) c.*member = *value;
+              });
+            };
+            cmd.add_option("--config", a->configFile, "run.json with the settings (flags override it)");
+            flag("--model", &RunConfig::model, "Hugging Face model folder");
+            flag("--tokenizer", &RunConfig::tokenizer, "Tokenizer (default: the model folder)");
+            flag("--data", &RunConfig::data, "Dataset: .jsonl, .csv or .tsv");
+            flag("--format", &RunConfig::dataFormat, "Dataset format when the extension does not say: jsonl, csv, tsv");
+            flag("--source-field", &RunConfig::sourceField, "Field holding the input text (default source)");
+            flag("--target-field", &RunConfig::targetField, "Field holding the output text (default target)");
+            flag("--split", &RunConfig::split, "Train on rows whose 'split' field equals this");
+            flag("--eval-split", &RunConfig::evalSplit, "Report validation loss after each epoch on this split");
+            flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\")");
+            flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
+            flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
+            flag("--method", &RunConfig::method, "full or gt (default gt)");
+            flag("--rho", &RunConfig::rho, "FLOPs budget as a fraction of Full FT, in (0, 1] (default 0.5)");
+            flag("--epochs", &RunConfig::epochs, "Epochs (default 5)");
+            flag("--batch-size", &RunConfig::batchSize, "Batch size (default 4)");
+            flag("--grad-accum", &RunConfig::gradAccum, "Gradient accumulation steps (default 1)");
+            flag("--lr", &RunConfig::lr, "Learning rate (default 2e-5)");
+            flag("--weight-decay", &RunConfig::weightDecay, "AdamW weight decay (default 0.01)");
+            flag("--schedule", &RunConfig::schedule, "linear (decay to 0) or constant");
+            flag("--seed", &RunConfig::seed, "Seed for shuffling and initialisation (default 42)");
+            flag("--device", &RunConfig::device, "cpu or cuda[:N]");
+            flag("--dtype", &RunConfig::dtype, "float32, bfloat16 or float16");
+            flag("--reselect-every-epochs", &RunConfig::reselectEveryEpochs, "Re-select tensors every N epochs (default 1)");
+            flag("--reselect-every-steps", &RunConfig::reselectEverySteps, "Also re-select every N steps (0: off)");
+            flag("--importance", &RunConfig::importance, "update_x_grad, update or grad");
+            flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
+            flag("--solver", &RunConfig::solver, "exact, paper or brute");
+            flag("--tq", &RunConfig::tq, "DP quantisation steps (default 1000)");
+            flag("--out", &RunConfig::outDir, "Run folder: run.json, steps.csv and model/");
+            auto threads = std::make_shared<int>(0);
+            cmd.add_option("--threads", *threads, "Intra-op CPU threads (0: LibTorch's default)");
+            auto noSave = std::make_shared<bool>(false);
+            cmd.add_flag("--no-save-model", *noSave, "Do not write the fine-tuned model");
+            return std::function<void()>([a, opts, noSave, threads] {
+              RunConfig c = a->configFile.empty() ? RunConfig{} : RunConfig::fromJson(readJsonFile(a->configFile), a->configFile);
+              for (const auto& apply : *opts) apply(c);
+              if (*noSave) c.saveModel = false;
+              CommonOptions common;
+              common.threads = *threads;
+              applyCommonOptions(common);
+              check(!c.outDir.empty(), "out_dir: a run folder is required (--out)");
+              RunControl control;
+              ProgressPrinter progress;
+              g_control = &control;
+              std::signal(SIGINT, onInterrupt);
+              const RunRecord record = Trainer(c, &progress, &control).run();
+              std::signal(SIGINT, SIG_DFL);
+              g_control = nullptr;
+              const std::filesystem::path out(c.outDir);
+              std::cout << "status: " << record.status << "\n";
+              std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
+                        << "% of Full FT), importance passes: " << record.importanceFlops << "\n";
+              if (!record.epochs.empty()) std::cout << "final mean loss: " << record.epochs.back().meanLoss << "\n";
+              std::cout << "run record: " << (out / "run.json").string() << "\n";
+              if (c.saveModel) std::cout << "model: " << (out / "model").string() << "\n";
+            });
+          }};
+}
+
+}  // namespace gt::cli

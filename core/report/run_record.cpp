@@ -1,0 +1,116 @@
+#include "core/report/run_record.h"
+
+#include <sstream>
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/json_file.h"
+
+namespace gt {
+
+nlohmann::json RunRecord::toJson() const {
+  nlohmann::ordered_json j;
+  j["format"] = "greentrainer-run-record";
+  j["version"] = 1;
+  j["status"] = status;
+  if (!error.empty()) j["error"] = error;
+  j["config"] = config;
+  j["model"] = model;
+  j["dataset"] = dataset;
+  j["reference_shape"] = {{"batch", referenceBatch}, {"seq", referenceSeq}, {"t_fp", referenceTFp}, {"t_full", referenceTFull}};
+  auto& t = j["tensors"] = nlohmann::ordered_json::array();
+  for (const auto& e : tensors) t.push_back({{"name", e.name}, {"shape", e.shape}, {"dw", e.dw}, {"reach", e.reach}});
+  auto& s = j["steps"] = nlohmann::ordered_json::array();
+  for (const auto& e : steps)
+    s.push_back({{"step", e.step}, {"epoch", e.epoch}, {"loss", e.loss}, {"lr", e.lr}, {"flops", e.flops}, {"flops_full", e.flopsFull},
+                 {"tokens", e.tokens}, {"batch", e.batch}, {"seq", e.seq}, {"forward_ms", e.forwardMs}, {"backward_ms", e.backwardMs},
+                 {"optimizer_ms", e.optimizerMs}});
+  auto& sel = j["selections"] = nlohmann::ordered_json::array();
+  for (const auto& e : selections)
+    sel.push_back({{"epoch", e.epoch}, {"step", e.step}, {"rho", e.rho}, {"selected", e.selected}, {"importance_raw", e.importanceRaw},
+                   {"importance_scaled", e.importanceScaled}, {"predicted_fraction", e.predictedFraction},
+                   {"importance_ms", e.importanceMs}, {"selection_ms", e.selectionMs}, {"importance_peak_bytes", e.importancePeakBytes},
+                   {"cutoff", e.cutoff}, {"importance_flops", e.importanceFlops}});
+  auto& ep = j["epochs"] = nlohmann::ordered_json::array();
+  for (const auto& e : epochs)
+    ep.push_back({{"epoch", e.epoch}, {"mean_loss", e.meanLoss}, {"eval_loss", e.evalLoss}, {"flops", e.flops}, {"flops_full", e.flopsFull},
+                  {"seconds", e.seconds}});
+  j["totals"] = {{"flops", totalFlops},
+                 {"flops_full", totalFlopsFull},
+                 {"fraction", totalFlopsFull > 0 ? totalFlops / totalFlopsFull : 0.0},
+                 {"importance_flops", importanceFlops},
+                 {"flops_with_importance", totalFlops + importanceFlops},
+                 {"wall_seconds", wallSeconds},
+                 {"importance_seconds", importanceSeconds},
+                 {"selection_seconds", selectionSeconds}};
+  return j;
+}
+
+RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where) {
+  check(j.is_object() && j.value("format", "") == "greentrainer-run-record", where + ": not a GreenTrainer run record (missing \"format\")");
+  RunRecord r;
+  try {
+    r.status = j.at("status").get<std::string>();
+    r.error = j.value("error", "");
+    r.config = j.at("config");
+    r.model = j.at("model");
+    r.dataset = j.value("dataset", nlohmann::json::object());
+    const auto& ref = j.at("reference_shape");
+    r.referenceBatch = ref.at("batch");
+    r.referenceSeq = ref.at("seq");
+    r.referenceTFp = ref.at("t_fp");
+    r.referenceTFull = ref.at("t_full");
+    for (const auto& e : j.at("tensors")) r.tensors.push_back({e.at("name"), e.at("shape").get<std::vector<int64_t>>(), e.at("dw"), e.at("reach")});
+    for (const auto& e : j.at("steps"))
+      r.steps.push_back({e.at("step"), e.at("epoch"), e.at("loss"), e.at("lr"), e.at("flops"), e.at("flops_full"), e.at("tokens"),
+                         e.at("batch"), e.at("seq"), e.at("forward_ms"), e.at("backward_ms"), e.at("optimizer_ms")});
+    for (const auto& e : j.at("selections")) {
+      SelectionRecord s;
+      s.epoch = e.at("epoch");
+      s.step = e.at("step");
+      s.rho = e.at("rho");
+      s.selected = e.at("selected").get<std::vector<std::string>>();
+      s.importanceRaw = e.at("importance_raw").get<std::vector<double>>();
+      s.importanceScaled = e.at("importance_scaled").get<std::vector<double>>();
+      s.predictedFraction = e.at("predicted_fraction");
+      s.importanceMs = e.at("importance_ms");
+      s.selectionMs = e.at("selection_ms");
+      s.importancePeakBytes = e.at("importance_peak_bytes");
+      s.cutoff = e.at("cutoff");
+      s.importanceFlops = e.at("importance_flops");
+      r.selections.push_back(std::move(s));
+    }
+    for (const auto& e : j.at("epochs"))
+      r.epochs.push_back({e.at("epoch"), e.at("mean_loss"), e.at("eval_loss"), e.at("flops"), e.at("flops_full"), e.at("seconds")});
+    const auto& t = j.at("totals");
+    r.totalFlops = t.at("flops");
+    r.totalFlopsFull = t.at("flops_full");
+    r.importanceFlops = t.at("importance_flops");
+    r.wallSeconds = t.at("wall_seconds");
+    r.importanceSeconds = t.at("importance_seconds");
+    r.selectionSeconds = t.at("selection_seconds");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": malformed run record: " + e.what());
+  }
+  return r;
+}
+
+void RunRecord::save(const std::filesystem::path& path) const { writeTextAtomically(path, toJson().dump(1) + "\n"); }
+
+RunRecord RunRecord::load(const std::filesystem::path& path) { return fromJson(readJsonFile(path), path.string()); }
+
+std::string RunRecord::stepsCsv() const {
+  std::ostringstream out;
+  out.precision(10);
+  out << "step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms\n";
+  double cum = 0, cumFull = 0;
+  for (const auto& s : steps) {
+    cum += s.flops;
+    cumFull += s.flopsFull;
+    out << s.step << "," << s.epoch << "," << s.loss << "," << s.lr << "," << s.flops << "," << s.flopsFull << "," << cum << "," << cumFull
+        << "," << s.tokens << "," << s.forwardMs << "," << s.backwardMs << "," << s.optimizerMs << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace gt

@@ -1,0 +1,72 @@
+// RunRecord: every metric of a run in one JSON file — the config, the model summary, per-step
+// loss/lr/FLOPs/timings, every selection (mask by tensor name, importance raw and scaled,
+// costs, predicted FLOPs fraction), per-epoch results and totals vs Full FT. The GUI plots it,
+// `greentrainer compare` tabulates it, benchmarks read it. Written atomically; read back whole.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gt {
+
+struct StepRecord {
+  int64_t step = 0, epoch = 0;
+  double loss = 0, lr = 0;
+  double flops = 0, flopsFull = 0;  // predicted FLOPs of this step and of Full FT on the same batch
+  int64_t tokens = 0, batch = 0, seq = 0;
+  double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
+};
+
+struct SelectionRecord {
+  int64_t epoch = 0, step = 0;
+  double rho = 0;
+  std::vector<std::string> selected;      // tensor names
+  std::vector<double> importanceRaw;      // chain order (the record's tensor list)
+  std::vector<double> importanceScaled;
+  double predictedFraction = 0;           // FLOPs of a step with this mask / Full FT
+  double importanceMs = 0, selectionMs = 0;
+  int64_t importancePeakBytes = -1;
+  int64_t cutoff = 0;                     // early-stop position of the importance pass
+  double importanceFlops = 0;             // predicted FLOPs of the importance pass
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;
+  double meanLoss = 0;
+  double evalLoss = -1;  // -1: not evaluated
+  double flops = 0, flopsFull = 0;
+  double seconds = 0;
+};
+
+struct ChainEntry {
+  std::string name;
+  std::vector<int64_t> shape;
+  double dw = 0, reach = 0;  // at the reference batch shape
+};
+
+struct RunRecord {
+  nlohmann::json config;       // RunConfig::toJson()
+  nlohmann::json model;        // model_type, parameters, layers, ...
+  nlohmann::json dataset;      // counts
+  std::vector<ChainEntry> tensors;  // output first
+  double referenceTFp = 0, referenceTFull = 0;
+  int64_t referenceBatch = 0, referenceSeq = 0;
+  std::vector<StepRecord> steps;
+  std::vector<SelectionRecord> selections;
+  std::vector<EpochRecord> epochs;
+  double totalFlops = 0, totalFlopsFull = 0, importanceFlops = 0;
+  double wallSeconds = 0, importanceSeconds = 0, selectionSeconds = 0;
+  std::string status = "running";  // running | finished | cancelled | failed
+  std::string error;
+
+  nlohmann::json toJson() const;
+  static RunRecord fromJson(const nlohmann::json& j, const std::string& where);
+  void save(const std::filesystem::path& path) const;  // atomic
+  static RunRecord load(const std::filesystem::path& path);
+  // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms
+  std::string stepsCsv() const;
+};
+
+}  // namespace gt

@@ -1,0 +1,48 @@
+// AdamW (Loshchilov & Hutter) exactly as torch.optim.AdamW computes it, with per-tensor state
+// kept by name so tensors that leave and re-enter the selection keep their moments, and a
+// side-effect-free preview of the update (the importance pass's Δw, GREENTRAINER.md §3).
+#pragma once
+#include <torch/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gt {
+
+struct AdamWOptions {
+  double lr = 2e-5;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weightDecay = 0.01;
+};
+
+class AdamW {
+ public:
+  AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, AdamWOptions options);
+
+  // Updates every parameter that has a gradient; others (and their state) are left untouched.
+  void step();
+  void zeroGrad();
+  void setLr(double lr) { options_.lr = lr; }
+  double lr() const { return options_.lr; }
+
+  // The update step() would apply to `name` given `grad`, without changing anything.
+  torch::Tensor previewUpdate(const std::string& name, const torch::Tensor& grad) const;
+
+  struct State {
+    torch::Tensor expAvg, expAvgSq;
+    int64_t step = 0;
+  };
+  const std::map<std::string, State>& state() const { return state_; }
+  const std::vector<std::pair<std::string, torch::Tensor>>& params() const { return params_; }
+
+ private:
+
+  std::vector<std::pair<std::string, torch::Tensor>> params_;
+  AdamWOptions options_;
+  std::map<std::string, State> state_;
+};
+
+}  // namespace gt

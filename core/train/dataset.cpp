@@ -1,0 +1,232 @@
+#include "core/train/dataset.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace gt {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+// One CSV record (RFC 4180: quoted fields, "" escapes, newlines inside quotes).
+bool readCsvRecord(std::istream& in, char sep, std::vector<std::string>& fields, int64_t& line, bool quoting) {
+  fields.clear();
+  std::string field;
+  bool inQuotes = false, any = false;
+  char c;
+  while (in.get(c)) {
+    any = true;
+    if (inQuotes) {
+      if (c == '"') {
+        if (in.peek() == '"') {
+          in.get(c);
+          field.push_back('"');
+        } else {
+          inQuotes = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field.push_back(c);
+      }
+    } else if (quoting && c == '"' && field.empty()) {
+      inQuotes = true;
+    } else if (c == sep) {
+      fields.push_back(field);
+      field.clear();
+    } else if (c == '\n') {
+      ++line;
+      if (!field.empty() && field.back() == '\r') field.pop_back();
+      fields.push_back(field);
+      return true;
+    } else {
+      field.push_back(c);
+    }
+  }
+  if (!any) return false;
+  check(!inQuotes, "unterminated quoted field");
+  if (!field.empty() && field.back() == '\r') field.pop_back();
+  fields.push_back(field);
+  return true;
+}
+
+std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
+  const std::string file = spec.path.string();
+  std::ifstream in(spec.path, std::ios::binary);
+  check(static_cast<bool>(in), file + ": cannot read dataset");
+  std::vector<std::string> header, fields;
+  int64_t line = 1;
+  const bool quoting = sep == ',';
+  try {
+    check(readCsvRecord(in, sep, header, line, quoting), file + ": empty dataset (no header row)");
+  } catch (const Error& e) {
+    throw Error(file + ": " + e.what());
+  }
+  auto column = [&](const std::string& name, bool required) {
+    auto it = std::find(header.begin(), header.end(), name);
+    check(it != header.end() || !required, file + ": no column '" + name + "' in the header (columns: " + [&] {
+      std::string s;
+      for (const auto& h : header) s += (s.empty() ? "" : ", ") + h;
+      return s;
+    }() + ")");
+    return it == header.end() ? -1 : int(it - header.begin());
+  };
+  const int src = column(spec.sourceField, true), tgt = column(spec.targetField, true);
+  const int splitCol = spec.split.empty() ? -1 : column(spec.splitField, true);
+  std::vector<Example> out;
+  while (true) {
+    const int64_t rowLine = line;
+    bool ok;
+    try {
+      ok = readCsvRecord(in, sep, fields, line, quoting);
+    } catch (const Error& e) {
+      throw Error(file + ":" + std::to_string(rowLine) + ": " + e.what());
+    }
+    if (!ok) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+    check(fields.size() == header.size(), file + ":" + std::to_string(rowLine) + ": expected " + std::to_string(header.size()) +
+                                              " fields, found " + std::to_string(fields.size()));
+    if (splitCol >= 0 && fields[size_t(splitCol)] != spec.split) continue;
+    out.push_back({fields[size_t(src)], fields[size_t(tgt)]});
+  }
+  return out;
+}
+
+std::vector<Example> readJsonl(const DatasetSpec& spec) {
+  const std::string file = spec.path.string();
+  std::ifstream in(spec.path, std::ios::binary);
+  check(static_cast<bool>(in), file + ": cannot read dataset");
+  std::vector<Example> out;
+  std::string text;
+  int64_t line = 0;
+  while (std::getline(in, text)) {
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = file + ":" + std::to_string(line);
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(where + ": malformed JSON: " + e.what());
+    }
+    check(row.is_object(), where + ": expected a JSON object per line");
+    for (const auto& field : {spec.sourceField, spec.targetField}) {
+      check(row.contains(field), where + ": missing field '" + field + "'");
+      check(row[field].is_string(), where + ": field '" + field + "' must be a string");
+    }
+    if (!spec.split.empty()) {
+      check(row.contains(spec.splitField), where + ": missing field '" + spec.splitField + "' (needed to select split '" + spec.split + "')");
+      if (row[spec.splitField] != spec.split) continue;
+    }
+    out.push_back({row[spec.sourceField].get<std::string>(), row[spec.targetField].get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
+
+PromptTemplate PromptTemplate::parse(const std::string& text) {
+  const auto s = text.find("{source}"), t = text.find("{target}");
+  check(s != std::string::npos && t != std::string::npos && s < t,
+        "prompt_template: expected {source} followed by {target}, got '" + text + "'");
+  return {text.substr(0, s), text.substr(s + 8, t - s - 8), text.substr(t + 8)};
+}
+
+std::vector<Example> readExamples(const DatasetSpec& spec) {
+  check(std::filesystem::is_regular_file(spec.path), spec.path.string() + ": dataset file not found");
+  std::string format = lower(spec.format);
+  if (format.empty()) {
+    const std::string ext = lower(spec.path.extension().string());
+    format = ext == ".csv" ? "csv" : ext == ".tsv" ? "tsv" : (ext == ".jsonl" || ext == ".json") ? "jsonl" : "";
+  }
+  check(format == "jsonl" || format == "csv" || format == "tsv",
+        spec.path.string() + ": unknown dataset format (expected a .jsonl, .csv or .tsv file, or --format)");
+  auto rows = format == "jsonl" ? readJsonl(spec) : readDelimited(spec, format == "csv" ? ',' : '\t');
+  check(!rows.empty(), spec.path.string() + ": empty dataset" + (spec.split.empty() ? "" : " (no rows in split '" + spec.split + "')"));
+  if (spec.maxExamples > 0 && int64_t(rows.size()) > spec.maxExamples) rows.resize(size_t(spec.maxExamples));
+  return rows;
+}
+
+std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examples, const Tokenizer& tokenizer,
+                                               const DatasetSpec& spec, int64_t eosId, DatasetStats& stats) {
+  const PromptTemplate tmpl = PromptTemplate::parse(spec.promptTemplate);
+  check(spec.maxLength >= 2, "max_length must be at least 2, got " + std::to_string(spec.maxLength));
+  std::vector<TokenizedExample> out;
+  stats.rows = int64_t(examples.size());
+  for (const auto& ex : examples) {
+    if (ex.source.empty() || ex.target.empty()) {
+      ++stats.skippedEmpty;
+      continue;
+    }
+    TokenizedExample t;
+    t.target = tokenizer.encode(ex.target + tmpl.afterTarget);
+    if (eosId >= 0) t.target.push_back(eosId);
+    t.prompt = tokenizer.encode(tmpl.prompt(ex.source));
+    if (int64_t(t.prompt.size() + t.target.size()) > spec.maxLength) {
+      // Cut the source (never the target) until the pair fits.
+      const auto fixed = tokenizer.encode(tmpl.prompt("")).size();
+      if (int64_t(fixed + t.target.size()) >= spec.maxLength) {
+        ++stats.skippedTooLong;
+        continue;
+      }
+      auto src = tokenizer.encode(ex.source);
+      int64_t keep = spec.maxLength - int64_t(fixed + t.target.size());
+      for (int attempt = 0; attempt < 8 && int64_t(t.prompt.size() + t.target.size()) > spec.maxLength && keep > 0; ++attempt) {
+        src.resize(size_t(std::min<int64_t>(keep, int64_t(src.size()))));
+        t.prompt = tokenizer.encode(tmpl.prompt(tokenizer.decode(src)));
+        keep -= std::max<int64_t>(1, int64_t(t.prompt.size() + t.target.size()) - spec.maxLength);
+      }
+      if (int64_t(t.prompt.size() + t.target.size()) > spec.maxLength) {
+        ++stats.skippedTooLong;
+        continue;
+      }
+      ++stats.truncated;
+    }
+    out.push_back(std::move(t));
+  }
+  stats.used = int64_t(out.size());
+  check(!out.empty(), "dataset: no usable rows (" + std::to_string(stats.skippedTooLong) + " too long for max_length " +
+                          std::to_string(spec.maxLength) + ", " + std::to_string(stats.skippedEmpty) + " with an empty field)");
+  return out;
+}
+
+std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                               int64_t padId, bool shuffle) {
+  check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));
+  std::vector<size_t> order(data.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (shuffle) {
+    std::mt19937_64 rng(seed * 1000003ull + uint64_t(epoch));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[size_t(rng() % i)]);
+  }
+  std::vector<Batch> batches;
+  for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
+    const size_t end = std::min(order.size(), start + size_t(batchSize));
+    size_t seq = 0;
+    for (size_t i = start; i < end; ++i) seq = std::max(seq, data[order[i]].prompt.size() + data[order[i]].target.size());
+    const int64_t B = int64_t(end - start), S = int64_t(seq);
+    auto ids = torch::full({B, S}, padId, torch::kLong);
+    auto mask = torch::zeros({B, S}, torch::kLong);
+    auto labels = torch::full({B, S}, int64_t(-100), torch::kLong);
+    auto idsA = ids.accessor<int64_t, 2>();
+    auto maskA = mask.accessor<int64_t, 2>();
+    auto labelsA = labels.accessor<int64_t, 2>();
+    for (size_t r = start; r < end; ++r) {
+      const auto& ex = data[order[r]];
+      const int64_t row = int64_t(r - start);
+      int64_t col = 0;
+      for (int64_t id : ex.prompt) idsA[row][col] = id, maskA[row][col] = 1, ++col;
+      for (int64_t id : ex.target) idsA[row][col] = id, maskA[row][col] = 1, labelsA[row][col] = id, ++col;
+    }
+    batches.push_back({ids, mask, labels});
+  }
+  return batches;
+}
+
+}  // namespace gt

@@ -1,0 +1,62 @@
+// Fine-tuning data: JSONL, CSV or TSV rows with a source and a target field, rendered through a
+// prompt template ("{source} TL;DR: {target}"), tokenised with the target (+ EOS) kept whole and
+// the source cut when the pair exceeds max_length. Loss is on the target tokens only.
+#pragma once
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/io/tokenizer.h"
+#include "core/train/batch.h"
+
+namespace gt {
+
+struct DatasetSpec {
+  std::filesystem::path path;
+  std::string format;  // jsonl | csv | tsv; empty: from the extension
+  std::string sourceField = "source";
+  std::string targetField = "target";
+  std::string splitField = "split";
+  std::string split;  // keep only rows whose split field equals this; empty: all rows
+  std::string promptTemplate = "{source} TL;DR: {target}";
+  int64_t maxLength = 512;
+  int64_t maxExamples = 0;  // 0: all
+};
+
+struct Example {
+  std::string source, target;
+};
+
+struct TokenizedExample {
+  std::vector<int64_t> prompt;  // template up to {target}, source substituted
+  std::vector<int64_t> target;  // target tokens + EOS
+};
+
+struct DatasetStats {
+  int64_t rows = 0;             // rows read (after the split filter)
+  int64_t used = 0;
+  int64_t truncated = 0;        // source cut to fit max_length
+  int64_t skippedTooLong = 0;   // target alone does not fit
+  int64_t skippedEmpty = 0;     // empty source or target
+};
+
+// Throws gt::Error naming the file (and line) for unreadable files, malformed rows, missing
+// fields, and a dataset with no usable rows.
+std::vector<Example> readExamples(const DatasetSpec& spec);
+
+std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examples, const Tokenizer& tokenizer,
+                                               const DatasetSpec& spec, int64_t eosId, DatasetStats& stats);
+
+// Splits a template at {source} and {target}; throws gt::Error when either is missing or misplaced.
+struct PromptTemplate {
+  std::string beforeSource, betweenSourceAndTarget, afterTarget;
+  static PromptTemplate parse(const std::string& text);
+  std::string prompt(const std::string& source) const { return beforeSource + source + betweenSourceAndTarget; }
+};
+
+// Right-padded batches in a seeded random order (same seed and epoch: same order).
+std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                               int64_t padId, bool shuffle = true);
+
+}  // namespace gt

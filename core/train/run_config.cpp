@@ -1,0 +1,106 @@
+#include "core/train/run_config.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace gt {
+namespace {
+
+// The one table of run settings: JSON key -> field. toJson/fromJson both walk it.
+template <typename Visit>
+void fields(RunConfig& c, Visit&& v) {
+  v("model", c.model);
+  v("tokenizer", c.tokenizer);
+  v("data", c.data);
+  v("data_format", c.dataFormat);
+  v("source_field", c.sourceField);
+  v("target_field", c.targetField);
+  v("split", c.split);
+  v("eval_split", c.evalSplit);
+  v("prompt_template", c.promptTemplate);
+  v("max_length", c.maxLength);
+  v("max_train_examples", c.maxTrainExamples);
+  v("max_eval_examples", c.maxEvalExamples);
+  v("method", c.method);
+  v("rho", c.rho);
+  v("epochs", c.epochs);
+  v("batch_size", c.batchSize);
+  v("grad_accum", c.gradAccum);
+  v("lr", c.lr);
+  v("weight_decay", c.weightDecay);
+  v("schedule", c.schedule);
+  v("seed", c.seed);
+  v("device", c.device);
+  v("dtype", c.dtype);
+  v("reselect_every_epochs", c.reselectEveryEpochs);
+  v("reselect_every_steps", c.reselectEverySteps);
+  v("importance", c.importance);
+  v("importance_grad_at", c.importanceGradAt);
+  v("solver", c.solver);
+  v("tq", c.tq);
+  v("early_stop", c.earlyStop);
+  v("out_dir", c.outDir);
+  v("save_model", c.saveModel);
+}
+
+std::string str(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
+
+}  // namespace
+
+nlohmann::json RunConfig::toJson() const {
+  nlohmann::ordered_json j;
+  RunConfig copy = *this;
+  fields(copy, [&](const char* key, auto& value) { j[key] = value; });
+  return j;
+}
+
+RunConfig RunConfig::fromJson(const nlohmann::json& j, const std::string& where) {
+  check(j.is_object(), where + ": expected a JSON object of run settings");
+  RunConfig c;
+  std::map<std::string, bool> known;
+  fields(c, [&](const char* key, auto& value) {
+    known[key] = true;
+    if (!j.contains(key)) return;
+    using T = std::decay_t<decltype(value)>;
+    const auto& x = j[key];
+    bool ok;
+    if constexpr (std::is_same_v<T, std::string>) ok = x.is_string();
+    else if constexpr (std::is_same_v<T, bool>) ok = x.is_boolean();
+    else if constexpr (std::is_floating_point_v<T>) ok = x.is_number();
+    else ok = x.is_number_integer();
+    check(ok, where + ": field '" + key + "' has the wrong type (" + x.dump() + ")");
+    value = x.get<T>();
+  });
+  for (auto it = j.begin(); it != j.end(); ++it) check(known.count(it.key()), where + ": unknown field '" + it.key() + "'");
+  return c;
+}
+
+void RunConfig::validate() const {
+  check(!model.empty(), "model: a model folder is required (--model)");
+  check(!data.empty(), "data: a dataset file is required (--data)");
+  check(method == "full" || method == "gt", "method: expected full or gt, got '" + method + "'");
+  check(std::isfinite(rho) && rho > 0 && rho <= 1, "rho: expected a value in (0, 1], got " + str(rho));
+  check(epochs >= 1, "epochs: expected at least 1, got " + std::to_string(epochs));
+  check(batchSize >= 1, "batch_size: expected at least 1, got " + std::to_string(batchSize));
+  check(gradAccum >= 1, "grad_accum: expected at least 1, got " + std::to_string(gradAccum));
+  check(std::isfinite(lr) && lr > 0, "lr: expected a positive learning rate, got " + str(lr));
+  check(std::isfinite(weightDecay) && weightDecay >= 0, "weight_decay: expected >= 0, got " + str(weightDecay));
+  check(schedule == "linear" || schedule == "constant", "schedule: expected linear or constant, got '" + schedule + "'");
+  check(dtype == "float32" || dtype == "bfloat16" || dtype == "float16", "dtype: expected float32, bfloat16 or float16, got '" + dtype + "'");
+  check(device == "cpu" || device.rfind("cuda", 0) == 0, "device: expected cpu or cuda[:N], got '" + device + "'");
+  check(reselectEveryEpochs >= 1, "reselect_every_epochs: expected at least 1");
+  check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
+  check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
+  check(tq >= 10, "tq: expected at least 10, got " + std::to_string(tq));
+  check(maxLength >= 8, "max_length: expected at least 8, got " + std::to_string(maxLength));
+}
+
+}  // namespace gt

@@ -1,0 +1,55 @@
+// gt::RunConfig: everything that describes a run. Serialises to JSON (the GUI saves/loads it,
+// the CLI takes --config run.json with flags overriding it).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace gt {
+
+struct RunConfig {
+  std::string model;       // HF model folder
+  std::string tokenizer;   // default: the model folder
+  std::string data;        // dataset file
+  std::string dataFormat;  // jsonl | csv | tsv; empty: from the extension
+  std::string sourceField = "source";
+  std::string targetField = "target";
+  std::string split;       // train rows: rows whose "split" field equals this (empty: all)
+  std::string evalSplit;   // validation loss after each epoch on these rows (empty: none)
+  std::string promptTemplate = "{source} TL;DR: {target}";
+  int64_t maxLength = 512;
+  int64_t maxTrainExamples = 0;
+  int64_t maxEvalExamples = 200;
+
+  std::string method = "gt";  // full | gt
+  double rho = 0.5;
+  int64_t epochs = 5;
+  int64_t batchSize = 4;
+  int64_t gradAccum = 1;
+  double lr = 2e-5;
+  double weightDecay = 0.01;
+  std::string schedule = "linear";  // linear (decay to 0, no warm-up) | constant
+  uint64_t seed = 42;
+  std::string device = "cpu";
+  std::string dtype = "float32";
+
+  // GreenTrainer
+  int64_t reselectEveryEpochs = 1;
+  int64_t reselectEverySteps = 0;  // > 0: also re-select every N optimizer steps
+  std::string importance = "update_x_grad";
+  std::string importanceGradAt = "update";
+  std::string solver = "exact";
+  int64_t tq = 1000;
+  bool earlyStop = true;
+
+  std::string outDir;
+  bool saveModel = true;
+
+  nlohmann::json toJson() const;
+  // Unknown keys and wrong types are errors naming the key and `where`.
+  static RunConfig fromJson(const nlohmann::json& j, const std::string& where);
+  // Throws gt::Error naming the field for values out of range (rho outside (0, 1], ...).
+  void validate() const;
+};
+
+}  // namespace gt

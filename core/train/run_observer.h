@@ -1,0 +1,63 @@
+// The training loop's only outward channel (besides RunControl). Events carry plain values so
+// the GUI can forward them through queued signals. Default implementations ignore the event.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace gt {
+
+struct RunStartInfo {
+  std::string modelType;
+  int64_t parameters = 0;
+  int64_t trainExamples = 0;
+  int64_t stepsPerEpoch = 0;
+  int64_t totalSteps = 0;
+  std::vector<std::string> tensorNames;  // chain order, output first
+  double fullFlopsPerStep = 0;            // at the reference batch shape
+};
+
+struct SelectionEvent {
+  int64_t epoch = 0, step = 0;
+  double rho = 0;
+  std::vector<bool> mask;  // chain order
+  std::vector<double> importance;  // scaled
+  std::vector<double> dw, reach;
+  double predictedFraction = 0;
+};
+
+struct StepEvent {
+  int64_t step = 0, epoch = 0, totalSteps = 0;
+  double loss = 0, lr = 0;
+  double flops = 0, flopsFull = 0;          // this step
+  double cumulativeFlops = 0, cumulativeFlopsFull = 0;
+  double rho = 0;
+  double seconds = 0;  // wall time of the step
+  int64_t tokens = 0;
+};
+
+struct EpochEvent {
+  int64_t epoch = 0;
+  double meanLoss = 0;
+  double seconds = 0;
+};
+
+struct EvaluationEvent {
+  int64_t epoch = 0;
+  double loss = 0;
+  int64_t examples = 0;
+};
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void runStarted(const RunStartInfo&) {}
+  virtual void selectionMade(const SelectionEvent&) {}
+  virtual void stepDone(const StepEvent&) {}
+  virtual void epochDone(const EpochEvent&) {}
+  virtual void evaluationDone(const EvaluationEvent&) {}
+  virtual void logLine(const std::string&) {}
+  virtual void finished(bool cancelled) {}
+  virtual void failed(const std::string& error) {}
+};
+
+}  // namespace gt

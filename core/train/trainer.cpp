@@ -1,0 +1,295 @@
+#include "core/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/green/flops_measurement.h"
+#include "core/green/flops_profiler.h"
+#include "core/green/importance.h"
+#include "core/green/selector.h"
+#include "core/io/checkpoint.h"
+#include "core/log/log.h"
+#include "core/train/adamw.h"
+#include "core/train/dataset.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+namespace gt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+torch::ScalarType dtypeOf(const std::string& name) {
+  return name == "bfloat16" ? torch::kBFloat16 : name == "float16" ? torch::kFloat16 : torch::kFloat32;
+}
+
+// Predicted FLOPs of one importance pass: forward + backward down to the cutoff, twice when the
+// gradient is taken at w + Δw.
+double importanceFlops(const FlopsProfile& p, size_t cutoff, bool twoPasses) {
+  if (cutoff == 0) return 0;
+  std::vector<bool> mask(p.tensors.size(), false);
+  for (size_t i = 0; i < cutoff; ++i) mask[i] = true;
+  return p.chainFlops(mask).total() * (twoPasses ? 2 : 1);
+}
+
+struct Prepared {
+  std::shared_ptr<CausalLM> model;
+  std::vector<TokenizedExample> train, eval;
+  DatasetStats trainStats;
+  int64_t padId = 0;
+};
+
+Prepared prepare(const RunConfig& c) {
+  Prepared p;
+  LoadOptions lo;
+  lo.dtype = dtypeOf(c.dtype);
+  lo.device = torch::Device(c.device);
+  p.model = loadModel(c.model, lo);
+  const auto& mc = p.model->config();
+  auto tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
+  check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
+                                                    " tokens but the model's vocab_size is " + std::to_string(mc.vocabSize) +
+                                                    " (tokenizer and model do not belong together)");
+  const int64_t eos = mc.eosTokenIds.empty() ? -1 : mc.eosTokenIds.front();
+  p.padId = mc.padTokenId >= 0 ? mc.padTokenId : std::max<int64_t>(eos, 0);
+  DatasetSpec spec;
+  spec.path = c.data;
+  spec.format = c.dataFormat;
+  spec.sourceField = c.sourceField;
+  spec.targetField = c.targetField;
+  spec.split = c.split;
+  spec.promptTemplate = c.promptTemplate;
+  spec.maxLength = c.maxLength;
+  spec.maxExamples = c.maxTrainExamples;
+  p.train = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, p.trainStats);
+  if (!c.evalSplit.empty()) {
+    spec.split = c.evalSplit;
+    spec.maxExamples = c.maxEvalExamples;
+    DatasetStats evalStats;
+    p.eval = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, evalStats);
+  }
+  return p;
+}
+
+double evaluationLoss(CausalLM& model, const std::vector<TokenizedExample>& data, int64_t batchSize, int64_t padId,
+                      const torch::Device& device) {
+  torch::NoGradGuard noGrad;
+  double sum = 0;
+  int64_t tokens = 0;
+  for (const auto& b : makeBatches(data, batchSize, 0, 0, padId, false)) {
+    const Batch d = b.to(device);
+    const int64_t n = (d.labels.slice(1, 1) != -100).sum().item<int64_t>();
+    sum += causalLmLoss(model.forward(d.inputIds, d.attentionMask), d.labels).item<double>() * double(n);
+    tokens += n;
+  }
+  return tokens > 0 ? sum / double(tokens) : 0.0;
+}
+
+}  // namespace
+
+Trainer::Trainer(RunConfig config, RunObserver* observer, RunControl* control)
+    : config_(std::move(config)), observer_(observer), control_(control) {}
+
+RunRecord Trainer::run() {
+  const RunConfig& c = config_;
+  c.validate();
+  const auto runStart = Clock::now();
+  torch::manual_seed(c.seed);
+  Prepared prep = prepare(c);
+  CausalLM& model = *prep.model;
+  const auto device = torch::Device(c.device);
+  model.train();
+
+  const int64_t batchesPerEpoch = (int64_t(prep.train.size()) + c.batchSize - 1) / c.batchSize;
+  const int64_t stepsPerEpoch = (batchesPerEpoch + c.gradAccum - 1) / c.gradAccum;
+  const int64_t totalSteps = stepsPerEpoch * c.epochs;
+
+  // Reference shape: the median padded length of the first epoch's batches.
+  std::vector<int64_t> seqs;
+  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId)) seqs.push_back(b.seq());
+  std::nth_element(seqs.begin(), seqs.begin() + seqs.size() / 2, seqs.end());
+  const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2]);
+
+  RunRecord record;
+  record.config = c.toJson();
+  int64_t parameters = 0;
+  auto named = model.named_parameters(true);
+  for (const auto& p : named) parameters += p.value().numel();
+  record.model = {{"model_type", model.config().modelType}, {"parameters", parameters}, {"layers", model.config().numLayers},
+                  {"hidden_size", model.config().hiddenSize}, {"vocab_size", model.config().vocabSize}};
+  record.dataset = {{"rows", prep.trainStats.rows}, {"used", prep.trainStats.used}, {"truncated", prep.trainStats.truncated},
+                    {"skipped_too_long", prep.trainStats.skippedTooLong}, {"skipped_empty", prep.trainStats.skippedEmpty},
+                    {"eval_examples", int64_t(prep.eval.size())}};
+  record.referenceBatch = reference.batch;
+  record.referenceSeq = reference.seq;
+  record.referenceTFp = reference.forward.total();
+  record.referenceTFull = reference.full.total();
+  for (const auto& t : reference.tensors) record.tensors.push_back({t.name, named[t.name].sizes().vec(), t.dw.total(), t.reach.total()});
+
+  // Fail early with the selector's message when rho cannot work at the reference shape.
+  if (c.method == "gt") {
+    SelectionProblem probe{reference.forward.total(), reference.full.total(), c.rho, c.tq, {}};
+    for (const auto& t : reference.tensors) probe.tensors.push_back({t.name, t.dw.total(), t.reach.total(), 1.0});
+    selectTensors(probe, "exact");
+  }
+
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (const auto& p : named) params.emplace_back(p.key(), p.value());
+  AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
+
+  RunStartInfo start{model.config().modelType, parameters, int64_t(prep.train.size()), stepsPerEpoch, totalSteps, {}, reference.full.total()};
+  for (const auto& t : reference.tensors) start.tensorNames.push_back(t.name);
+  if (observer_) observer_->runStarted(start);
+  log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + ": " +
+            std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
+
+  std::vector<bool> mask(reference.tensors.size(), true);
+  double rho = c.rho;
+  int64_t globalStep = 0;
+  bool cancelled = false;
+  auto saveRecord = [&] {
+    record.wallSeconds = msSince(runStart) / 1000;
+    if (!c.outDir.empty()) {
+      std::filesystem::create_directories(c.outDir);
+      record.save(std::filesystem::path(c.outDir) / "run.json");
+      writeTextAtomically(std::filesystem::path(c.outDir) / "steps.csv", record.stepsCsv());
+    }
+  };
+
+  try {
+    for (int64_t epoch = 0; epoch < c.epochs && !cancelled; ++epoch) {
+      const auto epochStart = Clock::now();
+      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId);
+      double epochLoss = 0, epochFlops = 0, epochFlopsFull = 0;
+      int64_t epochSteps = 0;
+      for (size_t first = 0; first < batches.size(); first += size_t(c.gradAccum)) {
+        if (control_) {
+          control_->waitWhilePaused();
+          if (control_->cancelled()) {
+            cancelled = true;
+            break;
+          }
+        }
+        const size_t last = std::min(batches.size(), first + size_t(c.gradAccum));
+        const Batch lead = batches[first].to(device);
+
+        const bool reselect = c.method == "gt" && ((first == 0 && epoch % c.reselectEveryEpochs == 0) ||
+                                                   (c.reselectEverySteps > 0 && globalStep > 0 && globalStep % c.reselectEverySteps == 0));
+        if (reselect) {
+          if (control_)
+            if (auto r = control_->takeRho()) {
+              check(*r > 0 && *r <= 1, "rho: expected a value in (0, 1], got " + std::to_string(*r));
+              log::info("rho changed from " + std::to_string(rho) + " to " + std::to_string(*r) + " at step " + std::to_string(globalStep));
+              rho = *r;
+            }
+          const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq());
+          const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
+          optimizer.setLr(c.schedule == "linear" ? c.lr * double(totalSteps - globalStep) / double(totalSteps) : c.lr);
+          const auto imp = computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
+          const auto selStart = Clock::now();
+          SelectionProblem problem{profile.forward.total(), profile.full.total(), rho, c.tq, {}};
+          for (size_t i = 0; i < profile.tensors.size(); ++i)
+            problem.tensors.push_back({profile.tensors[i].name, profile.tensors[i].dw.total(), profile.tensors[i].reach.total(),
+                                       i < cutoff ? imp.scaled[i] : 0.0});
+          const auto result = selectTensors(problem, c.solver);
+          const double selMs = msSince(selStart);
+          mask = result.mask;
+          SelectionRecord s;
+          s.epoch = epoch;
+          s.step = globalStep;
+          s.rho = rho;
+          for (size_t i = 0; i < mask.size(); ++i)
+            if (mask[i]) s.selected.push_back(profile.tensors[i].name);
+          s.importanceRaw = imp.raw;
+          s.importanceScaled = imp.scaled;
+          s.predictedFraction = reference.stepFlops(mask).total() / reference.full.total();
+          s.importanceMs = imp.timeMs;
+          s.selectionMs = selMs;
+          s.importancePeakBytes = imp.peakExtraBytes;
+          s.cutoff = int64_t(imp.cutoff);
+          s.importanceFlops = importanceFlops(profile, imp.cutoff, c.importanceGradAt == "update");
+          record.importanceFlops += s.importanceFlops;
+          record.importanceSeconds += imp.timeMs / 1000;
+          record.selectionSeconds += selMs / 1000;
+          log::info("selection at step " + std::to_string(globalStep) + ": " + std::to_string(s.selected.size()) + "/" +
+                    std::to_string(mask.size()) + " tensors, predicted " + std::to_string(s.predictedFraction) + " of Full FT FLOPs");
+          if (observer_) {
+            SelectionEvent e{epoch, globalStep, rho, mask, imp.scaled, {}, {}, s.predictedFraction};
+            for (const auto& t : reference.tensors) e.dw.push_back(t.dw.total()), e.reach.push_back(t.reach.total());
+            observer_->selectionMade(e);
+          }
+          record.selections.push_back(std::move(s));
+        }
+
+        // One optimizer step over grad_accum micro-batches.
+        const auto stepStart = Clock::now();
+        applyMask(model, reference, mask);
+        const double lr = c.schedule == "linear" ? c.lr * double(totalSteps - globalStep) / double(totalSteps) : c.lr;
+        optimizer.setLr(lr);
+        StepRecord sr;
+        sr.step = globalStep;
+        sr.epoch = epoch;
+        sr.lr = lr;
+        for (size_t bi = first; bi < last; ++bi) {
+          const Batch b = bi == first ? lead : batches[bi].to(device);
+          auto t0 = Clock::now();
+          auto loss = causalLmLoss(model.forward(b.inputIds, b.attentionMask), b.labels);
+          const double value = loss.item<double>();
+          sr.forwardMs += msSince(t0);
+          check(std::isfinite(value), "step " + std::to_string(globalStep) + " (epoch " + std::to_string(epoch) + "): the loss is " +
+                                          std::to_string(value) + " (NaN or infinite); lower the learning rate or check the data");
+          t0 = Clock::now();
+          (loss / double(last - first)).backward();
+          sr.backwardMs += msSince(t0);
+          sr.loss += value / double(last - first);
+          const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq());
+          sr.flops += shape.stepFlops(mask).total();
+          sr.flopsFull += shape.full.total();
+          sr.tokens += b.attentionMask.sum().item<int64_t>();
+          sr.batch = b.size();
+          sr.seq = b.seq();
+        }
+        auto t0 = Clock::now();
+        optimizer.step();
+        optimizer.zeroGrad();
+        sr.optimizerMs = msSince(t0);
+        record.steps.push_back(sr);
+        record.totalFlops += sr.flops;
+        record.totalFlopsFull += sr.flopsFull;
+        epochLoss += sr.loss;
+        epochFlops += sr.flops;
+        epochFlopsFull += sr.flopsFull;
+        ++epochSteps;
+        ++globalStep;
+        if (observer_)
+          observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
+                               c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens});
+      }
+      if (epochSteps == 0) break;
+      EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, msSince(epochStart) / 1000};
+      if (!prep.eval.empty()) {
+        er.evalLoss = evaluationLoss(model, prep.eval, c.batchSize, prep.padId, device);
+        if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
+      }
+      record.epochs.push_back(er);
+      if (observer_) observer_->epochDone({epoch, er.meanLoss, er.seconds});
+    }
+  } catch (const std::exception& e) {
+    for (auto& p : model.parameters()) p.set_requires_grad(true);
+    record.status = "failed";
+    record.error = e.what();
+    saveRecord();
+    if (observer_) observer_->failed(e.what());
+    throw;
+  }
+  for (auto& p : model.parameters()) p.set_requires_grad(true);
+  record.status = cancelled ? "cancelled" : "finished";
+  if (!c.outDir.empty() && c.saveModel) saveModel(model, std::filesystem::path(c.outDir) / "model", c.tokenizer.empty() ? c.model : c.tokenizer);
+  saveRecord();
+  if (observer_) observer_->finished(cancelled);
+  return record;
+}
+
+}  // namespace gt
