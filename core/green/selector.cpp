@@ -63,7 +63,7 @@ void validate(const SelectionProblem& p) {
     const double need = (p.tFp + double(q.dw[i] + q.reach[i]) / q.scale) / p.tFull;
     if (need < best) best = need, which = i;
   }
-  const double rounded = std::ceil(best * 10000) / 10000;
+  const double rounded = std::ceil(best * 10000 - 1e-6) / 10000;
   throw Error("rho " + fmt4(p.rho) + " is too small: not even the cheapest tensor ('" + p.tensors[which].name +
               "') fits the budget; the smallest rho that works is " + fmt4(rounded));
 }

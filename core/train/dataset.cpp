@@ -158,6 +158,7 @@ std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examp
   const PromptTemplate tmpl = PromptTemplate::parse(spec.promptTemplate);
   check(spec.maxLength >= 2, "max_length must be at least 2, got " + std::to_string(spec.maxLength));
   std::vector<TokenizedExample> out;
+  stats = DatasetStats{};
   stats.rows = int64_t(examples.size());
   for (const auto& ex : examples) {
     if (ex.source.empty() || ex.target.empty()) {

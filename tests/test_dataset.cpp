@@ -1,0 +1,126 @@
+// Datasets: JSONL/CSV/TSV with field mapping and splits, the prompt template, truncation that
+// keeps the target, labels only on target tokens, and the messages for bad files.
+#include <QtTest/QtTest>
+
+#include "core/io/tokenizer.h"
+#include "core/train/dataset.h"
+#include "test_support.h"
+
+using namespace gt;
+
+class TestDataset : public QObject {
+  Q_OBJECT
+  std::unique_ptr<Tokenizer> tok_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    const auto dir = test::fixture("tokenizers/bytes-only");
+    QVERIFY(!dir.empty());
+    tok_ = loadTokenizer(dir);
+  }
+
+  void readsJsonlWithSplit() {
+    DatasetSpec spec;
+    spec.path = test::fixture("data/tiny.jsonl");
+    spec.split = "valid";
+    const auto rows = readExamples(spec);
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[0].target, std::string("spreadsheet module for Python"));
+  }
+
+  void readsCsvAndTsvWithMapping() {
+    test::TempDir tmp;
+    test::writeFile(tmp.path() / "d.csv", "id,text,summary\n1,\"a, \"\"quoted\"\"\nline\",short\n2,plain,x\n");
+    DatasetSpec spec;
+    spec.path = tmp.path() / "d.csv";
+    spec.sourceField = "text";
+    spec.targetField = "summary";
+    auto rows = readExamples(spec);
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[0].source, std::string("a, \"quoted\"\nline"));
+    QCOMPARE(rows[1].target, std::string("x"));
+    test::writeFile(tmp.path() / "d.tsv", "summary\ttext\nshort\tsome text\n");
+    spec.path = tmp.path() / "d.tsv";
+    rows = readExamples(spec);
+    QCOMPARE(rows[0].source, std::string("some text"));
+  }
+
+  void promptLabelsAndTruncation() {
+    DatasetSpec spec;
+    spec.maxLength = 40;
+    DatasetStats stats;
+    const std::string longSource(100, 'a');
+    auto data = tokenizeExamples({{"abc", "xy"}, {longSource, "target words"}}, *tok_, spec, 256, stats);
+    QCOMPARE(data.size(), size_t(2));
+    QCOMPARE(tok_->decode(data[0].prompt), std::string("abc TL;DR: "));
+    QCOMPARE(data[0].target, (std::vector<int64_t>{tok_->encode("xy")[0], tok_->encode("xy")[1], 256}));
+    // The long source was cut; the target survived whole.
+    QCOMPARE(stats.truncated, int64_t(1));
+    QVERIFY(int64_t(data[1].prompt.size() + data[1].target.size()) <= 40);
+    QCOMPARE(tok_->decode(data[1].target, false), std::string("target words<|endoftext|>"));
+    QVERIFY(QString::fromStdString(tok_->decode(data[1].prompt)).endsWith(" TL;DR: "));
+
+    auto batches = makeBatches(data, 2, 1, 0, 0, false);
+    QCOMPARE(batches.size(), size_t(1));
+    const auto& b = batches[0];
+    const int64_t len0 = int64_t(data[0].prompt.size() + data[0].target.size());
+    QCOMPARE(b.attentionMask[0].sum().item<int64_t>(), len0);
+    // Labels: -100 on the prompt and the padding, the token ids on the target.
+    QCOMPARE(b.labels[0][int64_t(data[0].prompt.size()) - 1].item<int64_t>(), int64_t(-100));
+    QCOMPARE(b.labels[0][int64_t(data[0].prompt.size())].item<int64_t>(), data[0].target[0]);
+    QCOMPARE(b.labels[0][len0].item<int64_t>(), int64_t(-100));
+  }
+
+  void targetTooLongIsSkippedAndCounted() {
+    DatasetSpec spec;
+    spec.maxLength = 14;
+    DatasetStats stats;
+    auto data = tokenizeExamples({{"a", "this target is far too long"}, {"b", "ok"}}, *tok_, spec, 256, stats);
+    QCOMPARE(data.size(), size_t(1));
+    QCOMPARE(stats.skippedTooLong, int64_t(1));
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { tokenizeExamples({{"a", "this target is far too long"}}, *tok_, spec, 256, stats); })),
+             QString("dataset: no usable rows (1 too long for max_length 14, 0 with an empty field)"));
+  }
+
+  void shuffleIsSeeded() {
+    DatasetSpec spec;
+    DatasetStats stats;
+    std::vector<Example> ex;
+    for (int i = 0; i < 20; ++i) ex.push_back({"source " + std::to_string(i), "t" + std::to_string(i)});
+    auto data = tokenizeExamples(ex, *tok_, spec, 256, stats);
+    auto a = makeBatches(data, 4, 7, 1, 0), b = makeBatches(data, 4, 7, 1, 0), c = makeBatches(data, 4, 7, 2, 0);
+    QVERIFY(torch::equal(a[0].inputIds, b[0].inputIds));
+    bool differs = false;
+    for (size_t i = 0; i < a.size(); ++i) differs |= !a[i].inputIds.sizes().equals(c[i].inputIds.sizes()) || !torch::equal(a[i].inputIds, c[i].inputIds);
+    QVERIFY(differs);
+  }
+
+  void badFiles() {
+    test::TempDir tmp;
+    DatasetSpec spec;
+    spec.path = tmp.path() / "empty.jsonl";
+    test::writeFile(spec.path, "\n\n");
+    const std::string p = spec.path.string();
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })), QString::fromStdString(p + ": empty dataset"));
+    test::writeFile(spec.path, "{\"source\": \"x\", \"target\": \"y\"}\n{\"source\": \"x\"}\n");
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })),
+             QString::fromStdString(p + ":2: missing field 'target'"));
+    test::writeFile(spec.path, "{\"source\": \"x\", \"target\": \n");
+    QVERIFY(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })).startsWith(QString::fromStdString(p + ":1: malformed JSON: ")));
+    spec.path = tmp.path() / "d.csv";
+    test::writeFile(spec.path, "text,summary\nx,y\n");
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })),
+             QString::fromStdString(spec.path.string() + ": no column 'source' in the header (columns: text, summary)"));
+    test::writeFile(spec.path, "source,target\nx,y,z\n");
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })),
+             QString::fromStdString(spec.path.string() + ":2: expected 2 fields, found 3"));
+    spec.path = tmp.path() / "absent.jsonl";
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { readExamples(spec); })),
+             QString::fromStdString(spec.path.string() + ": dataset file not found"));
+    QCOMPARE(QString::fromStdString(test::errorMessage([] { PromptTemplate::parse("{target} then {source}"); })),
+             QString("prompt_template: expected {source} followed by {target}, got '{target} then {source}'"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDataset)
+#include "test_dataset.moc"

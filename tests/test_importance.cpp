@@ -1,0 +1,165 @@
+// Importance (GREENTRAINER.md §3) and the AdamW it simulates: our AdamW matches LibTorch's
+// torch::optim::AdamW; I_k = -sum(Δw · g(w + Δw)) with Δw from a real AdamW step; the pass
+// leaves weights and optimizer state bit-identical; early stop zeroes tensors below the cutoff.
+#include <QtTest/QtTest>
+
+#include <torch/optim/adamw.h>
+
+#include "core/green/importance.h"
+#include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
+#include "test_support.h"
+
+using namespace gt;
+
+namespace {
+
+Batch fixtureBatch(const std::filesystem::path& dir) {
+  SafetensorsFile ref(dir / "reference.safetensors");
+  return {ref.tensor("input_ids").clone(), ref.tensor("attention_mask").clone(), ref.tensor("labels").clone()};
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> namedParams(CausalLM& m) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : m.named_parameters(true)) out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+void trainStep(CausalLM& m, AdamW& opt, const Batch& b) {
+  causalLmLoss(m.forward(b.inputIds, b.attentionMask), b.labels).backward();
+  opt.step();
+  opt.zeroGrad();
+}
+
+}  // namespace
+
+class TestImportance : public QObject {
+  Q_OBJECT
+  std::filesystem::path dir_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    dir_ = test::fixture("models/opt");
+    if (dir_.empty()) QSKIP("fixture models/opt not found");
+  }
+
+  void adamwMatchesLibTorch() {
+    auto ours = loadModel(dir_), theirs = loadModel(dir_);
+    const Batch b = fixtureBatch(dir_);
+    AdamW opt(namedParams(*ours), {1e-3, 0.9, 0.999, 1e-8, 0.01});
+    torch::optim::AdamW ref(theirs->parameters(), torch::optim::AdamWOptions(1e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.01));
+    for (int step = 0; step < 3; ++step) {
+      trainStep(*ours, opt, b);
+      causalLmLoss(theirs->forward(b.inputIds, b.attentionMask), b.labels).backward();
+      ref.step();
+      ref.zero_grad();
+    }
+    auto tp = theirs->named_parameters(true);
+    for (const auto& p : ours->named_parameters(true)) {
+      const double diff = test::maxAbsDiff(p.value(), tp[p.key()]);
+      QVERIFY2(diff < 1e-6, qPrintable(QString::fromStdString(p.key()) + QString(" differs by %1").arg(diff)));
+    }
+  }
+
+  void matchesDefinitionAndLeavesStateUntouched() {
+    auto model = loadModel(dir_);
+    const Batch b = fixtureBatch(dir_);
+    AdamW opt(namedParams(*model), {1e-3, 0.9, 0.999, 1e-8, 0.01});
+    trainStep(*model, opt, b);  // non-trivial moments
+    const FlopsProfile profile = profileFlops(model->config(), b.size(), b.seq());
+
+    std::map<std::string, torch::Tensor> weightsBefore, m1, m2;
+    for (const auto& p : model->named_parameters(true)) weightsBefore[p.key()] = p.value().clone();
+    for (const auto& [n, s] : opt.state()) m1[n] = s.expAvg.clone(), m2[n] = s.expAvgSq.clone();
+
+    const auto imp = computeImportance(*model, opt, profile, profile.tensors.size(), b, {});
+
+    // Bit-identical weights and optimizer state, no gradients left, all trainable.
+    for (const auto& p : model->named_parameters(true)) {
+      QVERIFY2(torch::equal(p.value(), weightsBefore[p.key()]), p.key().c_str());
+      QVERIFY(!p.value().grad().defined());
+      QVERIFY(p.value().requires_grad());
+    }
+    for (const auto& [n, s] : opt.state()) {
+      QVERIFY(torch::equal(s.expAvg, m1[n]) && torch::equal(s.expAvgSq, m2[n]));
+      QCOMPARE(s.step, int64_t(1));
+    }
+
+    // Reference: LibTorch's AdamW on a copy from the same start: step 1 (same as ours), then
+    // step 2 gives Δw = w2 - w1; the gradient is then taken at w2 = w + Δw.
+    auto copy = loadModel(dir_);
+    torch::optim::AdamW ref(copy->parameters(), torch::optim::AdamWOptions(1e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.01));
+    for (int step = 0; step < 2; ++step) {
+      causalLmLoss(copy->forward(b.inputIds, b.attentionMask), b.labels).backward();
+      ref.step();
+      ref.zero_grad();
+    }
+    causalLmLoss(copy->forward(b.inputIds, b.attentionMask), b.labels).backward();
+    auto cp = copy->named_parameters(true);
+    double maxRaw = 0;
+    std::vector<double> expected(profile.tensors.size());
+    for (size_t i = 0; i < profile.tensors.size(); ++i) {
+      const auto& name = profile.tensors[i].name;
+      const auto delta = (cp[name].detach() - weightsBefore[name]).to(torch::kFloat64);
+      expected[i] = -(delta * cp[name].grad().to(torch::kFloat64)).sum().item<double>();
+      maxRaw = std::max(maxRaw, std::abs(expected[i]));
+    }
+    for (size_t i = 0; i < profile.tensors.size(); ++i) {
+      const double tol = 1e-3 * maxRaw + 1e-12;
+      QVERIFY2(std::abs(imp.raw[i] - expected[i]) <= tol,
+               qPrintable(QString::fromStdString(profile.tensors[i].name) + QString(": %1 vs %2").arg(imp.raw[i]).arg(expected[i])));
+      QVERIFY(std::abs(imp.scaled[i] - imp.raw[i] / maxRaw) < 1e-3);
+    }
+    double maxScaled = 0;
+    for (double v : imp.scaled) maxScaled = std::max(maxScaled, std::abs(v));
+    QCOMPARE(maxScaled, 1.0);
+  }
+
+  void earlyStopZeroesBelowCutoff() {
+    auto model = loadModel(dir_);
+    const Batch b = fixtureBatch(dir_);
+    AdamW opt(namedParams(*model), {1e-3, 0.9, 0.999, 1e-8, 0.01});
+    const FlopsProfile profile = profileFlops(model->config(), b.size(), b.seq());
+    const size_t cutoff = earlyStopCutoff(profile, 0.5);
+    QVERIFY(cutoff > 0 && cutoff < profile.tensors.size());
+    const double budget = 0.5 * profile.full.total() - profile.forward.total();
+    QVERIFY(profile.tensors[cutoff].reach.total() > budget);
+    QVERIFY(profile.tensors[cutoff - 1].reach.total() <= budget);
+    const auto imp = computeImportance(*model, opt, profile, cutoff, b, {});
+    QCOMPARE(imp.cutoff, cutoff);
+    for (size_t i = cutoff; i < profile.tensors.size(); ++i) QCOMPARE(imp.raw[i], 0.0);
+    int nonzero = 0;
+    for (size_t i = 0; i < cutoff; ++i) nonzero += imp.raw[i] != 0.0;
+    QVERIFY(nonzero > 0);
+    // With the gradient at w, the values above the cutoff equal a full pass's (at w + Δw they
+    // differ: a full pass also moves the tensors below the cutoff).
+    const auto cut = computeImportance(*model, opt, profile, cutoff, b, {"update_x_grad", "current"});
+    const auto all = computeImportance(*model, opt, profile, profile.tensors.size(), b, {"update_x_grad", "current"});
+    for (size_t i = 0; i < cutoff; ++i) QVERIFY(std::abs(all.raw[i] - cut.raw[i]) <= 1e-6 * std::abs(all.raw[i]) + 1e-12);
+  }
+
+  void otherMetrics() {
+    auto model = loadModel(dir_);
+    const Batch b = fixtureBatch(dir_);
+    AdamW opt(namedParams(*model), {1e-3, 0.9, 0.999, 1e-8, 0.0});
+    const FlopsProfile profile = profileFlops(model->config(), b.size(), b.seq());
+    // First AdamW step without decay: |Δw| = lr * |m̂| / (sqrt(v̂) + eps) ≈ lr per element with a gradient.
+    const auto upd = computeImportance(*model, opt, profile, profile.tensors.size(), b, {"update", "current"});
+    const int i = profile.indexOf("model.decoder.layers.1.fc2.weight");
+    // Each element with a non-zero gradient moves by ~lr (|m̂| / sqrt(v̂) = 1), the rest not at all.
+    causalLmLoss(model->forward(b.inputIds, b.attentionMask), b.labels).backward();
+    const auto g = model->named_parameters(true)["model.decoder.layers.1.fc2.weight"].grad();
+    const double moving = double((g.abs() > 1e-6).sum().item<int64_t>());
+    QVERIFY2(std::abs(upd.raw[size_t(i)] - 1e-3 * moving) < 1e-3 * moving * 1e-2,
+             qPrintable(QString("%1 vs %2").arg(upd.raw[size_t(i)]).arg(1e-3 * moving)));
+    // grad metric: sum |∂L/∂w| at w.
+    const auto gm = computeImportance(*model, opt, profile, profile.tensors.size(), b, {"grad", "current"});
+    QVERIFY(std::abs(gm.raw[size_t(i)] - g.abs().sum().item<double>()) < 1e-5 * g.abs().sum().item<double>());
+    model->zero_grad();
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { computeImportance(*model, opt, profile, 3, b, {"fisher", "update"}); })),
+             QString("importance: unknown metric 'fisher' (expected update_x_grad, update or grad)"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestImportance)
+#include "test_importance.moc"

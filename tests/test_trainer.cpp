@@ -1,0 +1,209 @@
+// The trainer end to end on the OPT fixture: a short GreenTrainer run writes a record whose
+// masks, FLOPs and losses are consistent; frozen tensors do not move; cancel keeps a consistent
+// record; bad configurations are refused with clear messages.
+#include <QtTest/QtTest>
+
+#include "core/green/flops_profiler.h"
+#include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
+#include "core/train/trainer.h"
+#include "core/util/json_file.h"
+#include "test_support.h"
+
+using namespace gt;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunConfig tinyRun(const fs::path& out) {
+  RunConfig c;
+  c.model = test::fixture("models/opt").string();
+  c.tokenizer = test::fixture("tokenizers/bytes-only").string();
+  c.data = test::fixture("data/tiny.jsonl").string();
+  c.split = "train";
+  c.evalSplit = "valid";
+  c.method = "gt";
+  c.rho = 0.5;
+  c.epochs = 2;
+  c.batchSize = 4;
+  c.lr = 1e-3;
+  c.maxLength = 128;
+  c.outDir = out.string();
+  return c;
+}
+
+class CancelAfter : public RunObserver {
+ public:
+  CancelAfter(RunControl& control, int64_t steps) : control_(control), steps_(steps) {}
+  void stepDone(const StepEvent& e) override {
+    if (e.step + 1 == steps_) control_.cancel();
+  }
+
+ private:
+  RunControl& control_;
+  int64_t steps_;
+};
+
+}  // namespace
+
+class TestTrainer : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    if (test::fixture("models/opt").empty()) QSKIP("fixture models/opt not found");
+  }
+
+  void greenTrainerRecordIsConsistent() {
+    test::TempDir tmp;
+    const RunConfig c = tinyRun(tmp.path() / "run");
+    const RunRecord r = Trainer(c).run();
+    QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+    QCOMPARE(r.steps.size(), size_t(6));  // 10 train rows, batch 4 -> 3 steps x 2 epochs
+    QCOMPARE(r.selections.size(), size_t(2));
+    QCOMPARE(r.epochs.size(), size_t(2));
+
+    auto model = loadModel(c.model);
+    double total = 0, totalFull = 0;
+    for (const auto& s : r.steps) {
+      QVERIFY(std::isfinite(s.loss) && s.loss > 0);
+      const auto sel = std::find_if(r.selections.rbegin(), r.selections.rend(), [&](const auto& x) { return x.step <= s.step; });
+      QVERIFY(sel != r.selections.rend());
+      // The step's FLOPs are the profile's for its batch shape and the active mask.
+      const FlopsProfile p = profileFlops(model->config(), s.batch, s.seq);
+      std::vector<bool> mask(p.tensors.size(), false);
+      for (const auto& name : sel->selected) mask[size_t(p.indexOf(name))] = true;
+      QVERIFY(std::abs(s.flops - p.stepFlops(mask).total()) <= 1e-9 * s.flops);
+      QVERIFY(std::abs(s.flopsFull - p.full.total()) <= 1e-9 * s.flopsFull);
+      QVERIFY(s.flops <= 0.5 * s.flopsFull * 1.02);  // budget at the selection's shape, other shapes rescale
+      total += s.flops;
+      totalFull += s.flopsFull;
+    }
+    QVERIFY(std::abs(r.totalFlops - total) <= 1e-9 * total);
+    QVERIFY(std::abs(r.totalFlopsFull - totalFull) <= 1e-9 * totalFull);
+    for (const auto& sel : r.selections) {
+      QVERIFY(!sel.selected.empty());
+      QCOMPARE(sel.importanceRaw.size(), r.tensors.size());
+      QVERIFY(sel.predictedFraction <= 0.5 + 1e-9);
+      for (size_t i = size_t(sel.cutoff); i < sel.importanceRaw.size(); ++i) QCOMPARE(sel.importanceRaw[i], 0.0);
+    }
+    QVERIFY(r.epochs[0].evalLoss > 0);
+
+    // Files on disk: the record reads back identically, the CSV has one row per step, the model loads.
+    const RunRecord back = RunRecord::load(tmp.path() / "run" / "run.json");
+    QCOMPARE(back.toJson().dump(), r.toJson().dump());
+    const std::string csv = test::readFile(tmp.path() / "run" / "steps.csv");
+    QCOMPARE(std::count(csv.begin(), csv.end(), '\n'), 7L);
+    QVERIFY(csv.rfind("step,epoch,loss,lr,flops,flops_full,cumulative_flops", 0) == 0);
+    auto saved = loadModel(tmp.path() / "run" / "model");
+    QVERIFY(fs::exists(tmp.path() / "run" / "model" / "tokenizer.json"));
+
+    // Tensors never selected are bit-identical to the original; selected ones moved.
+    std::set<std::string> ever;
+    for (const auto& sel : r.selections) ever.insert(sel.selected.begin(), sel.selected.end());
+    auto orig = model->named_parameters(true);
+    int moved = 0;
+    for (const auto& p : saved->named_parameters(true)) {
+      const bool same = torch::equal(p.value(), orig[p.key()]);
+      if (!ever.count(p.key())) QVERIFY2(same, p.key().c_str());
+      moved += !same;
+    }
+    QVERIFY(moved > 0);
+  }
+
+  void fullFineTuningCostsFullFlops() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "full");
+    c.method = "full";
+    c.epochs = 1;
+    c.saveModel = false;
+    const RunRecord r = Trainer(c).run();
+    QVERIFY(r.selections.empty());
+    QCOMPARE(r.totalFlops, r.totalFlopsFull);
+    QVERIFY(!fs::exists(tmp.path() / "full" / "model"));
+  }
+
+  void cancelKeepsRecordConsistent() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "cancel");
+    c.epochs = 3;
+    RunControl control;
+    CancelAfter observer(control, 2);
+    const RunRecord r = Trainer(c, &observer, &control).run();
+    QCOMPARE(QString::fromStdString(r.status), QString("cancelled"));
+    QCOMPARE(r.steps.size(), size_t(2));
+    const RunRecord back = RunRecord::load(tmp.path() / "cancel" / "run.json");
+    QCOMPARE(QString::fromStdString(back.status), QString("cancelled"));
+    QCOMPARE(back.steps.size(), size_t(2));
+  }
+
+  void rhoChangeTakesEffectAtNextSelection() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "rho");
+    c.saveModel = false;
+    RunControl control;
+    class SetRho : public RunObserver {
+     public:
+      explicit SetRho(RunControl& c) : c_(c) {}
+      void stepDone(const StepEvent& e) override {
+        if (e.step == 0) c_.setRho(0.8);
+      }
+      RunControl& c_;
+    } observer(control);
+    const RunRecord r = Trainer(c, &observer, &control).run();
+    QCOMPARE(r.selections.size(), size_t(2));
+    QCOMPARE(r.selections[0].rho, 0.5);
+    QCOMPARE(r.selections[1].rho, 0.8);
+    QVERIFY(r.selections[1].predictedFraction > 0.5);
+  }
+
+  void rejectsBadInput() {
+    test::TempDir tmp;
+    auto message = [&](const std::function<void(RunConfig&)>& edit) {
+      RunConfig c = tinyRun(tmp.path() / "bad");
+      edit(c);
+      return QString::fromStdString(test::errorMessage([&] { Trainer(c).run(); }));
+    };
+    QCOMPARE(message([](RunConfig& c) { c.rho = 0; }), QString("rho: expected a value in (0, 1], got 0"));
+    QCOMPARE(message([](RunConfig& c) { c.rho = 1.5; }), QString("rho: expected a value in (0, 1], got 1.5"));
+    QVERIFY(message([](RunConfig& c) { c.rho = 0.2; }).contains("is at or below the forward pass's share of full fine-tuning"));
+    QCOMPARE(message([](RunConfig& c) { c.model = "/nonexistent/model"; }),
+             QString("/nonexistent/model: not a model folder (expected config.json and model.safetensors)"));
+    QCOMPARE(message([](RunConfig& c) { c.data = "/nonexistent/data.jsonl"; }), QString("/nonexistent/data.jsonl: dataset file not found"));
+    const auto empty = tmp.path() / "empty.jsonl";
+    test::writeFile(empty, "");
+    QCOMPARE(message([&](RunConfig& c) { c.data = empty.string(); }), QString::fromStdString(empty.string() + ": empty dataset (no rows in split 'train')"));
+    QCOMPARE(message([](RunConfig& c) { c.tokenizer = test::fixture("tokenizers/bytelevel-8k").string(); }),
+             QString("tokenizer has 8192 tokens but the model's vocab_size is 512 (tokenizer and model do not belong together)"));
+    QVERIFY(!fs::exists(tmp.path() / "bad" / "run.json"));  // nothing written for refused runs
+  }
+
+  void nanLossFailsWithRecord() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "nan");
+    c.lr = 1e30;  // the first update overflows the weights
+    c.method = "full";
+    const QString msg = QString::fromStdString(test::errorMessage([&] { Trainer(c).run(); }));
+    QVERIFY2(msg.startsWith("step 1 (epoch 0): the loss is ") && msg.endsWith("(NaN or infinite); lower the learning rate or check the data"),
+             qPrintable(msg));
+    const RunRecord back = RunRecord::load(tmp.path() / "nan" / "run.json");
+    QCOMPARE(QString::fromStdString(back.status), QString("failed"));
+    QCOMPARE(QString::fromStdString(back.error), msg);
+    QVERIFY(!fs::exists(tmp.path() / "nan" / "model"));
+  }
+
+  void configRoundTripAndUnknownField() {
+    RunConfig c = tinyRun("/tmp/x");
+    c.rho = 0.7;
+    c.solver = "paper";
+    const RunConfig back = RunConfig::fromJson(c.toJson(), "run.json");
+    QCOMPARE(back.toJson().dump(), c.toJson().dump());
+    QCOMPARE(QString::fromStdString(test::errorMessage([] { RunConfig::fromJson({{"rhoo", 0.5}}, "run.json"); })),
+             QString("run.json: unknown field 'rhoo'"));
+    QCOMPARE(QString::fromStdString(test::errorMessage([] { RunConfig::fromJson({{"rho", "half"}}, "run.json"); })),
+             QString("run.json: field 'rho' has the wrong type (\"half\")"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
