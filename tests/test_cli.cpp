@@ -34,7 +34,8 @@ class TestCli : public QObject {
   void helpListsSubcommands() {
     auto r = run({"--help"});
     QCOMPARE(r.code, 0);
-    for (const char* c : {"inspect", "tokenize", "generate", "--log-level", "--version"}) QVERIFY2(r.out.contains(c), c);
+    for (const char* c : {"inspect", "tokenize", "generate", "profile", "select", "train", "bench", "--log-level", "--version"})
+      QVERIFY2(r.out.contains(c), c);
   }
 
   void versionReportsBlasAndThreads() {
@@ -109,6 +110,90 @@ class TestCli : public QObject {
     r = run({"--log-level", "loud", "inspect", QString::fromStdString(dir.string())});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("--log-level: expected one of trace, debug, info, warn, error, off; got 'loud'"), qPrintable(r.err));
+  }
+
+  void profileJsonAndVerify() {
+    const auto dir = test::fixture("models/gpt2");
+    if (dir.empty()) QSKIP("fixture not found");
+    test::TempDir tmp;
+    const auto out = tmp.path() / "profile.json";
+    auto r = run({"profile", QString::fromStdString(dir.string()), "--batch", "2", "--seq", "8", "--json",
+                  QString::fromStdString(out.string()), "--verify", "3"});
+    QCOMPARE(r.code, 0);
+    const auto j = nlohmann::json::parse(test::readFile(out));
+    QCOMPARE(j["tensors"].size(), size_t(28));
+    QCOMPARE(j["tensors"][0]["name"].get<std::string>(), std::string("transformer.ln_f.weight"));
+    QCOMPARE(j["tensors"].back()["name"].get<std::string>(), std::string("transformer.wte.weight"));
+    double reach = 0;
+    for (const auto& t : j["tensors"]) {
+      QVERIFY(std::abs(t["reach"].get<double>() - reach - t["dy"].get<double>()) < 1e-6 * (1 + reach));
+      reach = t["reach"].get<double>();
+    }
+    QVERIFY(j["t_full"].get<double>() > j["t_fp"].get<double>());
+    QVERIFY(j["verify"]["max_rel_error_matmul"].get<double>() < 0.01);
+    QVERIFY(j["verify"]["t_full_rel_error_matmul"].get<double>() < 0.01);
+  }
+
+  void selectProblemFile() {
+    test::TempDir tmp;
+    const auto problem = tmp.path() / "problem.json";
+    test::writeFile(problem, R"({"t_fp": 10, "t_full": 40, "rho": 0.5, "tq": 400, "tensors": [
+      {"name": "a", "dw": 2, "reach": 1, "importance": 0.3}, {"name": "b", "dw": 3, "reach": 1, "importance": 0.4},
+      {"name": "c", "dw": 4, "reach": 4, "importance": 0.5}, {"name": "d", "dw": 1, "reach": 9, "importance": 1.0}]})");
+    for (const char* solver : {"exact", "paper", "brute"}) {
+      auto r = run({"select", QString::fromStdString(problem.string()), "--solver", solver, "--json"});
+      QCOMPARE(r.code, 0);
+      const auto j = parse(r.out);
+      QCOMPARE(j["mask"], nlohmann::json::parse("[0, 0, 0, 1]"));
+      QCOMPARE(j["objective"].get<double>(), 1.0);
+      QCOMPARE(j["flops"].get<double>(), 20.0);
+      QCOMPARE(j["fraction"].get<double>(), 0.5);
+      QVERIFY(j.contains("time_ms"));
+    }
+    test::writeFile(problem, R"({"t_fp": 10, "t_full": 40, "rho": 0.5, "tensors": [{"name": "a", "dw": "x", "reach": 1, "importance": 1}]})");
+    auto r = run({"select", QString::fromStdString(problem.string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString::fromStdString("error: " + problem.string() + ": tensors[0].'dw' must be a number\n"));
+  }
+
+  void trainWritesRecordAndRejectsBadRho() {
+    const auto model = test::fixture("models/opt");
+    if (model.empty()) QSKIP("fixture not found");
+    test::TempDir tmp;
+    const QStringList base = {"train", "--model", QString::fromStdString(model.string()), "--tokenizer",
+                              QString::fromStdString(test::fixture("tokenizers/bytes-only").string()), "--data",
+                              QString::fromStdString(test::fixture("data/tiny.jsonl").string()), "--split", "train", "--epochs", "1",
+                              "--lr", "1e-3", "--max-length", "128"};
+    auto r = run(base + QStringList{"--method", "gt", "--rho", "0.5", "--out", QString::fromStdString((tmp.path() / "run").string())});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains("run record: " + QString::fromStdString((tmp.path() / "run" / "run.json").string())), qPrintable(r.out));
+    QVERIFY(r.err.contains("step 3/3"));  // plain progress lines when stderr is not a terminal
+    const auto rec = nlohmann::json::parse(test::readFile(tmp.path() / "run" / "run.json"));
+    QCOMPARE(rec["status"].get<std::string>(), std::string("finished"));
+    QCOMPARE(rec["config"]["rho"].get<double>(), 0.5);
+    QVERIFY(std::filesystem::exists(tmp.path() / "run" / "model" / "model.safetensors"));
+
+    // --config supplies settings, flags override them.
+    const auto config = tmp.path() / "run.json";
+    test::writeFile(config, R"({"method": "gt", "rho": 0.9, "epochs": 1})");
+    r = run(base + QStringList{"--config", QString::fromStdString(config.string()), "--rho", "0.6", "--no-save-model", "--out",
+                               QString::fromStdString((tmp.path() / "run2").string())});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(nlohmann::json::parse(test::readFile(tmp.path() / "run2" / "run.json"))["config"]["rho"].get<double>(), 0.6);
+
+    for (const auto& [rho, message] : std::vector<std::pair<QString, QString>>{
+             {"0", "error: rho: expected a value in (0, 1], got 0\n"}, {"1.2", "error: rho: expected a value in (0, 1], got 1.2\n"}}) {
+      r = run(base + QStringList{"--rho", rho, "--out", QString::fromStdString((tmp.path() / "bad").string())});
+      QCOMPARE(r.code, 1);
+      QCOMPARE(r.err, message);
+    }
+    r = run(base + QStringList{"--rho", "0.1", "--out", QString::fromStdString((tmp.path() / "bad").string())});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("is at or below the forward pass's share of full fine-tuning"), qPrintable(r.err));
+    r = run({"train", "--model", QString::fromStdString(model.string()), "--data", "/nonexistent.jsonl", "--out",
+             QString::fromStdString((tmp.path() / "x").string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: /nonexistent.jsonl: dataset file not found\n"));
   }
 };
 

@@ -4,6 +4,8 @@
 //             Llama of ~27M parameters, against the predicted FLOPs ratio.
 #include <nlohmann/json.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -77,7 +79,16 @@ void benchStep(nlohmann::ordered_json& out, int rounds, int64_t batch, int64_t s
   auto ids = torch::randint(0, config.vocabSize, {batch, seq}, torch::kLong);
   Batch b{ids, torch::ones_like(ids), ids};
   AdamW opt(named, {1e-4, 0.9, 0.999, 1e-8, 0.01});
+  // Importance pass peak memory with and without early stop (free memory returned to the OS
+  // first, so each pass's peak RSS is its own).
+  malloc_trim(0);
+  const auto noStop = computeImportance(*model, opt, profile, profile.tensors.size(), b, {});
+  malloc_trim(0);
   const auto imp = computeImportance(*model, opt, profile, earlyStopCutoff(profile, 0.5), b, {});
+  out["importance_memory"] = {{"early_stop_peak_bytes", imp.peakExtraBytes}, {"no_early_stop_peak_bytes", noStop.peakExtraBytes},
+                              {"cutoff", imp.cutoff}, {"tensors", profile.tensors.size()}};
+  std::cout << "importance pass at rho 0.5: early stop after " << imp.cutoff << "/" << profile.tensors.size() << " tensors, peak "
+            << imp.peakExtraBytes / 1e6 << " MB above the start vs " << noStop.peakExtraBytes / 1e6 << " MB without early stop\n";
   SelectionProblem problem{profile.forward.total(), profile.full.total(), 0.5, 1000, {}};
   for (size_t i = 0; i < profile.tensors.size(); ++i)
     problem.tensors.push_back({profile.tensors[i].name, profile.tensors[i].dw.total(), profile.tensors[i].reach.total(), imp.scaled[i]});
@@ -117,7 +128,7 @@ Command benchCommand() {
   return {"bench", "Run the performance benchmarks (ratios measured side by side)", [](CLI::App& cmd) {
             struct Args {
               std::string only = "all";
-              int rounds = 6;
+              int rounds = 8;
               int64_t batch = 4, seq = 128;
               CommonOptions o;
             };

@@ -43,6 +43,8 @@ struct Prepared {
 
 Prepared prepare(const RunConfig& c) {
   Prepared p;
+  // Cheap checks first: a missing dataset should not wait for the model to load.
+  check(std::filesystem::is_regular_file(c.data), c.data + ": dataset file not found");
   LoadOptions lo;
   lo.dtype = dtypeOf(c.dtype);
   lo.device = torch::Device(c.device);
