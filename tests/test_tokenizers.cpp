@@ -38,6 +38,8 @@ class TestTokenizers : public QObject {
     checkAgainstReference(*tok, dir / "reference.jsonl");
     // Special tokens survive when asked for.
     QCOMPARE(tok->decode(tok->encode("a<|endoftext|>b"), false), std::string("a<|endoftext|>b"));
+    // Ids beyond the tokenizer (a model's padded vocabulary) decode to nothing, as in tokenizers.
+    QCOMPARE(tok->decode({tok->encode("a")[0], 9000, tok->encode("b")[0]}), std::string("ab"));
   }
 
   void sentencePiece4k() {

@@ -219,8 +219,9 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
     run.clear();
   };
   for (int64_t id : ids) {
-    check(id >= 0 && id < vocabSize(), "decode: token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                           std::to_string(vocabSize()) + ")");
+    // Ids the tokenizer does not know (a model's padded vocabulary) decode to nothing, as in the
+    // tokenizers library.
+    if (id < 0 || id >= vocabSize() || (idToToken_[size_t(id)].empty() && !addedById_.count(id))) continue;
     auto added = addedById_.find(id);
     if (added != addedById_.end()) {
       if (skipSpecialTokens && added_[added->second].special) continue;
