@@ -26,7 +26,8 @@ void applyCommonOptions(const CommonOptions& o) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
-                                               selectCommand(),  trainCommand(),    benchCommand()};
+                                               selectCommand(),  trainCommand(),    benchCommand(),
+                                               datasetCommand()};
   return table;
 }
 

@@ -39,6 +39,7 @@ Command profileCommand();
 Command selectCommand();
 Command trainCommand();
 Command benchCommand();
+Command datasetCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 

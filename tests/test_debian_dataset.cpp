@@ -1,0 +1,53 @@
+// The Debian descriptions builder on a checked-in sample of Translation-en and Packages stanzas:
+// a verbatim block, a boilerplate (transitional) entry, a too-short one, a duplicate, two binary
+// packages of one source, and a package missing from Packages. Output compared line by line with
+// tests/fixtures/debian/expected.jsonl (written by hand from the rules).
+#include <QtTest/QtTest>
+
+#include <QProcess>
+
+#include "core/data/debian_descriptions.h"
+#include "test_support.h"
+
+using namespace gt;
+
+class TestDebianDataset : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void sampleGivesExactOutput() {
+    const auto dir = test::fixture("debian");
+    QVERIFY(!dir.empty());
+    test::TempDir tmp;
+    const auto out = tmp.path() / "out.jsonl";
+    QProcess p;
+    p.start(GT_CLI_PATH, {"dataset", "debian", "--translations", QString::fromStdString((dir / "Translation-en").string()), "--packages",
+                          QString::fromStdString((dir / "Packages").string()), "--out", QString::fromStdString(out.string())});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString report = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY2(report.contains("descriptions read: 7\n"), qPrintable(report));
+    QVERIFY2(report.contains("dropped: 1 under 20 words, 1 boilerplate, 1 duplicate, 0 empty\n"), qPrintable(report));
+    QVERIFY2(report.contains("pairs: 4 (train 4, valid 0, test 0) from 2 source packages; 1 not found in Packages\n"), qPrintable(report));
+    QCOMPARE(QString::fromStdString(test::readFile(out)), QString::fromStdString(test::readFile(dir / "expected.jsonl")));
+  }
+
+  void descriptionFormatting() {
+    QCOMPARE(descriptionBody(" first line\n second line\n .\n next paragraph\n   verbatim  spaced\n after"),
+             std::string("first line second line\nnext paragraph\n  verbatim  spaced\nafter"));
+    QVERIFY(isBoilerplate("debug symbols for foo", ""));
+    QVERIFY(isBoilerplate("games", "This metapackage installs all games"));
+    QVERIFY(!isBoilerplate("Frobnicate widgets", "A tool."));
+  }
+
+  void splitsByHashOfSource() {
+    // FNV-1a 64 values computed independently (Python): pkg85 % 100 == 0, pkg145 % 100 == 1.
+    QCOMPARE(fnv1a("foo"), uint64_t(0xfb3890511c4b930dull));
+    QCOMPARE(splitFor("foo"), std::string("train"));
+    QCOMPARE(splitFor("pkg85"), std::string("test"));
+    QCOMPARE(splitFor("pkg145"), std::string("valid"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDebianDataset)
+#include "test_debian_dataset.moc"
