@@ -40,6 +40,7 @@ Command selectCommand();
 Command trainCommand();
 Command benchCommand();
 Command datasetCommand();
+Command tokenizerCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 
