@@ -34,14 +34,6 @@ std::string percentiles(std::vector<int64_t> v) {
   return s.str();
 }
 
-int64_t words(const std::string& s) {
-  std::istringstream in(s);
-  std::string w;
-  int64_t n = 0;
-  while (in >> w) ++n;
-  return n;
-}
-
 }  // namespace
 
 Command datasetCommand() {
@@ -69,7 +61,7 @@ Command datasetCommand() {
               check(!pairs.empty(), "dataset debian: no pairs left after cleaning (are these Translation-en files?)");
               std::vector<const DebianPair*> all;
               std::vector<int64_t> srcWords, tgtWords;
-              for (const auto& p : pairs) all.push_back(&p), srcWords.push_back(words(p.source)), tgtWords.push_back(words(p.target));
+              for (const auto& p : pairs) all.push_back(&p), srcWords.push_back(countWords(p.source)), tgtWords.push_back(countWords(p.target));
               writeTextAtomically(a->out, jsonl(all));
               std::cout << "descriptions read: " << st.descriptions << "\ndropped: " << st.droppedShort << " under " << a->minWords
                         << " words, " << st.droppedBoilerplate << " boilerplate, " << st.droppedDuplicate << " duplicate, "

@@ -20,14 +20,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-int64_t countWords(const std::string& s) {
-  std::istringstream in(s);
-  std::string w;
-  int64_t n = 0;
-  while (in >> w) ++n;
-  return n;
-}
-
 std::string field(const std::vector<std::pair<std::string, std::string>>& stanza, const std::string& key) {
   for (const auto& [k, v] : stanza)
     if (k == key) return v;
@@ -35,6 +27,14 @@ std::string field(const std::vector<std::pair<std::string, std::string>>& stanza
 }
 
 }  // namespace
+
+int64_t countWords(const std::string& text) {
+  std::istringstream in(text);
+  std::string w;
+  int64_t n = 0;
+  while (in >> w) ++n;
+  return n;
+}
 
 std::vector<std::vector<std::pair<std::string, std::string>>> parseStanzas(const std::string& text) {
   std::vector<std::vector<std::pair<std::string, std::string>>> out;

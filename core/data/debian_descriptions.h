@@ -37,6 +37,9 @@ std::vector<std::vector<std::pair<std::string, std::string>>> parseStanzas(const
 // spaces are kept verbatim on their own line.
 std::string descriptionBody(const std::string& continuation);
 
+// Whitespace-separated words in a text.
+int64_t countWords(const std::string& text);
+
 // True for transitional/dummy packages, debug symbols and metapackages.
 bool isBoilerplate(const std::string& synopsis, const std::string& body);
 

@@ -1,6 +1,8 @@
 #include "core/green/flops_profiler.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 
 #include "core/util/error.h"
 
@@ -175,67 +177,60 @@ FlopsProfile optChain(const ModelConfig& c, int64_t batch, int64_t seq) {
   return b.finish(batch, seq);
 }
 
-FlopsProfile bloomChain(const ModelConfig& c, int64_t batch, int64_t seq) {
+// BLOOM and GPT-2 share one layout: pre-LN blocks with a fused q|k|v projection (one tensor, so
+// its level always pays the whole attention backward), a 4x FFN and biases everywhere.
+struct FusedQkvNames {
+  std::string root, layers, mlpOut, mlpIn, postNorm, attnOut, qkv, inputNorm, finalNorm;
+};
+
+FlopsProfile fusedQkvChain(const ModelConfig& c, int64_t batch, int64_t seq, const FusedQkvNames& names,
+                           const std::function<void(ChainBuilder&)>& embeddings) {
   ChainBuilder b(batch, seq);
   const double d = double(c.hiddenSize), f = double(c.ffnDim), H = double(c.numHeads);
-  const std::string t = "transformer.";
   b.lossAndHead(c, d, "lm_head.weight");
-  b.norm(t + "ln_f", d, true, true);
+  b.norm(names.root + names.finalNorm, d, true, true);
   b.pay(b.normDy(d));
   for (int64_t l = c.numLayers - 1; l >= 0; --l) {
-    const std::string p = t + "h." + std::to_string(l) + ".";
+    const std::string p = names.root + names.layers + std::to_string(l) + ".";
     b.forward(Flops::ew(2 * kResidualAdd * b.n * d));
-    b.linear(p + "mlp.dense_4h_to_h", f, d, true);
+    b.linear(p + names.mlpOut, f, d, true);
     b.forward(Flops::ew(activationForward(c.activation) * b.n * f));
     b.pay(b.linearDy(f, d) + Flops::ew(activationBackward(c.activation) * b.n * f));
-    b.linear(p + "mlp.dense_h_to_4h", d, f, true);
+    b.linear(p + names.mlpIn, d, f, true);
     b.pay(b.linearDy(d, f));
-    b.norm(p + "post_attention_layernorm", d, true, true);
+    b.norm(p + names.postNorm, d, true, true);
     b.pay(b.normDy(d));
-    b.linear(p + "self_attention.dense", d, d, true);
+    b.linear(p + names.attnOut, d, d, true);
     b.pay(b.linearDy(d, d));
     b.attentionForward(d, H);
     b.pay(b.attentionBackward(d, H));
-    b.linear(p + "self_attention.query_key_value", d, 3 * d, true);
+    b.linear(p + names.qkv, d, 3 * d, true);
     b.pay(b.linearDy(d, 3 * d));
-    b.norm(p + "input_layernorm", d, true, true);
+    b.norm(p + names.inputNorm, d, true, true);
     b.pay(b.normDy(d));
   }
-  b.norm(t + "word_embeddings_layernorm", d, true, true);
-  b.pay(b.normDy(d));
-  b.tokenEmbedding(c, t + "word_embeddings.weight", d);
+  embeddings(b);
   return b.finish(batch, seq);
 }
 
+FlopsProfile bloomChain(const ModelConfig& c, int64_t batch, int64_t seq) {
+  const FusedQkvNames names{"transformer.", "h.", "mlp.dense_4h_to_h", "mlp.dense_h_to_4h", "post_attention_layernorm",
+                            "self_attention.dense", "self_attention.query_key_value", "input_layernorm", "ln_f"};
+  return fusedQkvChain(c, batch, seq, names, [&](ChainBuilder& b) {
+    const double d = double(c.hiddenSize);
+    b.norm("transformer.word_embeddings_layernorm", d, true, true);
+    b.pay(b.normDy(d));
+    b.tokenEmbedding(c, "transformer.word_embeddings.weight", d);
+  });
+}
+
 FlopsProfile gpt2Chain(const ModelConfig& c, int64_t batch, int64_t seq) {
-  ChainBuilder b(batch, seq);
-  const double d = double(c.hiddenSize), f = double(c.ffnDim), H = double(c.numHeads);
-  const std::string t = "transformer.";
-  b.lossAndHead(c, d, "lm_head.weight");
-  b.norm(t + "ln_f", d, true, true);
-  b.pay(b.normDy(d));
-  for (int64_t l = c.numLayers - 1; l >= 0; --l) {
-    const std::string p = t + "h." + std::to_string(l) + ".";
-    b.forward(Flops::ew(2 * kResidualAdd * b.n * d));
-    b.linear(p + "mlp.c_proj", f, d, true);
-    b.forward(Flops::ew(activationForward(c.activation) * b.n * f));
-    b.pay(b.linearDy(f, d) + Flops::ew(activationBackward(c.activation) * b.n * f));
-    b.linear(p + "mlp.c_fc", d, f, true);
-    b.pay(b.linearDy(d, f));
-    b.norm(p + "ln_2", d, true, true);
-    b.pay(b.normDy(d));
-    b.linear(p + "attn.c_proj", d, d, true);
-    b.pay(b.linearDy(d, d));
-    b.attentionForward(d, H);
-    b.pay(b.attentionBackward(d, H));
-    b.linear(p + "attn.c_attn", d, 3 * d, true);
-    b.pay(b.linearDy(d, 3 * d));
-    b.norm(p + "ln_1", d, true, true);
-    b.pay(b.normDy(d));
-  }
-  b.add(t + "wpe.weight", Flops::ew(kParamReduce * b.n * d));
-  b.tokenEmbedding(c, t + "wte.weight", d);
-  return b.finish(batch, seq);
+  const FusedQkvNames names{"transformer.", "h.", "mlp.c_proj", "mlp.c_fc", "ln_2", "attn.c_proj", "attn.c_attn", "ln_1", "ln_f"};
+  return fusedQkvChain(c, batch, seq, names, [&](ChainBuilder& b) {
+    const double d = double(c.hiddenSize);
+    b.add("transformer.wpe.weight", Flops::ew(kParamReduce * b.n * d));
+    b.tokenEmbedding(c, "transformer.wte.weight", d);
+  });
 }
 
 FlopsProfile llamaChain(const ModelConfig& c, int64_t batch, int64_t seq) {

@@ -37,6 +37,11 @@ torch::Tensor causalLmLoss(const torch::Tensor& logits, const torch::Tensor& lab
   return F::cross_entropy(shiftLogits, shiftLabels, F::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kMean));
 }
 
+torch::Tensor positionsOrDefault(const torch::Tensor& positionIds, const torch::Tensor& inputIds, int64_t pastLen) {
+  if (positionIds.defined()) return positionIds;
+  return torch::arange(pastLen, pastLen + inputIds.size(1), inputIds.options().dtype(torch::kLong)).unsqueeze(0);
+}
+
 torch::Tensor fullAttentionMask(const torch::Tensor& attentionMask, const torch::Tensor& inputIds, int64_t pastLen) {
   if (attentionMask.defined()) {
     check(attentionMask.dim() == 2 && attentionMask.size(0) == inputIds.size(0) &&

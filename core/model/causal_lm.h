@@ -51,6 +51,9 @@ torch::Tensor causalLmLoss(const torch::Tensor& logits, const torch::Tensor& lab
 torch::Tensor causalAttentionBias(const torch::Tensor& attentionMask, int64_t queryLen, int64_t pastLen,
                                   torch::ScalarType dtype);
 
+// position_ids if given, else past .. past + T - 1 for every row ([1, T]; Llama and GPT-2).
+torch::Tensor positionsOrDefault(const torch::Tensor& positionIds, const torch::Tensor& inputIds, int64_t pastLen);
+
 // attention_mask, or all ones [B, past + T] when undefined.
 torch::Tensor fullAttentionMask(const torch::Tensor& attentionMask, const torch::Tensor& inputIds, int64_t pastLen);
 

@@ -73,9 +73,7 @@ class Gpt2LMHeadModel : public CausalLM {
                         const torch::Tensor& positionIds) override {
     const int64_t past = cache ? cache->length() : 0;
     const auto mask = fullAttentionMask(attentionMask, inputIds, past);
-    auto positions = positionIds.defined()
-                         ? positionIds
-                         : torch::arange(past, past + inputIds.size(1), inputIds.options().dtype(torch::kLong)).unsqueeze(0);
+    const auto positions = positionsOrDefault(positionIds, inputIds, past);
     auto h = wte_(inputIds) + wpe_(positions);
     const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
     for (const auto& layer : *layers_) h = layer->as<Gpt2Block>()->forward(h, bias, cache);

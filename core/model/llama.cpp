@@ -86,9 +86,7 @@ class LlamaForCausalLM : public CausalLM {
                         const torch::Tensor& positionIds) override {
     const int64_t past = cache ? cache->length() : 0;
     const auto mask = fullAttentionMask(attentionMask, inputIds, past);
-    auto positions = positionIds.defined()
-                         ? positionIds
-                         : torch::arange(past, past + inputIds.size(1), inputIds.options().dtype(torch::kLong)).unsqueeze(0);
+    const auto positions = positionsOrDefault(positionIds, inputIds, past);
     auto h = embedTokens_(inputIds);
     // Rotary embedding: angle(p, i) = p / theta^(2i / d), cos/sin duplicated over both halves.
     const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(h.device());
