@@ -27,7 +27,7 @@ void applyCommonOptions(const CommonOptions& o) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
                                                selectCommand(),  trainCommand(),    benchCommand(),
-                                               datasetCommand(), tokenizerCommand()};
+                                               datasetCommand(), tokenizerCommand(), pretrainCommand()};
   return table;
 }
 

@@ -41,6 +41,7 @@ Command trainCommand();
 Command benchCommand();
 Command datasetCommand();
 Command tokenizerCommand();
+Command pretrainCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 

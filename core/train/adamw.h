@@ -36,6 +36,8 @@ class AdamW {
     int64_t step = 0;
   };
   const std::map<std::string, State>& state() const { return state_; }
+  // Replaces the moments (resuming a run); names must be parameters of this optimizer.
+  void setState(std::map<std::string, State> state) { state_ = std::move(state); }
   const std::vector<std::pair<std::string, torch::Tensor>>& params() const { return params_; }
 
  private:
