@@ -195,6 +195,28 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 1);
     QCOMPARE(r.err, QString("error: /nonexistent.jsonl: dataset file not found\n"));
   }
+
+  void tokenizerTrainAndPretrainFromTheCli() {
+    test::TempDir tmp;
+    test::writeFile(tmp.path() / "text.txt", "the cat sat on the mat\nthe dog sat on the log\n");
+    auto r = run({"tokenizer", "train", "--input", QString::fromStdString((tmp.path() / "text.txt").string()), "--vocab-size", "270",
+                  "--out", QString::fromStdString((tmp.path() / "tok").string())});
+    QCOMPARE(r.code, 0);
+    // 12 pre-tokenised words, 8 distinct (the, Ġcat, Ġsat, Ġon, Ġthe, Ġmat, Ġdog, Ġlog); merging stops
+    // before 270 tokens because no pair is left that occurs twice.
+    QVERIFY2(r.out.contains(" on 12 words, 8 distinct\n"), qPrintable(r.out));
+    r = run({"tokenize", QString::fromStdString((tmp.path() / "tok").string()), "--text", "the", "--json"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(parse(r.out)["tokens"], nlohmann::json::parse(R"(["the"])"));  // t-h and h-e occur 4 times each
+    r = run({"tokenizer", "train", "--input", QString::fromStdString((tmp.path() / "text.txt").string()), "--vocab-size", "10", "--out",
+             QString::fromStdString((tmp.path() / "tok2").string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: --vocab-size must be at least 257 (256 byte symbols + 1 special tokens)\n"));
+    r = run({"pretrain", "--config", "/nonexistent/config.json", "--tokenizer", QString::fromStdString((tmp.path() / "tok").string()),
+             "--data", QString::fromStdString((tmp.path() / "text.txt").string()), "--out", QString::fromStdString((tmp.path() / "pt").string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: /nonexistent/config.json: config.json not found\n"));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
