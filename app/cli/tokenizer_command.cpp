@@ -1,15 +1,12 @@
 // greentrainer tokenizer train --input FILES --vocab-size N --out DIR [--min-frequency 2]
 //   [--special TOKEN ...]: trains a byte-level BPE tokenizer and writes DIR/tokenizer.json.
 // Text files are read line by line; .jsonl files contribute their "source" and "target" fields.
-#include <nlohmann/json.hpp>
-
-#include <fstream>
 #include <iostream>
 
 #include "app/cli/common_options.h"
 #include "core/io/bpe_trainer.h"
 #include "core/io/tokenizer.h"
-#include "core/util/error.h"
+#include "core/io/text_documents.h"
 
 namespace gt::cli {
 
@@ -32,29 +29,8 @@ Command tokenizerCommand() {
             return std::function<void()>([a] {
               if (!a->specials.empty()) a->options.specialTokens = a->specials;
               BpeTrainer trainer(a->options);
-              for (const auto& path : a->inputs) {
-                std::ifstream in(path, std::ios::binary);
-                check(static_cast<bool>(in), path + ": cannot read input");
-                const bool jsonl = path.size() > 6 && path.substr(path.size() - 6) == ".jsonl";
-                std::string line;
-                int64_t lineNo = 0;
-                while (std::getline(in, line)) {
-                  ++lineNo;
-                  if (!jsonl) {
-                    trainer.addText(line);
-                    continue;
-                  }
-                  if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-                  nlohmann::json row;
-                  try {
-                    row = nlohmann::json::parse(line);
-                  } catch (const nlohmann::json::parse_error& e) {
-                    throw Error(path + ":" + std::to_string(lineNo) + ": malformed JSON: " + e.what());
-                  }
-                  for (const char* f : {"source", "target"})
-                    if (row.contains(f) && row[f].is_string()) trainer.addText(row[f].get<std::string>());
-                }
-              }
+              for (const auto& path : a->inputs)
+                for (const auto& text : readDocuments(path)) trainer.addText(text);
               const auto r = trainer.train(a->out);
               std::cout << "trained " << r.vocabSize << " tokens (" << r.merges << " merges) on " << r.totalWords << " words, "
                         << r.words << " distinct\nwritten: " << (std::filesystem::path(a->out) / "tokenizer.json").string() << "\n";

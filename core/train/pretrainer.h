@@ -43,9 +43,6 @@ struct PretrainResult {
   int64_t parameters = 0;
 };
 
-// Reads the documents of one file: lines of text, or a .jsonl's "source" and "target" strings.
-std::vector<std::string> readDocuments(const std::filesystem::path& path);
-
 // Throws gt::Error for bad configs and inputs (naming the file / option). `progress` may be
 // empty; returning false from it stops after saving a checkpoint.
 PretrainResult pretrain(const PretrainConfig& config, const std::function<bool(const PretrainProgress&)>& progress = {});
