@@ -34,6 +34,11 @@ double importanceFlops(const FlopsProfile& p, size_t cutoff, bool twoPasses) {
   return p.chainFlops(mask).total() * (twoPasses ? 2 : 1);
 }
 
+// Linear decay to 0 without warm-up (GREENTRAINER.md §5), or constant.
+double scheduledLr(const RunConfig& c, int64_t step, int64_t totalSteps) {
+  return c.schedule == "linear" ? c.lr * double(totalSteps - step) / double(totalSteps) : c.lr;
+}
+
 struct Prepared {
   std::shared_ptr<CausalLM> model;
   std::vector<TokenizedExample> train, eval;
@@ -188,7 +193,7 @@ RunRecord Trainer::run() {
             }
           const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq());
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
-          optimizer.setLr(c.schedule == "linear" ? c.lr * double(totalSteps - globalStep) / double(totalSteps) : c.lr);
+          optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
           const auto imp = computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
           const auto selStart = Clock::now();
           SelectionProblem problem{profile.forward.total(), profile.full.total(), rho, c.tq, {}};
@@ -228,7 +233,7 @@ RunRecord Trainer::run() {
         // One optimizer step over grad_accum micro-batches.
         const auto stepStart = Clock::now();
         applyMask(model, reference, mask);
-        const double lr = c.schedule == "linear" ? c.lr * double(totalSteps - globalStep) / double(totalSteps) : c.lr;
+        const double lr = scheduledLr(c, globalStep, totalSteps);
         optimizer.setLr(lr);
         StepRecord sr;
         sr.step = globalStep;
