@@ -1,6 +1,6 @@
 // greentrainer pretrain --config config.json --tokenizer PATH --data FILES --out DIR
 //   [--valid-data FILE] [--block-size 256] [--batch-size 16] [--steps N] [--lr X] [--warmup N]
-//   [--save-every N] [--resume] [--dtype bfloat16]
+//   [--save-every N] [--resume] [--dtype bfloat16] [--device cuda]
 #include <unistd.h>
 
 #include <csignal>
@@ -41,10 +41,12 @@ Command pretrainCommand() {
             cmd.add_option("--dtype", a->c.dtype, "dtype of the final saved model: float32, bfloat16, float16")->capture_default_str();
             cmd.add_flag("--resume", a->c.resume, "Continue from OUT/checkpoint when it exists");
             cmd.add_option("--threads", a->threads, "Intra-op CPU threads (0: LibTorch's default)");
+            cmd.add_option("--device", a->c.device, "cpu or cuda[:N]")->capture_default_str();
             return std::function<void()>([a] {
               CommonOptions common;
               common.threads = a->threads;
               common.dtype = a->c.dtype;
+              common.device = a->c.device;
               applyCommonOptions(common);
               a->c.modelConfig = a->config;
               a->c.tokenizer = a->tokenizer;

@@ -7,6 +7,8 @@
 #include <map>
 #include <random>
 
+#include <torch/cuda.h>
+
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/io/text_documents.h"
@@ -53,15 +55,17 @@ double lrAt(const PretrainConfig& c, int64_t step) {
   return c.lr * (c.minLrRatio + (1 - c.minLrRatio) * 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress))));
 }
 
-torch::Tensor blockBatch(const std::vector<int64_t>& stream, int64_t blockSize, const std::vector<int64_t>& starts) {
+torch::Tensor blockBatch(const std::vector<int64_t>& stream, int64_t blockSize, const std::vector<int64_t>& starts,
+                         const torch::Device& device) {
   auto out = torch::empty({int64_t(starts.size()), blockSize}, torch::kLong);
   auto a = out.accessor<int64_t, 2>();
   for (size_t r = 0; r < starts.size(); ++r)
     for (int64_t j = 0; j < blockSize; ++j) a[int64_t(r)][j] = stream[size_t(starts[r] + j)];
-  return out;
+  return out.to(device);
 }
 
-double validationLoss(CausalLM& model, const std::vector<int64_t>& stream, int64_t blockSize, int64_t batchSize) {
+double validationLoss(CausalLM& model, const std::vector<int64_t>& stream, int64_t blockSize, int64_t batchSize,
+                      const torch::Device& device) {
   torch::NoGradGuard ng;
   model.eval();
   double sum = 0;
@@ -70,14 +74,14 @@ double validationLoss(CausalLM& model, const std::vector<int64_t>& stream, int64
   for (int64_t s = 0; s + blockSize <= int64_t(stream.size()); s += blockSize) {
     starts.push_back(s);
     if (int64_t(starts.size()) == batchSize) {
-      auto ids = blockBatch(stream, blockSize, starts);
+      auto ids = blockBatch(stream, blockSize, starts, device);
       sum += causalLmLoss(model.forward(ids), ids).item<double>() * double(starts.size());
       n += int64_t(starts.size());
       starts.clear();
     }
   }
   if (!starts.empty()) {
-    auto ids = blockBatch(stream, blockSize, starts);
+    auto ids = blockBatch(stream, blockSize, starts, device);
     sum += causalLmLoss(model.forward(ids), ids).item<double>() * double(starts.size());
     n += int64_t(starts.size());
   }
@@ -104,6 +108,14 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
   check(c.lr > 0 && c.warmupSteps >= 0 && c.saveEvery >= 1, "pretrain: lr > 0, warmup >= 0 and save-every >= 1 required");
   check(!c.data.empty(), "pretrain: at least one --data file is required");
   check(!c.outDir.empty(), "pretrain: --out is required");
+  const torch::Device device = [&] {
+    try {
+      return torch::Device(c.device);
+    } catch (const std::exception&) {
+      throw Error("pretrain: --device: expected cpu or cuda[:N], got '" + c.device + "'");
+    }
+  }();
+  check(!device.is_cuda() || torch::cuda::is_available(), "pretrain: --device " + c.device + " requested but CUDA is not available");
   const fs::path checkpointDir = c.outDir / "checkpoint";
   const bool resuming = c.resume && fs::exists(checkpointDir / "trainer_state.json");
 
@@ -121,11 +133,12 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
   std::shared_ptr<CausalLM> model;
   int64_t step = 0;
   if (resuming) {
-    model = loadModel(checkpointDir);
+    model = loadModel(checkpointDir, LoadOptions{torch::kFloat32, device});
     step = readJsonFile(checkpointDir / "trainer_state.json").at("step").get<int64_t>();
   } else {
     model = createModel(config);
     initialiseWeights(*model, c.seed);
+    model->to(device);
   }
   model->train();
   std::vector<std::pair<std::string, torch::Tensor>> named;
@@ -137,7 +150,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     std::map<std::string, AdamW::State> restored;
     for (const auto& [name, _] : named)
       if (state.contains("exp_avg." + name))
-        restored[name] = {state.tensor("exp_avg." + name).clone(), state.tensor("exp_avg_sq." + name).clone(), step};
+        restored[name] = {state.tensor("exp_avg." + name).to(device, false, true), state.tensor("exp_avg_sq." + name).to(device, false, true), step};
     opt.setState(std::move(restored));
   }
 
@@ -170,7 +183,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     const auto t0 = std::chrono::steady_clock::now();
     const double lr = lrAt(c, step);
     opt.setLr(lr);
-    auto ids = blockBatch(train, c.blockSize, startsFor(step));
+    auto ids = blockBatch(train, c.blockSize, startsFor(step), device);
     auto loss = causalLmLoss(model->forward(ids), ids);
     const double value = loss.item<double>();
     check(std::isfinite(value), "pretrain step " + std::to_string(step) + ": the loss is not finite; lower --lr");
@@ -180,7 +193,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     ++step;
     PretrainProgress p{step, c.steps, value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), -1, false};
     if (step % c.saveEvery == 0 || step == c.steps) {
-      if (!valid.empty()) p.validLoss = result.validLoss = validationLoss(*model, valid, c.blockSize, c.batchSize);
+      if (!valid.empty()) p.validLoss = result.validLoss = validationLoss(*model, valid, c.blockSize, c.batchSize, device);
       saveCheckpoint(*model, opt, c, step, c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer);
       p.checkpoint = true;
     }

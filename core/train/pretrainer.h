@@ -27,6 +27,7 @@ struct PretrainConfig {
   uint64_t seed = 0;
   bool resume = false;
   std::string dtype = "float32";  // saved weights: float32, bfloat16 or float16
+  std::string device = "cpu";     // where training runs: cpu or cuda[:N] (weights are initialised on the CPU)
 };
 
 struct PretrainProgress {
