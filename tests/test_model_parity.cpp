@@ -86,6 +86,17 @@ class TestModelParity : public QObject {
     g.numBeams = 4;
     g.earlyStopping = true;
     QCOMPARE(generate(*model, prompt, g), gt::test::toIds(ref.tensor("generate.beam4")));
+
+    // Batched (left-padded, prompts of 6, 11 and 3 tokens) gives each prompt's own search result.
+    const std::vector<std::vector<int64_t>> prompts = {prompt, gt::test::toIds(ids[1].slice(0, 0, 11)),
+                                                       gt::test::toIds(ids[0].slice(0, 5, 8))};
+    for (int64_t beams : {int64_t(1), int64_t(4)}) {
+      g.numBeams = beams;
+      const auto batched = generateBatch(*model, prompts, g);
+      QCOMPARE(batched.size(), prompts.size());
+      QCOMPARE(batched[0], gt::test::toIds(ref.tensor(beams == 1 ? "generate.greedy" : "generate.beam4")));
+      for (size_t i = 1; i < prompts.size(); ++i) QCOMPARE(batched[i], generate(*model, prompts[i], g));
+    }
   }
 
   // The KV cache must reproduce a full forward pass, for configurations beyond the fixtures.

@@ -26,150 +26,212 @@ torch::Tensor applyRepetitionPenalty(const torch::Tensor& scores, const std::vec
 
 bool isEos(int64_t token, const std::vector<int64_t>& eos) { return std::find(eos.begin(), eos.end(), token) != eos.end(); }
 
-torch::Tensor lastLogits(CausalLM& model, const std::vector<std::vector<int64_t>>& inputs, KVCache& cache) {
-  const auto device = model.parameters().front().device();
-  const int64_t B = int64_t(inputs.size()), T = int64_t(inputs[0].size());
-  std::vector<int64_t> flat;
-  for (const auto& s : inputs) flat.insert(flat.end(), s.begin(), s.end());
-  auto ids = torch::tensor(flat, torch::kLong).view({B, T}).to(device);
-  auto logits = model.forward(ids, {}, &cache);
-  return logits.select(1, T - 1).to(torch::kFloat32);
-}
+// One prompt's search state. step() takes the next-token logits of its rows (numBeams rows, in
+// the order of the running beams) and returns the rows to continue from plus their next tokens.
+class Search {
+ public:
+  Search(std::vector<int64_t> prompt, const GenerationOptions& o) : o_(o), promptLen_(int64_t(prompt.size())) {
+    const int64_t K = o.numBeams;
+    running_.assign(size_t(K), prompt);
+    finished_.assign(size_t(K), prompt);
+    isFinished_.assign(size_t(K), false);
+    runningScores_ = torch::full({K}, kKnockOut, torch::kFloat32);
+    runningScores_[0] = 0.0f;
+    finishedScores_ = torch::full({K}, kKnockOut, torch::kFloat32);
+    curLen_ = promptLen_;
+  }
+  bool done() const { return done_; }
+  // The best sequence: prompt + new tokens.
+  const std::vector<int64_t>& result() const { return o_.numBeams == 1 ? running_[0] : finished_[0]; }
+  // Rows (0..numBeams-1) of the previous step each continuing beam comes from, and its token.
+  const std::vector<int64_t>& reorder() const { return reorder_; }
+  std::vector<int64_t> lastTokens() const {
+    std::vector<int64_t> t;
+    for (const auto& s : running_) t.push_back(s.back());
+    return t;
+  }
 
-std::vector<int64_t> greedy(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& o) {
-  KVCache cache;
-  std::vector<int64_t> seq = prompt;
-  auto logits = lastLogits(model, {prompt}, cache);
-  for (int64_t step = 0; step < o.maxNewTokens; ++step) {
-    auto scores = applyRepetitionPenalty(logits, {seq}, o.repetitionPenalty);
+  void step(const torch::Tensor& logits) {
+    if (o_.numBeams == 1) greedyStep(logits);
+    else beamStep(logits);
+  }
+
+ private:
+  void greedyStep(const torch::Tensor& logits) {
+    auto& seq = running_[0];
+    auto scores = applyRepetitionPenalty(logits, {seq}, o_.repetitionPenalty);
     const int64_t next = scores.argmax(-1).item<int64_t>();
     seq.push_back(next);
-    if (isEos(next, o.eosTokenIds) || step + 1 == o.maxNewTokens) break;
-    logits = lastLogits(model, {{next}}, cache);
+    reorder_ = {0};
+    done_ = isEos(next, o_.eosTokenIds) || int64_t(seq.size()) - promptLen_ >= o_.maxNewTokens;
   }
-  return seq;
-}
 
-// Beam search for one prompt, step for step as transformers' vectorised _beam_search does it:
-// keep 2*num_beams candidates, the best num_beams that did not stop keep running, those among
-// the top num_beams that did stop (EOS or max length) compete for the finished list with score
-// sum(logprob) / generated_length^length_penalty.
-std::vector<int64_t> beamSearch(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& o) {
-  const int64_t K = o.numBeams;
-  const int64_t promptLen = int64_t(prompt.size());
-  const int64_t maxLen = promptLen + o.maxNewTokens;
-  const int64_t keep = std::max<int64_t>(2, 1 + int64_t(o.eosTokenIds.size())) * K;
-
-  std::vector<std::vector<int64_t>> running(K, prompt);
-  auto runningScores = torch::full({K}, kKnockOut, torch::kFloat32);
-  runningScores[0] = 0.0f;
-  std::vector<std::vector<int64_t>> finished(K, prompt);
-  auto finishedScores = torch::full({K}, kKnockOut, torch::kFloat32);
-  std::vector<bool> isFinished(K, false);
-  bool heuristicUnsatisfied = true;
-
-  KVCache cache;
-  auto logits = lastLogits(model, running, cache);
-  int64_t curLen = promptLen;
-  while (curLen < maxLen) {
-    auto logProbs = torch::log_softmax(logits, -1).cpu();
-    logProbs = applyRepetitionPenalty(logProbs, running, o.repetitionPenalty);
+  // Beam search step for step as transformers' vectorised _beam_search does it: keep
+  // 2*num_beams candidates, the best num_beams that did not stop keep running, those among the
+  // top num_beams that did stop (EOS or max length) compete for the finished list with score
+  // sum(logprob) / generated_length^length_penalty.
+  void beamStep(const torch::Tensor& logits) {
+    const int64_t K = o_.numBeams;
+    const int64_t maxLen = promptLen_ + o_.maxNewTokens;
+    const int64_t keep = std::max<int64_t>(2, 1 + int64_t(o_.eosTokenIds.size())) * K;
+    auto logProbs = torch::log_softmax(logits, -1);
+    logProbs = applyRepetitionPenalty(logProbs, running_, o_.repetitionPenalty);
     const int64_t V = logProbs.size(1);
-    auto accumulated = (logProbs + runningScores.unsqueeze(1)).reshape({-1});
+    auto accumulated = (logProbs + runningScores_.unsqueeze(1)).reshape({-1});
     auto top = accumulated.topk(keep);
     auto topScores = std::get<0>(top);
     auto topIndex = std::get<1>(top);
 
-    std::vector<std::vector<int64_t>> candidates(keep);
-    std::vector<int64_t> candidateBeam(keep);
+    std::vector<std::vector<int64_t>> candidates(static_cast<size_t>(keep));
+    std::vector<int64_t> candidateBeam(static_cast<size_t>(keep));
     auto hits = torch::zeros({keep}, torch::kBool);
     for (int64_t i = 0; i < keep; ++i) {
       const int64_t idx = topIndex[i].item<int64_t>();
-      candidateBeam[i] = idx / V;
-      candidates[i] = running[candidateBeam[i]];
-      candidates[i].push_back(idx % V);
-      hits[i] = isEos(idx % V, o.eosTokenIds) || curLen + 1 >= maxLen;
+      candidateBeam[size_t(i)] = idx / V;
+      candidates[size_t(i)] = running_[size_t(idx / V)];
+      candidates[size_t(i)].push_back(idx % V);
+      hits[i] = isEos(idx % V, o_.eosTokenIds) || curLen_ + 1 >= maxLen;
     }
 
     // Next running beams: the best K candidates that did not stop.
     auto runningCand = topScores + hits.to(torch::kFloat32) * kKnockOut;
     auto nextIdx = std::get<1>(runningCand.topk(K));
-    std::vector<std::vector<int64_t>> nextRunning(K);
-    std::vector<int64_t> reorder(K);
+    std::vector<std::vector<int64_t>> nextRunning(static_cast<size_t>(K));
+    reorder_.assign(size_t(K), 0);
     for (int64_t j = 0; j < K; ++j) {
       const int64_t c = nextIdx[j].item<int64_t>();
-      nextRunning[j] = candidates[c];
-      reorder[j] = candidateBeam[c];
+      nextRunning[size_t(j)] = candidates[size_t(c)];
+      reorder_[size_t(j)] = candidateBeam[size_t(c)];
     }
-    runningScores = runningCand.index_select(0, nextIdx);
+    runningScores_ = runningCand.index_select(0, nextIdx);
 
     // Finished beams: only the top K candidates may finish.
-    auto doneScores = topScores / std::pow(double(curLen + 1 - promptLen), o.lengthPenalty);
-    const bool full = std::all_of(isFinished.begin(), isFinished.end(), [](bool b) { return b; }) && o.earlyStopping;
+    auto doneScores = topScores / std::pow(double(curLen_ + 1 - promptLen_), o_.lengthPenalty);
+    const bool full = std::all_of(isFinished_.begin(), isFinished_.end(), [](bool b) { return b; }) && o_.earlyStopping;
     for (int64_t i = 0; i < keep; ++i) {
       const bool justFinished = i < K && hits[i].item<bool>();
       float penalty = 0.0f;
       if (full) penalty += kKnockOut;
-      if (!heuristicUnsatisfied) penalty += kKnockOut;
+      if (!heuristicUnsatisfied_) penalty += kKnockOut;
       if (!justFinished) penalty += kKnockOut;
       doneScores[i] = doneScores[i].item<float>() + penalty;
     }
-    auto merged = torch::cat({finishedScores, doneScores});
+    auto merged = torch::cat({finishedScores_, doneScores});
     auto best = std::get<1>(merged.topk(K));
-    std::vector<std::vector<int64_t>> nextFinished(K);
-    std::vector<bool> nextIsFinished(K);
+    std::vector<std::vector<int64_t>> nextFinished(static_cast<size_t>(K));
+    std::vector<bool> nextIsFinished(static_cast<size_t>(K));
     for (int64_t j = 0; j < K; ++j) {
       const int64_t m = best[j].item<int64_t>();
       if (m < K) {
-        nextFinished[j] = finished[m];
-        nextIsFinished[j] = isFinished[m];
+        nextFinished[size_t(j)] = finished_[size_t(m)];
+        nextIsFinished[size_t(j)] = isFinished_[size_t(m)];
       } else {
-        nextFinished[j] = candidates[m - K];
-        nextIsFinished[j] = (m - K) < K && hits[m - K].item<bool>();
+        nextFinished[size_t(j)] = candidates[size_t(m - K)];
+        nextIsFinished[size_t(j)] = (m - K) < K && hits[m - K].item<bool>();
       }
     }
-    finishedScores = merged.index_select(0, best);
-    finished = std::move(nextFinished);
-    isFinished = std::move(nextIsFinished);
-    running = std::move(nextRunning);
-    ++curLen;
+    finishedScores_ = merged.index_select(0, best);
+    finished_ = std::move(nextFinished);
+    isFinished_ = std::move(nextIsFinished);
+    running_ = std::move(nextRunning);
+    ++curLen_;
 
     // Can a running beam still beat the worst finished one? (early_stopping=True/False heuristic)
-    const double bestPossible = runningScores[0].item<float>() / std::pow(double(curLen - promptLen), o.lengthPenalty);
-    const float worst = finishedScores.min().item<float>();
+    const double bestPossible = runningScores_[0].item<float>() / std::pow(double(curLen_ - promptLen_), o_.lengthPenalty);
+    const float worst = finishedScores_.min().item<float>();
     bool improvable = false;
-    for (int64_t j = 0; j < K; ++j) improvable |= bestPossible > (isFinished[j] ? worst : kKnockOut);
-    heuristicUnsatisfied = heuristicUnsatisfied && improvable;
+    for (int64_t j = 0; j < K; ++j) improvable |= bestPossible > (isFinished_[size_t(j)] ? worst : kKnockOut);
+    heuristicUnsatisfied_ = heuristicUnsatisfied_ && improvable;
 
-    const bool allFinished = std::all_of(isFinished.begin(), isFinished.end(), [](bool b) { return b; });
+    const bool allFinished = std::all_of(isFinished_.begin(), isFinished_.end(), [](bool b) { return b; });
     const bool allHit = hits.all().item<bool>();
-    if (!heuristicUnsatisfied || (allFinished && o.earlyStopping) || allHit || curLen >= maxLen) break;
-
-    cache.select(torch::tensor(reorder, torch::kLong).to(logits.device()));
-    std::vector<std::vector<int64_t>> last(K);
-    for (int64_t j = 0; j < K; ++j) last[j] = {running[j].back()};
-    logits = lastLogits(model, last, cache);
+    done_ = !heuristicUnsatisfied_ || (allFinished && o_.earlyStopping) || allHit || curLen_ >= maxLen;
   }
-  return finished[0];
-}
 
-}  // namespace
+  const GenerationOptions& o_;
+  int64_t promptLen_;
+  int64_t curLen_ = 0;
+  std::vector<std::vector<int64_t>> running_, finished_;
+  std::vector<bool> isFinished_;
+  torch::Tensor runningScores_, finishedScores_;
+  std::vector<int64_t> reorder_;
+  bool heuristicUnsatisfied_ = true;
+  bool done_ = false;
+};
 
-std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& o) {
+void checkPrompt(const CausalLM& model, const std::vector<int64_t>& prompt) {
   check(!prompt.empty(), "generate: the prompt is empty (expected at least one token id)");
   for (int64_t id : prompt)
     check(id >= 0 && id < model.config().vocabSize,
           "generate: prompt token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(model.config().vocabSize) + ")");
+}
+
+}  // namespace
+
+std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
+                                                const GenerationOptions& o) {
+  for (const auto& p : prompts) checkPrompt(model, p);
   check(o.maxNewTokens >= 0, "generate: max_new_tokens must be >= 0");
   check(o.numBeams >= 1, "generate: num_beams must be >= 1");
   check(o.repetitionPenalty > 0, "generate: repetition_penalty must be > 0");
-  if (o.maxNewTokens == 0) return prompt;
+  if (o.maxNewTokens == 0 || prompts.empty()) return prompts;
   torch::NoGradGuard noGrad;
   const bool wasTraining = model.is_training();
   model.eval();
-  auto out = o.numBeams == 1 ? greedy(model, prompt, o) : beamSearch(model, prompt, o);
+  const auto device = model.parameters().front().device();
+  const int64_t K = o.numBeams;
+
+  // Prefill: every prompt repeated K times, left-padded to the longest; positions count real tokens.
+  int64_t longest = 0;
+  for (const auto& p : prompts) longest = std::max<int64_t>(longest, int64_t(p.size()));
+  const int64_t rows = int64_t(prompts.size()) * K;
+  auto ids = torch::zeros({rows, longest}, torch::kLong);
+  auto mask = torch::zeros({rows, longest}, torch::kLong);
+  for (size_t b = 0; b < prompts.size(); ++b)
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t r = int64_t(b) * K + k, pad = longest - int64_t(prompts[b].size());
+      ids[r].slice(0, pad).copy_(torch::tensor(prompts[b], torch::kLong));
+      mask[r].slice(0, pad).fill_(1);
+    }
+  mask = mask.to(device);
+  auto positions = (mask.cumsum(1) - 1).clamp_min(0);
+  KVCache cache;
+  auto logits = model.forward(ids.to(device), mask, &cache, positions).select(1, longest - 1).to(torch::kFloat32).cpu();
+
+  std::vector<Search> searches;
+  searches.reserve(prompts.size());
+  for (const auto& p : prompts) searches.emplace_back(p, o);
+  std::vector<size_t> active(prompts.size());  // prompts whose rows are in the batch, in row order
+  for (size_t b = 0; b < prompts.size(); ++b) active[b] = b;
+  while (true) {
+    std::vector<size_t> stillActive;
+    std::vector<int64_t> gather, next;
+    for (size_t a = 0; a < active.size(); ++a) {
+      Search& s = searches[active[a]];
+      s.step(logits.slice(0, int64_t(a) * K, int64_t(a + 1) * K));
+      if (s.done()) continue;
+      stillActive.push_back(active[a]);
+      for (int64_t src : s.reorder()) gather.push_back(int64_t(a) * K + src);
+      for (int64_t t : s.lastTokens()) next.push_back(t);
+    }
+    if (stillActive.empty()) break;
+    active = std::move(stillActive);
+    auto index = torch::tensor(gather, torch::kLong).to(device);
+    cache.select(index);
+    mask = torch::cat({mask.index_select(0, index), torch::ones({int64_t(gather.size()), 1}, mask.options())}, 1);
+    positions = mask.sum(1, true) - 1;
+    auto step = torch::tensor(next, torch::kLong).view({-1, 1}).to(device);
+    logits = model.forward(step, mask, &cache, positions).select(1, 0).to(torch::kFloat32).cpu();
+  }
   if (wasTraining) model.train();
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& s : searches) out.push_back(s.result());
   return out;
+}
+
+std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& o) {
+  checkPrompt(model, prompt);
+  return generateBatch(model, {prompt}, o).front();
 }
 
 }  // namespace gt

@@ -21,4 +21,9 @@ struct GenerationOptions {
 // Returns the prompt followed by the new tokens (ending with EOS when one was produced).
 std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& options);
 
+// Several prompts at once: left-padded into one batch (positions count real tokens), each searched
+// exactly as generate() would; a prompt leaves the batch when its search ends. Same order as `prompts`.
+std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
+                                                const GenerationOptions& options);
+
 }  // namespace gt
