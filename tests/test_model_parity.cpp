@@ -17,13 +17,6 @@ using gt::test::fixture;
 
 namespace {
 
-std::vector<int64_t> generationEos(const std::filesystem::path& dir) {
-  const auto j = readJsonFile(dir / "generation_config.json");
-  if (!j.contains("eos_token_id") || j["eos_token_id"].is_null()) return {};
-  if (j["eos_token_id"].is_array()) return j["eos_token_id"].get<std::vector<int64_t>>();
-  return {j["eos_token_id"].get<int64_t>()};
-}
-
 ModelConfig tinyConfig(const nlohmann::json& j) { return ModelConfig::fromJson(j, "test config"); }
 
 }  // namespace
@@ -81,7 +74,7 @@ class TestModelParity : public QObject {
     const auto prompt = gt::test::toIds(ids[0].slice(0, 0, 6));
     GenerationOptions g;
     g.maxNewTokens = 10;
-    g.eosTokenIds = generationEos(dir);
+    g.eosTokenIds = eosTokenIds(dir, model->config());
     QCOMPARE(generate(*model, prompt, g), gt::test::toIds(ref.tensor("generate.greedy")));
     g.numBeams = 4;
     g.earlyStopping = true;

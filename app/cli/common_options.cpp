@@ -27,7 +27,8 @@ void applyCommonOptions(const CommonOptions& o) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
                                                selectCommand(),  trainCommand(),    benchCommand(),
-                                               datasetCommand(), tokenizerCommand(), pretrainCommand()};
+                                               datasetCommand(), tokenizerCommand(), pretrainCommand(),
+                                               evalCommand(),    rougeCommand()};
   return table;
 }
 

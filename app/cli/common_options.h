@@ -42,6 +42,8 @@ Command benchCommand();
 Command datasetCommand();
 Command tokenizerCommand();
 Command pretrainCommand();
+Command evalCommand();
+Command rougeCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 

@@ -42,17 +42,7 @@ Command generateCommand() {
               lo.device = torch::Device(a->o.device);
               auto model = loadModel(a->dir, lo);
               GenerationOptions g = a->g;
-              // EOS from generation_config.json when present, else config.json (as transformers does).
-              const auto genConfig = std::filesystem::path(a->dir) / "generation_config.json";
-              g.eosTokenIds = model->config().eosTokenIds;
-              if (std::filesystem::exists(genConfig)) {
-                const auto j = readJsonFile(genConfig);
-                if (j.contains("eos_token_id") && !j["eos_token_id"].is_null()) {
-                  g.eosTokenIds.clear();
-                  if (j["eos_token_id"].is_array()) g.eosTokenIds = j["eos_token_id"].get<std::vector<int64_t>>();
-                  else g.eosTokenIds.push_back(j["eos_token_id"].get<int64_t>());
-                }
-              }
+              g.eosTokenIds = eosTokenIds(a->dir, model->config());
               std::unique_ptr<Tokenizer> tok;
               std::vector<int64_t> input;
               if (prompt->count()) {

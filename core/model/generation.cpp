@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace gt {
 namespace {
@@ -167,6 +168,17 @@ void checkPrompt(const CausalLM& model, const std::vector<int64_t>& prompt) {
 }
 
 }  // namespace
+
+std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const ModelConfig& config) {
+  const auto path = modelDir / "generation_config.json";
+  if (!std::filesystem::exists(path)) return config.eosTokenIds;
+  const auto j = readJsonFile(path);
+  if (!j.contains("eos_token_id") || j["eos_token_id"].is_null()) return config.eosTokenIds;
+  const auto& e = j["eos_token_id"];
+  check(e.is_number_integer() || (e.is_array() && std::all_of(e.begin(), e.end(), [](const auto& v) { return v.is_number_integer(); })),
+        path.string() + ": eos_token_id: expected an integer or a list of integers");
+  return e.is_array() ? e.get<std::vector<int64_t>>() : std::vector<int64_t>{e.get<int64_t>()};
+}
 
 std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
                                                 const GenerationOptions& o) {

@@ -2,6 +2,7 @@
 // length_penalty, early_stopping, repetition_penalty, max_new_tokens, eos), using the KV cache.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <vector>
 
 #include "core/model/causal_lm.h"
@@ -16,6 +17,10 @@ struct GenerationOptions {
   double repetitionPenalty = 1.0;  // CTRL-style: divide positive scores, multiply negative ones
   std::vector<int64_t> eosTokenIds;
 };
+
+// The model folder's end-of-sequence ids as transformers reads them: generation_config.json's
+// eos_token_id (a number or a list) when present, else config.json's.
+std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const ModelConfig& config);
 
 // Throws gt::Error for an empty prompt, a prompt id outside the vocabulary or bad options.
 // Returns the prompt followed by the new tokens (ending with EOS when one was produced).

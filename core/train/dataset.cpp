@@ -153,6 +153,26 @@ std::vector<Example> readExamples(const DatasetSpec& spec) {
   return rows;
 }
 
+std::vector<int64_t> promptTokens(const Tokenizer& tokenizer, const PromptTemplate& tmpl, const std::string& source, int64_t budget,
+                                  bool* truncated) {
+  if (truncated) *truncated = false;
+  auto prompt = tokenizer.encode(tmpl.prompt(source));
+  if (int64_t(prompt.size()) <= budget) return prompt;
+  // Cut the source's tokens (re-encoding can merge differently, so shrink until it fits).
+  const auto fixed = int64_t(tokenizer.encode(tmpl.prompt("")).size());
+  if (fixed >= budget) return {};
+  auto src = tokenizer.encode(source);
+  int64_t keep = budget - fixed;
+  for (int attempt = 0; attempt < 8 && int64_t(prompt.size()) > budget && keep > 0; ++attempt) {
+    src.resize(size_t(std::min<int64_t>(keep, int64_t(src.size()))));
+    prompt = tokenizer.encode(tmpl.prompt(tokenizer.decode(src)));
+    keep -= std::max<int64_t>(1, int64_t(prompt.size()) - budget);
+  }
+  if (int64_t(prompt.size()) > budget) return {};
+  if (truncated) *truncated = true;
+  return prompt;
+}
+
 std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examples, const Tokenizer& tokenizer,
                                                const DatasetSpec& spec, int64_t eosId, DatasetStats& stats) {
   const PromptTemplate tmpl = PromptTemplate::parse(spec.promptTemplate);
@@ -168,27 +188,13 @@ std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examp
     TokenizedExample t;
     t.target = tokenizer.encode(ex.target + tmpl.afterTarget);
     if (eosId >= 0) t.target.push_back(eosId);
-    t.prompt = tokenizer.encode(tmpl.prompt(ex.source));
-    if (int64_t(t.prompt.size() + t.target.size()) > spec.maxLength) {
-      // Cut the source (never the target) until the pair fits.
-      const auto fixed = tokenizer.encode(tmpl.prompt("")).size();
-      if (int64_t(fixed + t.target.size()) >= spec.maxLength) {
-        ++stats.skippedTooLong;
-        continue;
-      }
-      auto src = tokenizer.encode(ex.source);
-      int64_t keep = spec.maxLength - int64_t(fixed + t.target.size());
-      for (int attempt = 0; attempt < 8 && int64_t(t.prompt.size() + t.target.size()) > spec.maxLength && keep > 0; ++attempt) {
-        src.resize(size_t(std::min<int64_t>(keep, int64_t(src.size()))));
-        t.prompt = tokenizer.encode(tmpl.prompt(tokenizer.decode(src)));
-        keep -= std::max<int64_t>(1, int64_t(t.prompt.size() + t.target.size()) - spec.maxLength);
-      }
-      if (int64_t(t.prompt.size() + t.target.size()) > spec.maxLength) {
-        ++stats.skippedTooLong;
-        continue;
-      }
-      ++stats.truncated;
+    bool cut = false;
+    t.prompt = promptTokens(tokenizer, tmpl, ex.source, spec.maxLength - int64_t(t.target.size()), &cut);
+    if (t.prompt.empty()) {
+      ++stats.skippedTooLong;
+      continue;
     }
+    if (cut) ++stats.truncated;
     out.push_back(std::move(t));
   }
   stats.used = int64_t(out.size());

@@ -55,6 +55,11 @@ struct PromptTemplate {
   std::string prompt(const std::string& source) const { return beforeSource + source + betweenSourceAndTarget; }
 };
 
+// The template's prompt with `source` substituted, its source tokens cut so the prompt has at most
+// `budget` tokens; empty when even an empty source does not fit. *truncated says whether it was cut.
+std::vector<int64_t> promptTokens(const Tokenizer& tokenizer, const PromptTemplate& tmpl, const std::string& source, int64_t budget,
+                                  bool* truncated = nullptr);
+
 // Right-padded batches in a seeded random order (same seed and epoch: same order).
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
                                int64_t padId, bool shuffle = true);

@@ -1,0 +1,94 @@
+#include "core/eval/generation_eval.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "core/model/generation.h"
+#include "core/util/error.h"
+
+namespace gt {
+namespace {
+
+std::string trimmed(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+}  // namespace
+
+EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
+                                const std::string& promptTemplate, const std::vector<int64_t>& eosTokenIds, const EvalOptions& o,
+                                const std::function<bool(int64_t, int64_t)>& progress) {
+  check(!examples.empty(), "evaluation: no examples");
+  check(o.numBeams >= 1 && o.batchSize >= 1 && o.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
+  check(o.maxLength > o.maxNewTokens, "evaluation: max length must exceed max new tokens");
+  const auto start = std::chrono::steady_clock::now();
+  const PromptTemplate tmpl = PromptTemplate::parse(promptTemplate);
+
+  std::vector<std::vector<int64_t>> prompts;
+  std::vector<size_t> source;  // index into examples
+  EvalResult result;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    auto p = promptTokens(tokenizer, tmpl, examples[i].source, o.maxLength - o.maxNewTokens);
+    if (p.empty()) {
+      ++result.skipped;
+      continue;
+    }
+    prompts.push_back(std::move(p));
+    source.push_back(i);
+  }
+  check(!prompts.empty(), "evaluation: no prompt fits max length " + std::to_string(o.maxLength));
+
+  // Batches of similar length (less padding); results go back to input order.
+  std::vector<size_t> order(prompts.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return prompts[a].size() < prompts[b].size(); });
+  GenerationOptions g;
+  g.maxNewTokens = o.maxNewTokens;
+  g.numBeams = o.numBeams;
+  g.lengthPenalty = o.lengthPenalty;
+  g.earlyStopping = o.earlyStopping;
+  g.repetitionPenalty = o.repetitionPenalty;
+  g.eosTokenIds = eosTokenIds;
+  std::vector<std::string> predictions(prompts.size());
+  std::vector<bool> done(prompts.size(), false);
+  int64_t finished = 0;
+  for (size_t b = 0; b < order.size(); b += size_t(o.batchSize)) {
+    std::vector<std::vector<int64_t>> batch;
+    const size_t end = std::min(order.size(), b + size_t(o.batchSize));
+    for (size_t k = b; k < end; ++k) batch.push_back(prompts[order[k]]);
+    const auto outputs = generateBatch(model, batch, g);
+    for (size_t k = b; k < end; ++k) {
+      const auto& out = outputs[k - b];
+      std::vector<int64_t> fresh(out.begin() + long(prompts[order[k]].size()), out.end());
+      if (!fresh.empty() && std::find(eosTokenIds.begin(), eosTokenIds.end(), fresh.back()) != eosTokenIds.end()) fresh.pop_back();
+      predictions[order[k]] = trimmed(tokenizer.decode(fresh));
+      done[order[k]] = true;
+    }
+    finished += int64_t(end - b);
+    if (progress && !progress(finished, int64_t(prompts.size()))) break;
+  }
+
+  std::vector<RougeScores> scores;
+  int64_t exact = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    if (!done[i]) continue;
+    EvalRow row;
+    row.prediction = predictions[i];
+    row.reference = examples[source[i]].target;
+    row.rouge = rougeScores(row.prediction, row.reference, o.stem);
+    row.exact = exactMatch(row.prediction, row.reference);
+    exact += row.exact;
+    scores.push_back(row.rouge);
+    result.rows.push_back(std::move(row));
+  }
+  result.examples = int64_t(result.rows.size());
+  result.rouge = meanRouge(scores);
+  result.exactMatch = result.examples ? double(exact) / double(result.examples) : 0.0;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace gt

@@ -1,0 +1,48 @@
+// Evaluation by generation: each example's prompt (the training template up to {target}) is
+// completed with beam search, batched, and the completion is scored against the reference
+// target with ROUGE-1/2/L F1 and exact match.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/eval/rouge.h"
+#include "core/io/tokenizer.h"
+#include "core/model/causal_lm.h"
+#include "core/train/dataset.h"
+
+namespace gt {
+
+struct EvalOptions {
+  int64_t numBeams = 4;
+  double repetitionPenalty = 2.5;
+  double lengthPenalty = 1.0;
+  bool earlyStopping = true;
+  int64_t maxNewTokens = 24;
+  int64_t batchSize = 16;       // prompts generated together
+  int64_t maxLength = 512;      // prompt + new tokens; longer sources are cut
+  bool stem = false;            // Porter-stem tokens before ROUGE
+};
+
+struct EvalRow {
+  std::string prediction, reference;
+  RougeScores rouge;
+  bool exact = false;
+};
+
+struct EvalResult {
+  int64_t examples = 0;
+  int64_t skipped = 0;  // prompts that cannot fit max_length even with an empty source
+  RougeScores rouge;    // mean F1 over examples
+  double exactMatch = 0;
+  double seconds = 0;
+  std::vector<EvalRow> rows;  // in input order (skipped rows left out)
+};
+
+// `progress(done, total)` is called after each batch; returning false stops early (the result
+// then covers the examples done so far). Throws gt::Error for bad options or an empty input.
+EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
+                                const std::string& promptTemplate, const std::vector<int64_t>& eosTokenIds, const EvalOptions& options,
+                                const std::function<bool(int64_t, int64_t)>& progress = {});
+
+}  // namespace gt
