@@ -1,4 +1,4 @@
-// greentrainer train --model DIR --data FILE --method full|gt --rho R --epochs E --batch-size B
+// greentrainer train --model DIR --data FILE --method full|gt|top2|lora --rho R --epochs E --batch-size B
 //   --lr LR --out RUN_DIR [--config run.json]; flags override the config file.
 #include <unistd.h>
 
@@ -62,6 +62,12 @@ class ProgressPrinter : public RunObserver {
     endLine();
     std::fprintf(stderr, "epoch %lld: validation loss %.4f on %lld examples\n", (long long)e.epoch + 1, e.loss, (long long)e.examples);
   }
+  void generationEvalDone(const GenerationEvalRecord& g) override {
+    endLine();
+    std::fprintf(stderr, "%s: ROUGE-1 %.2f ROUGE-2 %.2f ROUGE-L %.2f on %lld %s examples (%s)\n",
+                 g.epoch < 0 ? "before training" : ("epoch " + std::to_string(g.epoch + 1)).c_str(), 100 * g.rouge1, 100 * g.rouge2,
+                 100 * g.rougeL, (long long)g.examples, g.split.c_str(), duration(g.seconds).c_str());
+  }
   void epochDone(const EpochEvent& e) override {
     endLine();
     std::fprintf(stderr, "epoch %lld done: mean loss %.4f in %s\n", (long long)e.epoch + 1, e.meanLoss, duration(e.seconds).c_str());
@@ -111,7 +117,7 @@ Command trainCommand() {
             flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\")");
             flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
             flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
-            flag("--method", &RunConfig::method, "full or gt (default gt)");
+            flag("--method", &RunConfig::method, "full, gt, top2 or lora (default gt)");
             flag("--rho", &RunConfig::rho, "FLOPs budget as a fraction of Full FT, in (0, 1] (default 0.5)");
             flag("--epochs", &RunConfig::epochs, "Epochs (default 5)");
             flag("--batch-size", &RunConfig::batchSize, "Batch size (default 4)");
@@ -128,6 +134,27 @@ Command trainCommand() {
             flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
             flag("--solver", &RunConfig::solver, "exact, paper or brute");
             flag("--tq", &RunConfig::tq, "DP quantisation steps (default 1000)");
+            flag("--top-blocks", &RunConfig::topBlocks, "top2: how many last decoder blocks train (default 2)");
+            flag("--lora-rank", &RunConfig::loraRank, "LoRA rank (default 8)");
+            flag("--lora-alpha", &RunConfig::loraAlpha, "LoRA alpha (default 32)");
+            flag("--lora-dropout", &RunConfig::loraDropout, "LoRA dropout (default 0.1)");
+            flag("--lora-targets", &RunConfig::loraTargets, "LoRA target modules, comma-separated (default: query and value)");
+            flag("--generate-split", &RunConfig::generateSplit, "Score generation (ROUGE) on this split at the end of the run");
+            flag("--max-generate-examples", &RunConfig::maxGenerateExamples, "Generate for at most this many rows (0: all)");
+            flag("--eval-beams", &RunConfig::evalBeams, "Beam width for generation (default 4)");
+            flag("--eval-repetition-penalty", &RunConfig::evalRepetitionPenalty, "Repetition penalty for generation (default 2.5)");
+            flag("--eval-max-new-tokens", &RunConfig::evalMaxNewTokens, "Tokens generated per example (default 24)");
+            flag("--eval-batch-size", &RunConfig::evalBatchSize, "Prompts generated together (default 16)");
+            auto boolFlag = [&](const char* name, bool RunConfig::*member, const char* help) {
+              auto value = std::make_shared<bool>(false);
+              auto* opt = cmd.add_flag(name, *value, help);
+              opts->push_back([opt, value, member](RunConfig& c) {
+                if (opt->count()) c.*member = *value;
+              });
+            };
+            boolFlag("--generate-every-epoch", &RunConfig::generateEveryEpoch, "Also score generation after every epoch");
+            boolFlag("--generate-before-training", &RunConfig::generateBeforeTraining, "Also score the model before training");
+            boolFlag("--eval-stem", &RunConfig::evalStem, "Porter-stem words before ROUGE");
             flag("--out", &RunConfig::outDir, "Run folder: run.json, steps.csv and model/");
             auto threads = std::make_shared<int>(0);
             cmd.add_option("--threads", *threads, "Intra-op CPU threads (0: LibTorch's default)");
@@ -153,8 +180,14 @@ Command trainCommand() {
               std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
                         << "% of Full FT), importance passes: " << record.importanceFlops << "\n";
               if (!record.epochs.empty()) std::cout << "final mean loss: " << record.epochs.back().meanLoss << "\n";
+              for (const auto& g : record.generationEvals)
+                std::printf("ROUGE %s on %lld %s examples: ROUGE-1 %.2f ROUGE-2 %.2f ROUGE-L %.2f%s\n",
+                            g.epoch < 0 ? "before training" : ("after epoch " + std::to_string(g.epoch + 1)).c_str(), (long long)g.examples,
+                            g.split.c_str(), 100 * g.rouge1, 100 * g.rouge2, 100 * g.rougeL, g.stem ? " (stemmed)" : "");
+              if (!record.generationEvals.empty()) std::cout << "predictions: " << (out / "predictions.jsonl").string() << "\n";
               std::cout << "run record: " << (out / "run.json").string() << "\n";
               if (c.saveModel) std::cout << "model: " << (out / "model").string() << "\n";
+              if (c.saveModel && c.method == "lora") std::cout << "adapter: " << (out / "adapter").string() << "\n";
             });
           }};
 }

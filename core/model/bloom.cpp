@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/model/activations.h"
+#include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
 
 namespace gt {
@@ -33,12 +34,12 @@ class BloomBlock : public nn::Module {
     const auto ln = nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps);
     inputNorm_ = register_module("input_layernorm", nn::LayerNorm(ln));
     auto attn = register_module("self_attention", std::make_shared<nn::Module>());
-    qkv_ = attn->register_module("query_key_value", nn::Linear(c.hiddenSize, 3 * c.hiddenSize));
-    dense_ = attn->register_module("dense", nn::Linear(c.hiddenSize, c.hiddenSize));
+    qkv_ = attn->register_module("query_key_value", adaptableLinear(c.hiddenSize, 3 * c.hiddenSize));
+    dense_ = attn->register_module("dense", adaptableLinear(c.hiddenSize, c.hiddenSize));
     postNorm_ = register_module("post_attention_layernorm", nn::LayerNorm(ln));
     auto mlp = register_module("mlp", std::make_shared<nn::Module>());
-    up_ = mlp->register_module("dense_h_to_4h", nn::Linear(c.hiddenSize, c.ffnDim));
-    down_ = mlp->register_module("dense_4h_to_h", nn::Linear(c.ffnDim, c.hiddenSize));
+    up_ = mlp->register_module("dense_h_to_4h", adaptableLinear(c.hiddenSize, c.ffnDim));
+    down_ = mlp->register_module("dense_4h_to_h", adaptableLinear(c.ffnDim, c.hiddenSize));
   }
 
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, KVCache* cache) {
@@ -63,7 +64,7 @@ class BloomBlock : public nn::Module {
   size_t index_;
   Activation act_;
   nn::LayerNorm inputNorm_{nullptr}, postNorm_{nullptr};
-  nn::Linear qkv_{nullptr}, dense_{nullptr}, up_{nullptr}, down_{nullptr};
+  AdaptableLinear qkv_{nullptr}, dense_{nullptr}, up_{nullptr}, down_{nullptr};
 };
 
 class BloomForCausalLM : public CausalLM {
@@ -76,7 +77,7 @@ class BloomForCausalLM : public CausalLM {
     layers_ = transformer->register_module("h", nn::ModuleList());
     for (int64_t i = 0; i < c.numLayers; ++i) layers_->push_back(std::make_shared<BloomBlock>(config_, i));
     finalNorm_ = transformer->register_module("ln_f", nn::LayerNorm(nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps)));
-    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", nn::Linear(nn::LinearOptions(c.hiddenSize, c.vocabSize).bias(false)));
+    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", adaptableLinear(c.hiddenSize, c.vocabSize, false));
     register_buffer("alibi_slopes", alibiSlopes(c.numHeads));
   }
 
@@ -101,7 +102,7 @@ class BloomForCausalLM : public CausalLM {
  private:
   nn::Embedding wordEmbeddings_{nullptr};
   nn::LayerNorm embNorm_{nullptr}, finalNorm_{nullptr};
-  nn::Linear lmHead_{nullptr};
+  AdaptableLinear lmHead_{nullptr};
   nn::ModuleList layers_{nullptr};
 };
 

@@ -3,6 +3,7 @@
 #include <torch/nn.h>
 
 #include "core/model/activations.h"
+#include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
 
 namespace gt {
@@ -10,7 +11,7 @@ namespace {
 
 namespace nn = torch::nn;
 
-nn::Linear linear(int64_t in, int64_t out, bool bias) { return nn::Linear(nn::LinearOptions(in, out).bias(bias)); }
+AdaptableLinear linear(int64_t in, int64_t out, bool bias) { return adaptableLinear(in, out, bias); }
 
 // RMSNorm: x / sqrt(mean(x^2) + eps) in fp32, then scaled by weight in the input dtype.
 class RmsNorm : public nn::Module {
@@ -67,7 +68,7 @@ class LlamaDecoderLayer : public nn::Module {
   size_t index_;
   Activation act_;
   std::shared_ptr<RmsNorm> inputNorm_, postNorm_;
-  nn::Linear q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr}, gate_{nullptr}, up_{nullptr}, down_{nullptr};
+  AdaptableLinear q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr}, gate_{nullptr}, up_{nullptr}, down_{nullptr};
 };
 
 class LlamaForCausalLM : public CausalLM {
@@ -106,7 +107,7 @@ class LlamaForCausalLM : public CausalLM {
  private:
   nn::Embedding embedTokens_{nullptr};
   std::shared_ptr<RmsNorm> norm_;
-  nn::Linear lmHead_{nullptr};
+  AdaptableLinear lmHead_{nullptr};
   nn::ModuleList layers_{nullptr};
 };
 

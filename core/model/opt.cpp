@@ -3,6 +3,7 @@
 #include <torch/nn.h>
 
 #include "core/model/activations.h"
+#include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
 
 namespace gt {
@@ -13,7 +14,7 @@ namespace nn = torch::nn;
 // OPT's learned positional embedding is offset by 2 (rows 0 and 1 are never used by real tokens).
 constexpr int64_t kOptPositionOffset = 2;
 
-nn::Linear linear(int64_t in, int64_t out, bool bias) { return nn::Linear(nn::LinearOptions(in, out).bias(bias)); }
+AdaptableLinear linear(int64_t in, int64_t out, bool bias) { return adaptableLinear(in, out, bias); }
 
 class OptDecoderLayer : public nn::Module {
  public:
@@ -52,7 +53,7 @@ class OptDecoderLayer : public nn::Module {
   ModelConfig c_;
   size_t index_;
   Activation act_;
-  nn::Linear q_{nullptr}, k_{nullptr}, v_{nullptr}, out_{nullptr}, fc1_{nullptr}, fc2_{nullptr};
+  AdaptableLinear q_{nullptr}, k_{nullptr}, v_{nullptr}, out_{nullptr}, fc1_{nullptr}, fc2_{nullptr};
   nn::LayerNorm attnNorm_{nullptr}, ffnNorm_{nullptr};
 };
 
@@ -100,7 +101,7 @@ class OptForCausalLM : public CausalLM {
 
  private:
   nn::Embedding embedTokens_{nullptr}, embedPositions_{nullptr};
-  nn::Linear projectIn_{nullptr}, projectOut_{nullptr}, lmHead_{nullptr};
+  AdaptableLinear projectIn_{nullptr}, projectOut_{nullptr}, lmHead_{nullptr};
   nn::LayerNorm finalNorm_{nullptr};
   nn::ModuleList layers_{nullptr};
 };

@@ -35,6 +35,13 @@ nlohmann::json RunRecord::toJson() const {
   for (const auto& e : epochs)
     ep.push_back({{"epoch", e.epoch}, {"mean_loss", e.meanLoss}, {"eval_loss", e.evalLoss}, {"flops", e.flops}, {"flops_full", e.flopsFull},
                   {"seconds", e.seconds}});
+  auto& ge = j["generation_evals"] = nlohmann::ordered_json::array();
+  for (const auto& e : generationEvals) {
+    auto samples = nlohmann::ordered_json::array();
+    for (const auto& [p, r] : e.samples) samples.push_back({{"prediction", p}, {"reference", r}});
+    ge.push_back({{"epoch", e.epoch}, {"split", e.split}, {"examples", e.examples}, {"rouge1", e.rouge1}, {"rouge2", e.rouge2},
+                  {"rougeL", e.rougeL}, {"exact_match", e.exactMatch}, {"stem", e.stem}, {"seconds", e.seconds}, {"samples", samples}});
+  }
   j["totals"] = {{"flops", totalFlops},
                  {"flops_full", totalFlopsFull},
                  {"fraction", totalFlopsFull > 0 ? totalFlops / totalFlopsFull : 0.0},
@@ -82,6 +89,20 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     }
     for (const auto& e : j.at("epochs"))
       r.epochs.push_back({e.at("epoch"), e.at("mean_loss"), e.at("eval_loss"), e.at("flops"), e.at("flops_full"), e.at("seconds")});
+    for (const auto& e : j.value("generation_evals", nlohmann::json::array())) {
+      GenerationEvalRecord g;
+      g.epoch = e.at("epoch");
+      g.split = e.at("split");
+      g.examples = e.at("examples");
+      g.rouge1 = e.at("rouge1");
+      g.rouge2 = e.at("rouge2");
+      g.rougeL = e.at("rougeL");
+      g.exactMatch = e.at("exact_match");
+      g.stem = e.at("stem");
+      g.seconds = e.at("seconds");
+      for (const auto& s : e.at("samples")) g.samples.emplace_back(s.at("prediction"), s.at("reference"));
+      r.generationEvals.push_back(std::move(g));
+    }
     const auto& t = j.at("totals");
     r.totalFlops = t.at("flops");
     r.totalFlopsFull = t.at("flops_full");

@@ -40,6 +40,17 @@ struct EpochRecord {
   double seconds = 0;
 };
 
+// ROUGE / exact match from generating on a split (core/eval), after an epoch or at the end.
+struct GenerationEvalRecord {
+  int64_t epoch = -1;  // the epoch just finished; -1: the model before training
+  std::string split;
+  int64_t examples = 0;
+  double rouge1 = 0, rouge2 = 0, rougeL = 0, exactMatch = 0;  // means, F1 in [0, 1]
+  bool stem = false;
+  double seconds = 0;
+  std::vector<std::pair<std::string, std::string>> samples;  // first predictions with their references
+};
+
 struct ChainEntry {
   std::string name;
   std::vector<int64_t> shape;
@@ -56,6 +67,7 @@ struct RunRecord {
   std::vector<StepRecord> steps;
   std::vector<SelectionRecord> selections;
   std::vector<EpochRecord> epochs;
+  std::vector<GenerationEvalRecord> generationEvals;
   double totalFlops = 0, totalFlopsFull = 0, importanceFlops = 0;
   double wallSeconds = 0, importanceSeconds = 0, selectionSeconds = 0;
   std::string status = "running";  // running | finished | cancelled | failed

@@ -43,6 +43,20 @@ void fields(RunConfig& c, Visit&& v) {
   v("solver", c.solver);
   v("tq", c.tq);
   v("early_stop", c.earlyStop);
+  v("top_blocks", c.topBlocks);
+  v("lora_rank", c.loraRank);
+  v("lora_alpha", c.loraAlpha);
+  v("lora_dropout", c.loraDropout);
+  v("lora_targets", c.loraTargets);
+  v("generate_split", c.generateSplit);
+  v("generate_every_epoch", c.generateEveryEpoch);
+  v("generate_before_training", c.generateBeforeTraining);
+  v("max_generate_examples", c.maxGenerateExamples);
+  v("eval_beams", c.evalBeams);
+  v("eval_repetition_penalty", c.evalRepetitionPenalty);
+  v("eval_max_new_tokens", c.evalMaxNewTokens);
+  v("eval_batch_size", c.evalBatchSize);
+  v("eval_stem", c.evalStem);
   v("out_dir", c.outDir);
   v("save_model", c.saveModel);
 }
@@ -86,7 +100,8 @@ RunConfig RunConfig::fromJson(const nlohmann::json& j, const std::string& where)
 void RunConfig::validate() const {
   check(!model.empty(), "model: a model folder is required (--model)");
   check(!data.empty(), "data: a dataset file is required (--data)");
-  check(method == "full" || method == "gt", "method: expected full or gt, got '" + method + "'");
+  check(method == "full" || method == "gt" || method == "top2" || method == "lora",
+        "method: expected full, gt, top2 or lora, got '" + method + "'");
   check(std::isfinite(rho) && rho > 0 && rho <= 1, "rho: expected a value in (0, 1], got " + str(rho));
   check(epochs >= 1, "epochs: expected at least 1, got " + std::to_string(epochs));
   check(batchSize >= 1, "batch_size: expected at least 1, got " + std::to_string(batchSize));
@@ -100,6 +115,13 @@ void RunConfig::validate() const {
   check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
   check(tq >= 10, "tq: expected at least 10, got " + std::to_string(tq));
+  check(topBlocks >= 1, "top_blocks: expected at least 1, got " + std::to_string(topBlocks));
+  check(loraRank >= 1, "lora_rank: expected at least 1, got " + std::to_string(loraRank));
+  check(std::isfinite(loraAlpha) && loraAlpha > 0, "lora_alpha: expected a positive number, got " + str(loraAlpha));
+  check(loraDropout >= 0 && loraDropout < 1, "lora_dropout: expected a value in [0, 1), got " + str(loraDropout));
+  check(evalBeams >= 1 && evalMaxNewTokens >= 1 && evalBatchSize >= 1, "eval_beams, eval_max_new_tokens and eval_batch_size: expected at least 1");
+  check(evalRepetitionPenalty > 0, "eval_repetition_penalty: expected > 0, got " + str(evalRepetitionPenalty));
+  check(maxGenerateExamples >= 0, "max_generate_examples: expected >= 0");
   check(maxLength >= 8, "max_length: expected at least 8, got " + std::to_string(maxLength));
 }
 

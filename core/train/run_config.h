@@ -21,7 +21,7 @@ struct RunConfig {
   int64_t maxTrainExamples = 0;
   int64_t maxEvalExamples = 200;
 
-  std::string method = "gt";  // full | gt
+  std::string method = "gt";  // full | gt | top2 | lora
   double rho = 0.5;
   int64_t epochs = 5;
   int64_t batchSize = 4;
@@ -41,6 +41,25 @@ struct RunConfig {
   std::string solver = "exact";
   int64_t tq = 1000;
   bool earlyStop = true;
+
+  // FT-Top2: how many of the last decoder blocks train (with the final norm)
+  int64_t topBlocks = 2;
+  // LoRA
+  int64_t loraRank = 8;
+  double loraAlpha = 32;
+  double loraDropout = 0.1;
+  std::string loraTargets;  // comma-separated module names; empty: the family's query and value projections
+
+  // Evaluation by generation (ROUGE): at the end of the run, and after each epoch when asked
+  std::string generateSplit;  // empty: none
+  bool generateEveryEpoch = false;
+  bool generateBeforeTraining = false;
+  int64_t maxGenerateExamples = 0;  // 0: all rows of the split
+  int64_t evalBeams = 4;
+  double evalRepetitionPenalty = 2.5;
+  int64_t evalMaxNewTokens = 24;
+  int64_t evalBatchSize = 16;
+  bool evalStem = false;
 
   std::string outDir;
   bool saveModel = true;

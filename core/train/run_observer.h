@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/report/run_record.h"
+
 namespace gt {
 
 struct RunStartInfo {
@@ -55,6 +57,7 @@ class RunObserver {
   virtual void stepDone(const StepEvent&) {}
   virtual void epochDone(const EpochEvent&) {}
   virtual void evaluationDone(const EvaluationEvent&) {}
+  virtual void generationEvalDone(const GenerationEvalRecord&) {}
   virtual void logLine(const std::string&) {}
   virtual void finished(bool cancelled) {}
   virtual void failed(const std::string& error) {}

@@ -4,14 +4,21 @@
 #include <chrono>
 #include <cmath>
 
+#include <optional>
+#include <sstream>
+
+#include "core/eval/generation_eval.h"
 #include "core/green/flops_measurement.h"
 #include "core/green/flops_profiler.h"
 #include "core/green/importance.h"
 #include "core/green/selector.h"
 #include "core/io/checkpoint.h"
 #include "core/log/log.h"
+#include "core/model/generation.h"
 #include "core/train/adamw.h"
 #include "core/train/dataset.h"
+#include "core/train/lora.h"
+#include "core/train/top_blocks.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -39,9 +46,20 @@ double scheduledLr(const RunConfig& c, int64_t step, int64_t totalSteps) {
   return c.schedule == "linear" ? c.lr * double(totalSteps - step) / double(totalSteps) : c.lr;
 }
 
+std::vector<std::string> commaList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 struct Prepared {
   std::shared_ptr<CausalLM> model;
+  std::unique_ptr<Tokenizer> tokenizer;
   std::vector<TokenizedExample> train, eval;
+  std::vector<Example> generate;  // rows scored by generation (ROUGE)
   DatasetStats trainStats;
   int64_t padId = 0;
 };
@@ -55,7 +73,8 @@ Prepared prepare(const RunConfig& c) {
   lo.device = torch::Device(c.device);
   p.model = loadModel(c.model, lo);
   const auto& mc = p.model->config();
-  auto tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
+  p.tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
+  const Tokenizer* tokenizer = p.tokenizer.get();
   check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
                                                     " tokens but the model's vocab_size is " + std::to_string(mc.vocabSize) +
                                                     " (tokenizer and model do not belong together)");
@@ -76,6 +95,11 @@ Prepared prepare(const RunConfig& c) {
     spec.maxExamples = c.maxEvalExamples;
     DatasetStats evalStats;
     p.eval = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, evalStats);
+  }
+  if (!c.generateSplit.empty()) {
+    spec.split = c.generateSplit;
+    spec.maxExamples = c.maxGenerateExamples;
+    p.generate = readExamples(spec);
   }
   return p;
 }
@@ -142,9 +166,28 @@ RunRecord Trainer::run() {
     selectTensors(probe, "exact");
   }
 
+  // LoRA adapters live outside the model's parameters; their step adds its own FLOPs terms, and
+  // backward reaches the deepest adapted weight without computing any base weight's gradient.
+  std::optional<Lora> lora;
+  std::vector<bool> loraMask(reference.tensors.size(), false);
+  if (c.method == "lora") {
+    lora.emplace(model, LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
+    for (const auto& name : lora->adaptedWeights()) loraMask[size_t(reference.indexOf(name))] = true;
+  }
+  auto stepFlopsAt = [&](const FlopsProfile& shape, const std::vector<bool>& m) {
+    if (!lora) return shape.stepFlops(m).total();
+    double f = shape.stepFlops(loraMask).total() + lora->stepFlops(shape.batch * shape.seq);
+    for (size_t i = 0; i < loraMask.size(); ++i)
+      if (loraMask[i]) f -= shape.tensors[i].dw.total();
+    return f;
+  };
+
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (const auto& p : named) params.emplace_back(p.key(), p.value());
+  if (lora) params = lora->parameters();
+  else
+    for (const auto& p : named) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
+
 
   RunStartInfo start{model.config().modelType, parameters, int64_t(prep.train.size()), stepsPerEpoch, totalSteps, {}, reference.full.total()};
   for (const auto& t : reference.tensors) start.tensorNames.push_back(t.name);
@@ -152,7 +195,20 @@ RunRecord Trainer::run() {
   log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + ": " +
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
 
-  std::vector<bool> mask(reference.tensors.size(), true);
+  // full and gt start with every tensor (gt re-selects before its first step); lora trains none of the model's.
+  std::vector<bool> mask(reference.tensors.size(), c.method != "lora");
+  if (c.method == "top2") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
+  // Parameters the optimizer may update: the adapters (lora), the masked tensors (top2), all (full, gt).
+  int64_t trainable = 0;
+  if (lora)
+    for (const auto& [name, t] : params) trainable += t.numel();
+  else
+    for (const auto& p : named)
+      if (mask[size_t(reference.indexOf(p.key()))]) trainable += p.value().numel();
+  record.model["trainable_parameters"] = trainable;
+  if (c.method != "gt")
+    log::info(c.method + ": predicted " + std::to_string(stepFlopsAt(reference, mask) / reference.full.total()) + " of Full FT FLOPs per step, " +
+              std::to_string(trainable) + " trainable parameters");
   double rho = c.rho;
   int64_t globalStep = 0;
   bool cancelled = false;
@@ -165,7 +221,38 @@ RunRecord Trainer::run() {
     }
   };
 
+  const auto eos = eosTokenIds(c.model, model.config());
+  auto generationEval = [&](int64_t epoch) {
+    EvalOptions eo;
+    eo.numBeams = c.evalBeams;
+    eo.repetitionPenalty = c.evalRepetitionPenalty;
+    eo.maxNewTokens = c.evalMaxNewTokens;
+    eo.batchSize = c.evalBatchSize;
+    eo.maxLength = c.maxLength;
+    eo.stem = c.evalStem;
+    const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eos, eo,
+                                        [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
+    model.train();
+    GenerationEvalRecord g{epoch, c.generateSplit, r.examples, r.rouge.rouge1, r.rouge.rouge2, r.rouge.rougeL, r.exactMatch, c.evalStem, r.seconds, {}};
+    for (size_t i = 0; i < r.rows.size() && i < 5; ++i) g.samples.emplace_back(r.rows[i].prediction, r.rows[i].reference);
+    if (!c.outDir.empty()) {
+      std::string lines;
+      for (const auto& row : r.rows)
+        lines += nlohmann::ordered_json({{"prediction", row.prediction}, {"reference", row.reference}, {"rougeL", row.rouge.rougeL}})
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                 "\n";
+      std::filesystem::create_directories(c.outDir);
+      writeTextAtomically(std::filesystem::path(c.outDir) / "predictions.jsonl", lines);
+    }
+    log::info("generation on " + c.generateSplit + (epoch < 0 ? " before training" : " after epoch " + std::to_string(epoch + 1)) + ": " +
+              std::to_string(r.examples) + " examples, ROUGE-1 " + std::to_string(100 * g.rouge1) + " ROUGE-2 " +
+              std::to_string(100 * g.rouge2) + " ROUGE-L " + std::to_string(100 * g.rougeL));
+    if (observer_) observer_->generationEvalDone(g);
+    record.generationEvals.push_back(std::move(g));
+  };
+
   try {
+    if (c.generateBeforeTraining && !prep.generate.empty()) generationEval(-1);
     for (int64_t epoch = 0; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
       const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId);
@@ -252,7 +339,7 @@ RunRecord Trainer::run() {
           sr.backwardMs += msSince(t0);
           sr.loss += value / double(last - first);
           const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq());
-          sr.flops += shape.stepFlops(mask).total();
+          sr.flops += stepFlopsAt(shape, mask);
           sr.flopsFull += shape.full.total();
           sr.tokens += b.attentionMask.sum().item<int64_t>();
           sr.batch = b.size();
@@ -282,6 +369,8 @@ RunRecord Trainer::run() {
       }
       record.epochs.push_back(er);
       if (observer_) observer_->epochDone({epoch, er.meanLoss, er.seconds});
+      const bool last = epoch + 1 == c.epochs;
+      if (!prep.generate.empty() && (c.generateEveryEpoch || last) && !(control_ && control_->cancelled())) generationEval(epoch);
     }
   } catch (const std::exception& e) {
     for (auto& p : model.parameters()) p.set_requires_grad(true);
@@ -293,7 +382,13 @@ RunRecord Trainer::run() {
   }
   for (auto& p : model.parameters()) p.set_requires_grad(true);
   record.status = cancelled ? "cancelled" : "finished";
-  if (!c.outDir.empty() && c.saveModel) saveModel(model, std::filesystem::path(c.outDir) / "model", c.tokenizer.empty() ? c.model : c.tokenizer);
+  if (!c.outDir.empty() && c.saveModel) {
+    if (lora) {
+      lora->save(std::filesystem::path(c.outDir) / "adapter", c.model);
+      lora->mergeAndDetach();  // model/ holds the merged weights
+    }
+    saveModel(model, std::filesystem::path(c.outDir) / "model", c.tokenizer.empty() ? c.model : c.tokenizer);
+  }
   saveRecord();
   if (observer_) observer_->finished(cancelled);
   return record;

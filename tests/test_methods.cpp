@@ -1,0 +1,168 @@
+// The baselines the comparison needs: LoRA against PEFT's reference (fixtures/models/opt-lora),
+// adapter export/import, merging, FT-Top2's mask, and — for every method — frozen tensors left
+// bit-identical by training.
+#include <QtTest/QtTest>
+
+#include "core/green/flops_profiler.h"
+#include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
+#include "core/model/model_factory.h"
+#include "core/train/lora.h"
+#include "core/train/top_blocks.h"
+#include "core/train/trainer.h"
+#include "core/util/json_file.h"
+#include "test_support.h"
+
+using namespace gt;
+namespace fs = std::filesystem;
+
+class TestMethods : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void loraMatchesPeftReference() {
+    const auto base = test::fixture("models/opt"), adapter = test::fixture("models/opt-lora");
+    if (base.empty() || adapter.empty()) QSKIP("opt / opt-lora fixtures not found");
+    auto model = loadModel(base);
+    model->eval();
+    Lora lora = Lora::load(*model, adapter);
+    QCOMPARE(lora.config().rank, int64_t(4));
+    QCOMPARE(lora.config().alpha, 8.0);
+    QCOMPARE(lora.parameters().size(), size_t(8));
+    SafetensorsFile inputs(base / "reference.safetensors"), ref(adapter / "reference.safetensors");
+    const auto logits = model->forward(inputs.tensor("input_ids").clone(), inputs.tensor("attention_mask").clone());
+    const double diff = test::maxAbsDiff(logits, ref.tensor("logits"));
+    QVERIFY2(diff < 1e-4, qPrintable(QString("logits differ by %1").arg(diff)));
+    const double lossDiff = std::abs(causalLmLoss(logits, inputs.tensor("labels").clone()).item<double>() - ref.tensor("loss").item<double>());
+    QVERIFY2(lossDiff < 1e-4, qPrintable(QString("loss differs by %1").arg(lossDiff)));
+    // Without the adapter the logits are the base model's (the fixture's B is non-zero, so they differ).
+    const auto plainLogits = loadModel(base)->forward(inputs.tensor("input_ids").clone(), inputs.tensor("attention_mask").clone());
+    QVERIFY(test::maxAbsDiff(plainLogits, ref.tensor("logits")) > 1e-3);
+
+    // Merged weights give the adapted logits with a plain model.
+    lora.mergeAndDetach();
+    QVERIFY(test::maxAbsDiff(model->forward(inputs.tensor("input_ids").clone(), inputs.tensor("attention_mask").clone()), ref.tensor("logits")) <
+            1e-4);
+  }
+
+  void adapterExportImportRoundTrip() {
+    const auto base = test::fixture("models/llama-gqa-tied");
+    if (base.empty()) QSKIP("llama fixture not found");
+    test::TempDir tmp;
+    auto model = loadModel(base);
+    model->eval();
+    Lora lora(*model, LoraConfig{4, 16, 0.0, {}}, 7);
+    {
+      torch::NoGradGuard ng;
+      for (auto& [name, t] : lora.parameters()) t.normal_(0, 0.05);  // B starts at zero; make the adapter matter
+    }
+    const auto ids = torch::tensor({{1, 5, 9, 3, 7, 2}}, torch::kLong);
+    const auto adapted = model->forward(ids);
+    lora.save(tmp.path() / "adapter", base.string());
+    const auto cfg = readJsonFile(tmp.path() / "adapter" / "adapter_config.json");
+    QCOMPARE(cfg["peft_type"].get<std::string>(), std::string("LORA"));
+    QCOMPARE(cfg["r"].get<int64_t>(), int64_t(4));
+    QCOMPARE(cfg["lora_alpha"].get<double>(), 16.0);
+    QCOMPARE(cfg["target_modules"].get<std::vector<std::string>>(), (std::vector<std::string>{"q_proj", "v_proj"}));
+    SafetensorsFile saved(tmp.path() / "adapter" / "adapter_model.safetensors");
+    QVERIFY(saved.contains("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"));
+    QCOMPARE(saved.tensor("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight").sizes().vec(), (std::vector<int64_t>{4, 64}));
+
+    auto fresh = loadModel(base);
+    fresh->eval();
+    Lora::load(*fresh, tmp.path() / "adapter");
+    QCOMPARE(test::maxAbsDiff(fresh->forward(ids), adapted), 0.0);
+
+    // A target the model lacks, and an adapter file missing a tensor, are refused by name.
+    auto other = loadModel(base);
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { Lora(*other, LoraConfig{4, 16, 0.0, {"query_key_value"}}, 0); })),
+             QString("LoRA: target 'query_key_value' matches no linear layer of this llama model"));
+    auto j = cfg;
+    j["target_modules"] = {"q_proj", "k_proj"};
+    test::writeFile(tmp.path() / "adapter" / "adapter_config.json", j.dump());
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { Lora::load(*loadModel(base), tmp.path() / "adapter"); })),
+             QString::fromStdString((tmp.path() / "adapter" / "adapter_model.safetensors").string() +
+                                    ": missing tensor base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight"));
+  }
+
+  void topTwoSelectsLastBlocksAndFinalNorm() {
+    const auto config = ModelConfig::fromJson(
+        {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 16}, {"intermediate_size", 32}, {"num_hidden_layers", 4},
+         {"num_attention_heads", 2}, {"num_key_value_heads", 1}, {"tie_word_embeddings", true}},
+        "test config");
+    const auto profile = profileFlops(config, 2, 8);
+    const auto mask = topBlocksMask(profile, 4, 2);
+    std::vector<std::string> selected;
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) selected.push_back(profile.tensors[i].name);
+    QCOMPARE(selected.size(), size_t(2 * 9 + 1));  // 9 tensors per block (norms, q k v o, gate up down) + model.norm
+    for (const auto& n : selected)
+      QVERIFY2(n == "model.norm.weight" || n.find("model.layers.2.") == 0 || n.find("model.layers.3.") == 0, n.c_str());
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { topBlocksMask(profile, 4, 5); })), QString("top blocks: expected 1..4 blocks, got 5"));
+  }
+
+  // One optimizer step with each method: every tensor the method freezes is bit-identical in the
+  // saved model, and every tensor it trains has moved.
+  void frozenTensorsStayBitIdentical_data() {
+    QTest::addColumn<QString>("method");
+    for (const char* m : {"full", "gt", "top2", "lora"}) QTest::newRow(m) << m;
+  }
+  void frozenTensorsStayBitIdentical() {
+    QFETCH(QString, method);
+    const auto base = test::fixture("models/llama-gqa-tied");
+    if (base.empty()) QSKIP("llama fixture not found");
+    test::TempDir tmp;
+    RunConfig c;
+    c.model = base.string();
+    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
+    c.data = test::fixture("data/tiny.jsonl").string();
+    c.split = "train";
+    c.method = method.toStdString();
+    c.rho = 0.4;
+    c.epochs = 1;
+    c.batchSize = 4;
+    c.maxTrainExamples = 4;  // one step
+    c.lr = 1e-2;
+    c.loraTargets = "q_proj,v_proj";
+    c.outDir = (tmp.path() / "run").string();
+    const RunRecord r = Trainer(c).run();
+    QCOMPARE(r.steps.size(), size_t(1));
+
+    std::set<std::string> trained;
+    const auto profile = profileFlops(loadModel(base)->config(), 2, 8);
+    if (c.method == "full")
+      for (const auto& t : profile.tensors) trained.insert(t.name);
+    if (c.method == "gt") trained.insert(r.selections.at(0).selected.begin(), r.selections.at(0).selected.end());
+    if (c.method == "top2") {
+      const auto mask = topBlocksMask(profile, 2, 2);
+      for (size_t i = 0; i < mask.size(); ++i)
+        if (mask[i]) trained.insert(profile.tensors[i].name);
+    }
+    if (c.method == "lora")
+      for (int layer : {0, 1})
+        for (const char* p : {"q_proj", "v_proj"}) trained.insert("model.layers." + std::to_string(layer) + ".self_attn." + p + ".weight");
+    QVERIFY(!trained.empty());
+    QVERIFY(c.method == "full" || trained.size() < profile.tensors.size());
+
+    SafetensorsFile before(base / "model.safetensors"), after(tmp.path() / "run" / "model" / "model.safetensors");
+    int frozen = 0, moved = 0;
+    for (const auto& name : before.names()) {
+      const bool same = torch::equal(before.tensor(name), after.tensor(name));
+      if (trained.count(name)) {
+        QVERIFY2(!same, qPrintable(QString::fromStdString(name) + " should have trained"));
+        ++moved;
+      } else {
+        QVERIFY2(same, qPrintable(QString::fromStdString(name) + " should be frozen"));
+        ++frozen;
+      }
+    }
+    QCOMPARE(moved, int(trained.size()));
+    QVERIFY(c.method == "full" || frozen > 0);
+    if (c.method == "lora") QVERIFY(fs::exists(tmp.path() / "run" / "adapter" / "adapter_model.safetensors"));
+    // Predicted FLOPs: below Full FT for every method but full.
+    QVERIFY(c.method == "full" ? r.totalFlops == r.totalFlopsFull : r.totalFlops < r.totalFlopsFull);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestMethods)
+#include "test_methods.moc"
