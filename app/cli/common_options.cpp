@@ -28,7 +28,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
                                                selectCommand(),  trainCommand(),    benchCommand(),
                                                datasetCommand(), tokenizerCommand(), pretrainCommand(),
-                                               evalCommand(),    rougeCommand()};
+                                               evalCommand(),    rougeCommand(),     compareCommand()};
   return table;
 }
 

@@ -44,6 +44,7 @@ Command tokenizerCommand();
 Command pretrainCommand();
 Command evalCommand();
 Command rougeCommand();
+Command compareCommand();
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 

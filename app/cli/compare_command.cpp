@@ -1,0 +1,44 @@
+// greentrainer compare RUN_DIR... [--csv OUT] [--markdown]
+// The paper's Table 2 from run records: method, rho, training FLOPs and time vs Full FT, ROUGE.
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/common_options.h"
+#include "core/report/comparison.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+namespace gt::cli {
+
+Command compareCommand() {
+  return {"compare", "Tabulate run records side by side (FLOPs, time and ROUGE vs Full FT)", [](CLI::App& cmd) {
+            struct Args {
+              std::vector<std::string> runs;
+              std::string csv;
+              bool markdown = false;
+            };
+            auto a = std::make_shared<Args>();
+            cmd.add_option("RUN_DIR", a->runs, "Run folders (or their run.json files)")->required();
+            cmd.add_option("--csv", a->csv, "Also write the table to this CSV file");
+            cmd.add_flag("--markdown", a->markdown, "Print a Markdown table");
+            return std::function<void()>([a] {
+              std::vector<std::pair<std::string, RunRecord>> records;
+              for (const auto& run : a->runs) {
+                std::filesystem::path p(run);
+                if (std::filesystem::is_directory(p)) p /= "run.json";
+                check(std::filesystem::is_regular_file(p), run + ": no run record (expected RUN_DIR/run.json)");
+                const auto name = (p.filename() == "run.json" ? p.parent_path() : p).filename().string();
+                records.emplace_back(name.empty() ? run : name, RunRecord::load(p));
+              }
+              const auto rows = compareRuns(records);
+              if (!a->csv.empty()) writeTextAtomically(a->csv, comparisonCsv(rows));
+              std::cout << (a->markdown ? comparisonMarkdown(rows) : comparisonText(rows));
+              bool anyFull = false;
+              for (const auto& [name, r] : records) anyFull |= r.config.value("method", "") == "full";
+              if (!anyFull)
+                std::cout << "(no Full FT run given: FLOPs % is against each run's predicted Full FT FLOPs; time % is left out)\n";
+            });
+          }};
+}
+
+}  // namespace gt::cli

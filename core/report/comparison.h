@@ -1,0 +1,31 @@
+// The paper's Table 2 from run records: one row per run — method, rho, total training FLOPs
+// (steps + GreenTrainer's importance passes) and its share of Full FT's, wall time and its share
+// of Full FT's, and the final ROUGE-1/2/L. Full FT's numbers come from a `full` run among the
+// records when there is one; otherwise FLOPs shares use each record's own predicted Full FT
+// FLOPs on the same batches and time shares are left empty.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/report/run_record.h"
+
+namespace gt {
+
+struct ComparisonRow {
+  std::string run;     // the run's folder name
+  std::string method;  // "Full FT", "FT-Top2", "LoRA", "GreenTrainer"
+  std::optional<double> rho;
+  double pflops = 0;
+  double flopsPercent = 0;
+  double seconds = 0;
+  std::optional<double> timePercent;
+  std::optional<double> rouge1, rouge2, rougeL;  // ×100; absent when the run scored no generation
+};
+
+std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs);
+std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows);
+std::string comparisonCsv(const std::vector<ComparisonRow>& rows);
+std::string comparisonText(const std::vector<ComparisonRow>& rows);
+
+}  // namespace gt
