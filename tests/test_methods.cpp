@@ -7,7 +7,9 @@
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_factory.h"
+#include "core/model/generation.h"
 #include "core/train/lora.h"
+#include "core/train/prefix_tuning.h"
 #include "core/train/top_blocks.h"
 #include "core/train/trainer.h"
 #include "core/util/json_file.h"
@@ -85,6 +87,36 @@ class TestMethods : public QObject {
                                     ": missing tensor base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight"));
   }
 
+  // The prefix is attended by every token: a full forward equals an incremental one, batched
+  // generation equals single generation, and the prefix changes the logits.
+  void prefixIsConsistentAcrossForwardAndGeneration() {
+    const auto base = test::fixture("models/llama-gqa-tied");
+    if (base.empty()) QSKIP("llama fixture not found");
+    auto model = loadModel(base);
+    model->eval();
+    torch::NoGradGuard ng;
+    const PrefixTuning prefix(model->config(), 3, 1, torch::kCPU);
+    const auto ids = torch::tensor({{1, 5, 9, 3, 7, 2}, {4, 4, 8, 6, 1, 3}}, torch::kLong);
+    auto past = prefix.cache(2);
+    const auto full = model->forward(ids, prefix.extendMask({}, ids), &past);
+    QCOMPARE(past.length(), int64_t(3 + 6));
+    auto past2 = prefix.cache(2);
+    const auto head = ids.slice(1, 0, 4), tail = ids.slice(1, 4);
+    const auto a = model->forward(head, prefix.extendMask({}, head), &past2);
+    const auto b = model->forward(tail, torch::ones({2, 3 + 6}, torch::kLong), &past2);
+    QVERIFY(test::maxAbsDiff(torch::cat({a, b}, 1), full) < 1e-5);
+    QVERIFY(test::maxAbsDiff(model->forward(ids), full) > 1e-3);
+
+    GenerationOptions g;
+    g.maxNewTokens = 5;
+    g.numBeams = 3;
+    g.earlyStopping = true;
+    g.prefixCache = [&](int64_t rows) { return prefix.cache(rows); };
+    const std::vector<std::vector<int64_t>> prompts = {{1, 5, 9}, {4, 4, 8, 6, 1}};
+    const auto batched = generateBatch(*model, prompts, g);
+    for (size_t i = 0; i < prompts.size(); ++i) QCOMPARE(batched[i], generate(*model, prompts[i], g));
+  }
+
   void topTwoSelectsLastBlocksAndFinalNorm() {
     const auto config = ModelConfig::fromJson(
         {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 16}, {"intermediate_size", 32}, {"num_hidden_layers", 4},
@@ -105,7 +137,7 @@ class TestMethods : public QObject {
   // saved model, and every tensor it trains has moved.
   void frozenTensorsStayBitIdentical_data() {
     QTest::addColumn<QString>("method");
-    for (const char* m : {"full", "gt", "top2", "lora"}) QTest::newRow(m) << m;
+    for (const char* m : {"full", "gt", "top2", "lora", "prefix"}) QTest::newRow(m) << m;
   }
   void frozenTensorsStayBitIdentical() {
     QFETCH(QString, method);
@@ -127,6 +159,16 @@ class TestMethods : public QObject {
     c.outDir = (tmp.path() / "run").string();
     const RunRecord r = Trainer(c).run();
     QCOMPARE(r.steps.size(), size_t(1));
+    QVERIFY(r.totalFlops < r.totalFlopsFull || c.method == "full");
+    if (c.method == "prefix") {
+      // The model is untouched (not even re-saved); the prefix moved away from its seeded start.
+      QVERIFY(!fs::exists(tmp.path() / "run" / "model"));
+      SafetensorsFile saved(tmp.path() / "run" / "prefix" / "prefix_model.safetensors");
+      const PrefixTuning initial(loadModel(base)->config(), c.prefixTokens, c.seed, torch::kCPU);
+      QCOMPARE(saved.tensor("prompt_embeddings").sizes().vec(), (std::vector<int64_t>{20, 2 * 2 * 2 * 16}));
+      QVERIFY(!torch::equal(saved.tensor("prompt_embeddings"), initial.parameters()[0].second.detach()));
+      return;
+    }
 
     std::set<std::string> trained;
     const auto profile = profileFlops(loadModel(base)->config(), 2, 8);

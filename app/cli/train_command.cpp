@@ -117,7 +117,7 @@ Command trainCommand() {
             flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\")");
             flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
             flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
-            flag("--method", &RunConfig::method, "full, gt, top2 or lora (default gt)");
+            flag("--method", &RunConfig::method, "full, gt, top2, lora or prefix (default gt)");
             flag("--rho", &RunConfig::rho, "FLOPs budget as a fraction of Full FT, in (0, 1] (default 0.5)");
             flag("--epochs", &RunConfig::epochs, "Epochs (default 5)");
             flag("--batch-size", &RunConfig::batchSize, "Batch size (default 4)");
@@ -139,6 +139,7 @@ Command trainCommand() {
             flag("--lora-alpha", &RunConfig::loraAlpha, "LoRA alpha (default 32)");
             flag("--lora-dropout", &RunConfig::loraDropout, "LoRA dropout (default 0.1)");
             flag("--lora-targets", &RunConfig::loraTargets, "LoRA target modules, comma-separated (default: query and value)");
+            flag("--prefix-tokens", &RunConfig::prefixTokens, "Prefix tuning: virtual tokens per layer (default 20)");
             flag("--generate-split", &RunConfig::generateSplit, "Score generation (ROUGE) on this split at the end of the run");
             flag("--max-generate-examples", &RunConfig::maxGenerateExamples, "Generate for at most this many rows (0: all)");
             flag("--eval-beams", &RunConfig::evalBeams, "Beam width for generation (default 4)");
@@ -186,7 +187,8 @@ Command trainCommand() {
                             g.split.c_str(), 100 * g.rouge1, 100 * g.rouge2, 100 * g.rougeL, g.stem ? " (stemmed)" : "");
               if (!record.generationEvals.empty()) std::cout << "predictions: " << (out / "predictions.jsonl").string() << "\n";
               std::cout << "run record: " << (out / "run.json").string() << "\n";
-              if (c.saveModel) std::cout << "model: " << (out / "model").string() << "\n";
+              if (c.saveModel && c.method != "prefix") std::cout << "model: " << (out / "model").string() << "\n";
+              if (c.saveModel && c.method == "prefix") std::cout << "prefix: " << (out / "prefix").string() << "\n";
               if (c.saveModel && c.method == "lora") std::cout << "adapter: " << (out / "adapter").string() << "\n";
             });
           }};

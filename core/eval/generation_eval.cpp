@@ -52,6 +52,7 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   g.earlyStopping = o.earlyStopping;
   g.repetitionPenalty = o.repetitionPenalty;
   g.eosTokenIds = eosTokenIds;
+  g.prefixCache = o.prefixCache;
   std::vector<std::string> predictions(prompts.size());
   std::vector<bool> done(prompts.size(), false);
   int64_t finished = 0;

@@ -22,6 +22,7 @@ struct EvalOptions {
   int64_t batchSize = 16;       // prompts generated together
   int64_t maxLength = 512;      // prompt + new tokens; longer sources are cut
   bool stem = false;            // Porter-stem tokens before ROUGE
+  std::function<KVCache(int64_t rows)> prefixCache;  // prefix tuning's learned past, if any
 };
 
 struct EvalRow {

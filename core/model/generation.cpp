@@ -205,9 +205,11 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
       ids[r].slice(0, pad).copy_(torch::tensor(prompts[b], torch::kLong));
       mask[r].slice(0, pad).fill_(1);
     }
+  KVCache cache = o.prefixCache ? o.prefixCache(rows) : KVCache{};
+  const int64_t prefix = cache.length();
   mask = mask.to(device);
-  auto positions = (mask.cumsum(1) - 1).clamp_min(0);
-  KVCache cache;
+  if (prefix > 0) mask = torch::cat({torch::ones({rows, prefix}, mask.options()), mask}, 1);
+  auto positions = (mask.cumsum(1) - 1).clamp_min(0).slice(1, prefix);
   auto logits = model.forward(ids.to(device), mask, &cache, positions).select(1, longest - 1).to(torch::kFloat32).cpu();
 
   std::vector<Search> searches;

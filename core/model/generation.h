@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "core/model/causal_lm.h"
@@ -16,6 +17,8 @@ struct GenerationOptions {
   bool earlyStopping = false;
   double repetitionPenalty = 1.0;  // CTRL-style: divide positive scores, multiply negative ones
   std::vector<int64_t> eosTokenIds;
+  // Optional learned prefix (prefix tuning): past keys/values for `rows` rows, attended by every token.
+  std::function<KVCache(int64_t rows)> prefixCache;
 };
 
 // The model folder's end-of-sequence ids as transformers reads them: generation_config.json's

@@ -48,6 +48,7 @@ void fields(RunConfig& c, Visit&& v) {
   v("lora_alpha", c.loraAlpha);
   v("lora_dropout", c.loraDropout);
   v("lora_targets", c.loraTargets);
+  v("prefix_tokens", c.prefixTokens);
   v("generate_split", c.generateSplit);
   v("generate_every_epoch", c.generateEveryEpoch);
   v("generate_before_training", c.generateBeforeTraining);
@@ -100,8 +101,8 @@ RunConfig RunConfig::fromJson(const nlohmann::json& j, const std::string& where)
 void RunConfig::validate() const {
   check(!model.empty(), "model: a model folder is required (--model)");
   check(!data.empty(), "data: a dataset file is required (--data)");
-  check(method == "full" || method == "gt" || method == "top2" || method == "lora",
-        "method: expected full, gt, top2 or lora, got '" + method + "'");
+  check(method == "full" || method == "gt" || method == "top2" || method == "lora" || method == "prefix",
+        "method: expected full, gt, top2, lora or prefix, got '" + method + "'");
   check(std::isfinite(rho) && rho > 0 && rho <= 1, "rho: expected a value in (0, 1], got " + str(rho));
   check(epochs >= 1, "epochs: expected at least 1, got " + std::to_string(epochs));
   check(batchSize >= 1, "batch_size: expected at least 1, got " + std::to_string(batchSize));
@@ -116,6 +117,7 @@ void RunConfig::validate() const {
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
   check(tq >= 10, "tq: expected at least 10, got " + std::to_string(tq));
   check(topBlocks >= 1, "top_blocks: expected at least 1, got " + std::to_string(topBlocks));
+  check(prefixTokens >= 1, "prefix_tokens: expected at least 1, got " + std::to_string(prefixTokens));
   check(loraRank >= 1, "lora_rank: expected at least 1, got " + std::to_string(loraRank));
   check(std::isfinite(loraAlpha) && loraAlpha > 0, "lora_alpha: expected a positive number, got " + str(loraAlpha));
   check(loraDropout >= 0 && loraDropout < 1, "lora_dropout: expected a value in [0, 1), got " + str(loraDropout));

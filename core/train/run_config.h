@@ -21,7 +21,7 @@ struct RunConfig {
   int64_t maxTrainExamples = 0;
   int64_t maxEvalExamples = 200;
 
-  std::string method = "gt";  // full | gt | top2 | lora
+  std::string method = "gt";  // full | gt | top2 | lora | prefix
   double rho = 0.5;
   int64_t epochs = 5;
   int64_t batchSize = 4;
@@ -49,6 +49,8 @@ struct RunConfig {
   double loraAlpha = 32;
   double loraDropout = 0.1;
   std::string loraTargets;  // comma-separated module names; empty: the family's query and value projections
+  // Prefix tuning
+  int64_t prefixTokens = 20;
 
   // Evaluation by generation (ROUGE): at the end of the run, and after each epoch when asked
   std::string generateSplit;  // empty: none

@@ -18,6 +18,7 @@
 #include "core/train/adamw.h"
 #include "core/train/dataset.h"
 #include "core/train/lora.h"
+#include "core/train/prefix_tuning.h"
 #include "core/train/top_blocks.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -104,15 +105,15 @@ Prepared prepare(const RunConfig& c) {
   return p;
 }
 
-double evaluationLoss(CausalLM& model, const std::vector<TokenizedExample>& data, int64_t batchSize, int64_t padId,
-                      const torch::Device& device) {
+double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward, const std::vector<TokenizedExample>& data,
+                      int64_t batchSize, int64_t padId, const torch::Device& device) {
   torch::NoGradGuard noGrad;
   double sum = 0;
   int64_t tokens = 0;
   for (const auto& b : makeBatches(data, batchSize, 0, 0, padId, false)) {
     const Batch d = b.to(device);
     const int64_t n = (d.labels.slice(1, 1) != -100).sum().item<int64_t>();
-    sum += causalLmLoss(model.forward(d.inputIds, d.attentionMask), d.labels).item<double>() * double(n);
+    sum += causalLmLoss(forward(d), d.labels).item<double>() * double(n);
     tokens += n;
   }
   return tokens > 0 ? sum / double(tokens) : 0.0;
@@ -174,7 +175,22 @@ RunRecord Trainer::run() {
     lora.emplace(model, LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
     for (const auto& name : lora->adaptedWeights()) loraMask[size_t(reference.indexOf(name))] = true;
   }
+  // Prefix tuning: keys/values of P virtual tokens per layer; backward reaches the first layer's attention.
+  std::optional<PrefixTuning> prefix;
+  if (c.method == "prefix") prefix.emplace(model.config(), c.prefixTokens, c.seed, device);
+  auto forwardBatch = [&](const Batch& b) {
+    if (!prefix) return model.forward(b.inputIds, b.attentionMask);
+    KVCache past = prefix->cache(b.size());
+    return model.forward(b.inputIds, prefix->extendMask(b.attentionMask, b.inputIds), &past);
+  };
   auto stepFlopsAt = [&](const FlopsProfile& shape, const std::vector<bool>& m) {
+    if (prefix) {
+      const auto reach = prefix->reachMask(shape);
+      double f = shape.stepFlops(reach).total() + prefix->stepFlops(shape.batch, shape.seq);
+      for (size_t i = 0; i < reach.size(); ++i)
+        if (reach[i]) f -= shape.tensors[i].dw.total();
+      return f;
+    }
     if (!lora) return shape.stepFlops(m).total();
     double f = shape.stepFlops(loraMask).total() + lora->stepFlops(shape.batch * shape.seq);
     for (size_t i = 0; i < loraMask.size(); ++i)
@@ -184,6 +200,7 @@ RunRecord Trainer::run() {
 
   std::vector<std::pair<std::string, torch::Tensor>> params;
   if (lora) params = lora->parameters();
+  else if (prefix) params = prefix->parameters();
   else
     for (const auto& p : named) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
@@ -196,11 +213,11 @@ RunRecord Trainer::run() {
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
 
   // full and gt start with every tensor (gt re-selects before its first step); lora trains none of the model's.
-  std::vector<bool> mask(reference.tensors.size(), c.method != "lora");
+  std::vector<bool> mask(reference.tensors.size(), c.method != "lora" && c.method != "prefix");
   if (c.method == "top2") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
   // Parameters the optimizer may update: the adapters (lora), the masked tensors (top2), all (full, gt).
   int64_t trainable = 0;
-  if (lora)
+  if (lora || prefix)
     for (const auto& [name, t] : params) trainable += t.numel();
   else
     for (const auto& p : named)
@@ -230,6 +247,7 @@ RunRecord Trainer::run() {
     eo.batchSize = c.evalBatchSize;
     eo.maxLength = c.maxLength;
     eo.stem = c.evalStem;
+    if (prefix) eo.prefixCache = [&](int64_t rows) { return prefix->cache(rows); };
     const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eos, eo,
                                         [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
     model.train();
@@ -329,7 +347,7 @@ RunRecord Trainer::run() {
         for (size_t bi = first; bi < last; ++bi) {
           const Batch b = bi == first ? lead : batches[bi].to(device);
           auto t0 = Clock::now();
-          auto loss = causalLmLoss(model.forward(b.inputIds, b.attentionMask), b.labels);
+          auto loss = causalLmLoss(forwardBatch(b), b.labels);
           const double value = loss.item<double>();
           sr.forwardMs += msSince(t0);
           check(std::isfinite(value), "step " + std::to_string(globalStep) + " (epoch " + std::to_string(epoch) + "): the loss is " +
@@ -364,7 +382,7 @@ RunRecord Trainer::run() {
       if (epochSteps == 0) break;
       EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, msSince(epochStart) / 1000};
       if (!prep.eval.empty()) {
-        er.evalLoss = evaluationLoss(model, prep.eval, c.batchSize, prep.padId, device);
+        er.evalLoss = evaluationLoss(forwardBatch, prep.eval, c.batchSize, prep.padId, device);
         if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
       }
       record.epochs.push_back(er);
@@ -382,7 +400,9 @@ RunRecord Trainer::run() {
   }
   for (auto& p : model.parameters()) p.set_requires_grad(true);
   record.status = cancelled ? "cancelled" : "finished";
-  if (!c.outDir.empty() && c.saveModel) {
+  if (!c.outDir.empty() && c.saveModel && prefix) {
+    prefix->save(std::filesystem::path(c.outDir) / "prefix");  // the base model is unchanged
+  } else if (!c.outDir.empty() && c.saveModel) {
     if (lora) {
       lora->save(std::filesystem::path(c.outDir) / "adapter", c.model);
       lora->mergeAndDetach();  // model/ holds the merged weights
