@@ -217,6 +217,61 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 1);
     QCOMPARE(r.err, QString("error: /nonexistent/config.json: config.json not found\n"));
   }
+
+  // compare: two hand-made records (Full FT: 2 PFLOPs, 100 s; GT-0.5: 0.9 + 0.1 importance PFLOPs, 55 s).
+  void compareTabulatesRecords() {
+    const auto full = test::fixture("records/full"), gtRun = test::fixture("records/gt-0.5");
+    if (full.empty() || gtRun.empty()) QSKIP("record fixtures not found");
+    test::TempDir tmp;
+    const auto csv = tmp.path() / "table.csv";
+    auto r = run({"compare", QString::fromStdString(full.string()), QString::fromStdString(gtRun.string()), "--markdown", "--csv",
+                  QString::fromStdString(csv.string())});
+    QCOMPARE(r.code, 0);
+    const auto lines = r.out.split('\n');
+    QCOMPARE(lines[0], QString("| run | method | rho | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L |"));
+    QCOMPARE(lines[2], QString("| full | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 |"));
+    QCOMPARE(lines[3], QString("| gt-0.5 | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 |"));
+    QCOMPARE(QString::fromStdString(test::readFile(csv)),
+             QString("run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL\n"
+                     "full,Full FT,,2.000000,100.00,100.00,100.00,30.00,12.00,28.00\n"
+                     "gt-0.5,GreenTrainer,0.50,1.000000,50.00,55.00,55.00,29.00,11.00,27.00\n"));
+    auto bad = run({"compare", QString::fromStdString((tmp.path() / "nothing").string())});
+    QCOMPARE(bad.code, 1);
+    QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + (tmp.path() / "nothing").string() + ": no run record (expected RUN_DIR/run.json)"));
+  }
+
+  void rougeAndEvalCommands() {
+    test::TempDir tmp;
+    const auto pairs = tmp.path() / "pairs.jsonl";
+    // Scores worked by hand: "the cat sat" vs "the cat ran": 2 of 3 unigrams, 1 of 2 bigrams, LCS 2.
+    test::writeFile(pairs, "{\"prediction\": \"the cat sat\", \"reference\": \"the cat ran\"}\n"
+                           "{\"prediction\": \"\", \"reference\": \"x\"}\n");
+    auto r = run({"rouge", "--pairs", QString::fromStdString(pairs.string()), "--json"});
+    QCOMPARE(r.code, 0);
+    const auto j = parse(r.out);
+    QCOMPARE(j["pairs"].get<int>(), 2);
+    QVERIFY(std::abs(j["rows"][0]["rouge1"].get<double>() - 2.0 / 3.0) < 1e-12);
+    QVERIFY(std::abs(j["rows"][0]["rouge2"].get<double>() - 0.5) < 1e-12);
+    QVERIFY(std::abs(j["mean"]["rougeL"].get<double>() - 1.0 / 3.0) < 1e-12);
+    test::writeFile(pairs, "{\"prediction\": \"a\"}\n");
+    auto bad = run({"rouge", "--pairs", QString::fromStdString(pairs.string())});
+    QCOMPARE(bad.code, 1);
+    QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + pairs.string() + ":1: expected a string field \"reference\""));
+
+    const auto model = test::fixture("models/llama-gqa-tied"), tok = test::fixture("tokenizers/bytes-only"),
+               data = test::fixture("data/tiny.jsonl");
+    if (model.empty() || tok.empty() || data.empty()) QSKIP("fixtures not found");
+    const auto preds = tmp.path() / "preds.jsonl";
+    auto e = run({"eval", "--model", QString::fromStdString(model.string()), "--tokenizer", QString::fromStdString(tok.string()), "--data",
+                  QString::fromStdString(data.string()), "--split", "valid", "--max-new-tokens", "4", "--predictions",
+                  QString::fromStdString(preds.string()), "--json"});
+    QCOMPARE(e.code, 0);
+    const auto ej = parse(e.out);
+    QCOMPARE(ej["examples"].get<int>(), 2);
+    const auto rows = test::readJsonl(preds);
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[1]["reference"].get<std::string>(), test::readJsonl(data).back()["target"].get<std::string>());
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
