@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's Table 2 on the demo: Full FT, FT-Top2, LoRA, GreenTrainer at rho 0.5 and 0.7, all
+# The paper's Table 2 on the demo: Full FT, FT-Top2, Prefix-T, LoRA, GreenTrainer at rho 0.5 and 0.7, all
 # with the same data, epochs, batch and seed, each scored by beam search (ROUGE) on the test
 # split, then `greentrainer compare` writes the table (Markdown + CSV).
 #   bash tests/bench/paper_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
@@ -23,6 +23,7 @@ run() {
 run full --method full --lr 3e-4
 run top2 --method top2 --lr 3e-4
 run lora --method lora --lr 2e-3
+run prefix --method prefix --lr 1e-2
 run gt-0.5 --method gt --rho 0.5 --lr 3e-4
 run gt-0.7 --method gt --rho 0.7 --lr 3e-4
-"$gt" compare "$out"/{full,top2,lora,gt-0.5,gt-0.7} --markdown --csv "$out/table.csv" | tee "$out/table.md"
+"$gt" compare "$out"/{full,top2,prefix,lora,gt-0.5,gt-0.7} --markdown --csv "$out/table.csv" | tee "$out/table.md"
