@@ -167,6 +167,13 @@ class TestMethods : public QObject {
       const PrefixTuning initial(loadModel(base)->config(), c.prefixTokens, c.seed, torch::kCPU);
       QCOMPARE(saved.tensor("prompt_embeddings").sizes().vec(), (std::vector<int64_t>{20, 2 * 2 * 2 * 16}));
       QVERIFY(!torch::equal(saved.tensor("prompt_embeddings"), initial.parameters()[0].second.detach()));
+      auto m = loadModel(base);
+      const auto loaded = loadAdapter(*m, tmp.path() / "run" / "prefix");
+      QVERIFY(loaded.prefix && !loaded.lora);
+      QVERIFY(torch::equal(loaded.prefix->parameters()[0].second.detach(), saved.tensor("prompt_embeddings")));
+      QCOMPARE(QString::fromStdString(test::errorMessage([&] { loadAdapter(*m, tmp.path()); })),
+               QString::fromStdString(tmp.path().string() +
+                                      ": not an adapter folder (expected adapter_config.json for LoRA or prefix_config.json for a prefix)"));
       return;
     }
 
@@ -200,7 +207,16 @@ class TestMethods : public QObject {
     }
     QCOMPARE(moved, int(trained.size()));
     QVERIFY(c.method == "full" || frozen > 0);
-    if (c.method == "lora") QVERIFY(fs::exists(tmp.path() / "run" / "adapter" / "adapter_model.safetensors"));
+    if (c.method == "lora") {
+      // The exported adapter on the base model gives the merged model's logits.
+      auto adapted = loadModel(base);
+      adapted->eval();
+      QVERIFY(loadAdapter(*adapted, tmp.path() / "run" / "adapter").lora);
+      auto merged = loadModel(tmp.path() / "run" / "model");
+      const auto ids = torch::tensor({{1, 5, 9, 3, 7, 2}}, torch::kLong);
+      torch::NoGradGuard ng;
+      QVERIFY(test::maxAbsDiff(adapted->forward(ids), merged->forward(ids)) < 1e-5);
+    }
     // Predicted FLOPs: below Full FT for every method but full.
     QVERIFY(c.method == "full" ? r.totalFlops == r.totalFlopsFull : r.totalFlops < r.totalFlopsFull);
   }

@@ -11,6 +11,7 @@
 #include "core/eval/generation_eval.h"
 #include "core/io/checkpoint.h"
 #include "core/model/generation.h"
+#include "core/train/prefix_tuning.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -19,7 +20,7 @@ namespace gt::cli {
 Command evalCommand() {
   return {"eval", "Generate for each example and score ROUGE-1/2/L against the targets", [](CLI::App& cmd) {
             struct Args {
-              std::string model, tokenizer, predictions;
+              std::string model, tokenizer, predictions, adapter;
               DatasetSpec data;
               std::string dataPath;
               EvalOptions e;
@@ -29,6 +30,7 @@ Command evalCommand() {
             a->data.split = "test";
             cmd.add_option("--model", a->model, "Hugging Face model folder")->required();
             cmd.add_option("--tokenizer", a->tokenizer, "Tokenizer (default: the model folder)");
+            cmd.add_option("--adapter", a->adapter, "LoRA or prefix folder of a run (RUN/adapter, RUN/prefix) to apply");
             cmd.add_option("--data", a->dataPath, "Dataset: .jsonl, .csv or .tsv")->required();
             cmd.add_option("--format", a->data.format, "Dataset format when the extension does not say: jsonl, csv, tsv");
             cmd.add_option("--source-field", a->data.sourceField, "Field holding the input text")->capture_default_str();
@@ -55,6 +57,9 @@ Command evalCommand() {
               lo.device = torch::Device(a->o.device);
               auto model = loadModel(a->model, lo);
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);
+              LoadedAdapter adapter;
+              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
+              if (adapter.prefix) a->e.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               const bool tty = isatty(fileno(stderr));
               const auto r = evaluateByGeneration(*model, *tok, examples, a->data.promptTemplate, eosTokenIds(a->model, model->config()), a->e,
                                                   [&](int64_t done, int64_t total) {

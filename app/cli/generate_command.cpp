@@ -8,6 +8,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/tokenizer.h"
 #include "core/model/generation.h"
+#include "core/train/prefix_tuning.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
@@ -16,7 +17,7 @@ namespace gt::cli {
 Command generateCommand() {
   return {"generate", "Continue a prompt with greedy or beam search", [](CLI::App& cmd) {
             struct Args {
-              std::string dir, prompt, ids, tokenizer;
+              std::string dir, prompt, ids, tokenizer, adapter;
               GenerationOptions g;
               CommonOptions o;
             };
@@ -27,6 +28,7 @@ Command generateCommand() {
             auto* ids = cmd.add_option("--input-ids", a->ids, "Prompt as comma-separated token ids");
             prompt->excludes(ids);
             cmd.add_option("--tokenizer", a->tokenizer, "Tokenizer path (default: MODEL_DIR)");
+            cmd.add_option("--adapter", a->adapter, "LoRA or prefix folder of a run (RUN/adapter, RUN/prefix) to apply");
             cmd.add_option("--max-new-tokens", a->g.maxNewTokens, "Tokens to generate")->capture_default_str();
             cmd.add_option("--beams", a->g.numBeams, "Beam width (1: greedy)")->capture_default_str();
             cmd.add_flag("--early-stopping", a->g.earlyStopping, "Stop beam search once num_beams hypotheses are finished");
@@ -43,6 +45,9 @@ Command generateCommand() {
               auto model = loadModel(a->dir, lo);
               GenerationOptions g = a->g;
               g.eosTokenIds = eosTokenIds(a->dir, model->config());
+              LoadedAdapter adapter;
+              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
+              if (adapter.prefix) g.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               std::unique_ptr<Tokenizer> tok;
               std::vector<int64_t> input;
               if (prompt->count()) {

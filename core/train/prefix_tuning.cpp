@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/io/safetensors.h"
+#include "core/train/lora.h"
+#include "core/util/json_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -47,6 +49,37 @@ std::vector<bool> PrefixTuning::reachMask(const FlopsProfile& profile) const {
     mask[i] = firstLayer && keyOrValue;
   }
   return mask;
+}
+
+PrefixTuning PrefixTuning::load(const ModelConfig& config, const std::filesystem::path& dir, const torch::Device& device) {
+  const auto configPath = dir / "prefix_config.json";
+  const auto j = readJsonFile(configPath);
+  check(j.value("peft_type", "") == "PREFIX_TUNING", configPath.string() + ": peft_type: expected \"PREFIX_TUNING\"");
+  check(j.contains("num_virtual_tokens") && j["num_virtual_tokens"].is_number_integer(),
+        configPath.string() + ": num_virtual_tokens: expected an integer");
+  check(j.value("num_layers", int64_t(-1)) == config.numLayers && j.value("num_key_value_heads", int64_t(-1)) == config.numKvHeads &&
+            j.value("head_dim", int64_t(-1)) == config.headDim,
+        configPath.string() + ": the prefix was made for another architecture (num_layers, num_key_value_heads or head_dim differ)");
+  PrefixTuning p(config, j["num_virtual_tokens"].get<int64_t>(), 0, device);
+  SafetensorsFile file(dir / "prefix_model.safetensors");
+  check(file.contains("prompt_embeddings"), (dir / "prefix_model.safetensors").string() + ": missing tensor prompt_embeddings");
+  auto t = file.tensor("prompt_embeddings");
+  check(t.sizes() == p.embedding_.sizes(), (dir / "prefix_model.safetensors").string() + ": prompt_embeddings has the wrong shape");
+  p.embedding_ = t.to(device, torch::kFloat32).clone().set_requires_grad(true);
+  return p;
+}
+
+LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir) {
+  LoadedAdapter a;
+  if (std::filesystem::exists(dir / "adapter_config.json")) {
+    Lora::load(model, dir);  // the adapters stay attached to the model's layers
+    a.lora = true;
+  } else if (std::filesystem::exists(dir / "prefix_config.json")) {
+    a.prefix.emplace(PrefixTuning::load(model.config(), dir, model.parameters().front().device()));
+  } else {
+    throw Error(dir.string() + ": not an adapter folder (expected adapter_config.json for LoRA or prefix_config.json for a prefix)");
+  }
+  return a;
 }
 
 void PrefixTuning::save(const std::filesystem::path& dir) const {

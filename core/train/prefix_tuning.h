@@ -4,6 +4,7 @@
 // after them, as transformers does with a past. Only the prefix trains.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,11 +32,21 @@ class PrefixTuning {
   std::vector<bool> reachMask(const FlopsProfile& profile) const;
 
   void save(const std::filesystem::path& dir) const;  // prefix_config.json + prefix_model.safetensors
+  // Reads a folder written by save(); the layer count and key/value shape must match `config`.
+  static PrefixTuning load(const ModelConfig& config, const std::filesystem::path& dir, const torch::Device& device);
 
  private:
   ModelConfig config_;
   int64_t virtualTokens_;
   torch::Tensor embedding_;
 };
+
+// A fine-tuning adapter folder: LoRA (adapter_config.json, attached to the model's layers) or a
+// prefix (prefix_config.json, to pass to generation). Throws gt::Error when it is neither.
+struct LoadedAdapter {
+  std::optional<PrefixTuning> prefix;
+  bool lora = false;
+};
+LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir);
 
 }  // namespace gt
