@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "core/io/dtype_name.h"
 #include "core/util/error.h"
 
 namespace gt::cli {
@@ -22,6 +23,13 @@ void applyCommonOptions(const CommonOptions& o) {
   check(o.device == "cpu" || o.device.rfind("cuda", 0) == 0, "--device: expected cpu or cuda[:N], got '" + o.device + "'");
   check(o.threads >= 0, "--threads: expected a non-negative count");
   if (o.threads > 0) at::set_num_threads(o.threads);
+}
+
+LoadOptions loadOptions(const CommonOptions& o) {
+  LoadOptions lo;
+  lo.dtype = dtypeFromName(o.dtype);
+  lo.device = torch::Device(o.device);
+  return lo;
 }
 
 const std::vector<Command>& commands() {

@@ -3,6 +3,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "core/io/checkpoint.h"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +21,8 @@ struct CommonOptions {
 // Adds the options shared by commands that load a model.
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addJsonOption(CLI::App& cmd, CommonOptions& o);
+// --dtype and --device as options for loading a model (names validated by applyCommonOptions).
+LoadOptions loadOptions(const CommonOptions& o);
 // Applies --threads; validates dtype/device names (gt::Error naming the option).
 void applyCommonOptions(const CommonOptions& o);
 

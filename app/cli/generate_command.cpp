@@ -39,10 +39,7 @@ Command generateCommand() {
             return std::function<void()>([a, prompt, ids] {
               applyCommonOptions(a->o);
               check(prompt->count() + ids->count() == 1, "generate: give exactly one of --prompt or --input-ids");
-              LoadOptions lo;
-              lo.dtype = a->o.dtype == "bfloat16" ? torch::kBFloat16 : a->o.dtype == "float16" ? torch::kFloat16 : torch::kFloat32;
-              lo.device = torch::Device(a->o.device);
-              auto model = loadModel(a->dir, lo);
+              auto model = loadModel(a->dir, loadOptions(a->o));
               GenerationOptions g = a->g;
               g.eosTokenIds = eosTokenIds(a->dir, model->config());
               LoadedAdapter adapter;

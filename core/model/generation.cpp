@@ -244,7 +244,6 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
 }
 
 std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& o) {
-  checkPrompt(model, prompt);
   return generateBatch(model, {prompt}, o).front();
 }
 

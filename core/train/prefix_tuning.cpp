@@ -18,6 +18,11 @@ PrefixTuning::PrefixTuning(const ModelConfig& config, int64_t virtualTokens, uin
   embedding_.set_requires_grad(true);
 }
 
+PrefixTuning::PrefixTuning(const ModelConfig& config, torch::Tensor embedding)
+    : config_(config), virtualTokens_(embedding.size(0)), embedding_(std::move(embedding)) {
+  embedding_.set_requires_grad(true);
+}
+
 KVCache PrefixTuning::cache(int64_t batch) const {
   // [P, L * 2 * kvH * hd] -> [L, 2, kvH, P, hd], as PEFT splits past_key_values.
   auto kv = embedding_.view({virtualTokens_, config_.numLayers, 2, config_.numKvHeads, config_.headDim}).permute({1, 2, 3, 0, 4});
@@ -60,13 +65,14 @@ PrefixTuning PrefixTuning::load(const ModelConfig& config, const std::filesystem
   check(j.value("num_layers", int64_t(-1)) == config.numLayers && j.value("num_key_value_heads", int64_t(-1)) == config.numKvHeads &&
             j.value("head_dim", int64_t(-1)) == config.headDim,
         configPath.string() + ": the prefix was made for another architecture (num_layers, num_key_value_heads or head_dim differ)");
-  PrefixTuning p(config, j["num_virtual_tokens"].get<int64_t>(), 0, device);
+  const int64_t tokens = j["num_virtual_tokens"].get<int64_t>();
+  check(tokens >= 1, configPath.string() + ": num_virtual_tokens must be >= 1");
   SafetensorsFile file(dir / "prefix_model.safetensors");
   check(file.contains("prompt_embeddings"), (dir / "prefix_model.safetensors").string() + ": missing tensor prompt_embeddings");
   auto t = file.tensor("prompt_embeddings");
-  check(t.sizes() == p.embedding_.sizes(), (dir / "prefix_model.safetensors").string() + ": prompt_embeddings has the wrong shape");
-  p.embedding_ = t.to(device, torch::kFloat32).clone().set_requires_grad(true);
-  return p;
+  check(t.sizes().vec() == std::vector<int64_t>{tokens, config.numLayers * 2 * config.numKvHeads * config.headDim},
+        (dir / "prefix_model.safetensors").string() + ": prompt_embeddings has the wrong shape");
+  return PrefixTuning(config, t.to(device, torch::kFloat32).clone());
 }
 
 LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir) {

@@ -36,6 +36,7 @@ class PrefixTuning {
   static PrefixTuning load(const ModelConfig& config, const std::filesystem::path& dir, const torch::Device& device);
 
  private:
+  PrefixTuning(const ModelConfig& config, torch::Tensor embedding);
   ModelConfig config_;
   int64_t virtualTokens_;
   torch::Tensor embedding_;

@@ -10,6 +10,7 @@
 #include <torch/cuda.h>
 
 #include "core/io/checkpoint.h"
+#include "core/io/dtype_name.h"
 #include "core/io/safetensors.h"
 #include "core/io/text_documents.h"
 #include "core/io/tokenizer.h"
@@ -174,6 +175,8 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     return starts;
   };
 
+  // Saved folders get the tokenizer's files (tokenizer.json or the folder holding it).
+  const fs::path tokenizerDir = c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer;
   PretrainResult result;
   result.parameters = parameters;
   result.trainTokens = int64_t(train.size());
@@ -194,19 +197,19 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     PretrainProgress p{step, c.steps, value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), -1, false};
     if (step % c.saveEvery == 0 || step == c.steps) {
       if (!valid.empty()) p.validLoss = result.validLoss = validationLoss(*model, valid, c.blockSize, c.batchSize, device);
-      saveCheckpoint(*model, opt, c, step, c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer);
+      saveCheckpoint(*model, opt, c, step, tokenizerDir);
       p.checkpoint = true;
     }
     result.finalLoss = value;
     if (progress && !progress(p)) {
-      if (!p.checkpoint) saveCheckpoint(*model, opt, c, step, c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer);
+      if (!p.checkpoint) saveCheckpoint(*model, opt, c, step, tokenizerDir);
       stop = true;
     }
   }
   result.steps = step;
   // The final model, in the requested dtype.
-  model->to(c.dtype == "bfloat16" ? torch::kBFloat16 : c.dtype == "float16" ? torch::kFloat16 : torch::kFloat32);
-  saveModel(*model, c.outDir / "model", c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer);
+  model->to(dtypeFromName(c.dtype));
+  saveModel(*model, c.outDir / "model", tokenizerDir);
   return result;
 }
 
