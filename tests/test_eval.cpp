@@ -76,23 +76,21 @@ class TestEval : public QObject {
     const auto examples = readExamples(spec);
     EvalOptions o;
     o.batchSize = 3;
-    o.maxNewTokens = 6;
+    o.generation.maxNewTokens = 6;
+    o.generation.eosTokenIds = {2};
     o.maxLength = 90;  // cuts the longer sources
-    const std::vector<int64_t> eos = {2};
-    const auto r = evaluateByGeneration(*model, *tok, examples, spec.promptTemplate, eos, o);
+    const auto r = evaluateByGeneration(*model, *tok, examples, spec.promptTemplate, o);
     QCOMPARE(r.examples, int64_t(examples.size()));
     QCOMPARE(r.rows.size(), examples.size());
     const auto tmpl = PromptTemplate::parse(spec.promptTemplate);
-    GenerationOptions g;
-    g.maxNewTokens = o.maxNewTokens;
-    g.numBeams = o.numBeams;
-    g.earlyStopping = true;
-    g.repetitionPenalty = o.repetitionPenalty;
-    g.eosTokenIds = eos;
+    const GenerationOptions& g = o.generation;
+    QCOMPARE(g.numBeams, int64_t(4));  // evaluation's search: beam 4, repetition penalty 2.5, early stopping
+    QCOMPARE(g.repetitionPenalty, 2.5);
+    QVERIFY(g.earlyStopping);
     double rougeL = 0;
     for (size_t i = 0; i < examples.size(); ++i) {
-      const auto prompt = promptTokens(*tok, tmpl, examples[i].source, o.maxLength - o.maxNewTokens);
-      QVERIFY(int64_t(prompt.size()) <= o.maxLength - o.maxNewTokens);
+      const auto prompt = promptTokens(*tok, tmpl, examples[i].source, o.maxLength - g.maxNewTokens);
+      QVERIFY(int64_t(prompt.size()) <= o.maxLength - g.maxNewTokens);
       auto out = generate(*model, prompt, g);
       std::vector<int64_t> fresh(out.begin() + long(prompt.size()), out.end());
       if (!fresh.empty() && fresh.back() == 2) fresh.pop_back();
@@ -105,7 +103,7 @@ class TestEval : public QObject {
       rougeL += r.rows[i].rouge.rougeL;
     }
     QVERIFY(std::abs(r.rouge.rougeL - rougeL / double(examples.size())) < 1e-12);
-    QCOMPARE(QString::fromStdString(test::errorMessage([&] { evaluateByGeneration(*model, *tok, {}, spec.promptTemplate, eos, o); })),
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { evaluateByGeneration(*model, *tok, {}, spec.promptTemplate, o); })),
              QString("evaluation: no examples"));
   }
 };

@@ -38,10 +38,10 @@ Command evalCommand() {
             cmd.add_option("--split", a->data.split, "Evaluate rows whose 'split' field equals this (empty: all)")->capture_default_str();
             cmd.add_option("--template", a->data.promptTemplate, "Prompt template")->capture_default_str();
             cmd.add_option("--max-examples", a->data.maxExamples, "Evaluate at most this many rows (0: all)")->capture_default_str();
-            cmd.add_option("--beams", a->e.numBeams, "Beam width (1: greedy)")->capture_default_str();
-            cmd.add_option("--repetition-penalty", a->e.repetitionPenalty, "CTRL repetition penalty (1: off)")->capture_default_str();
-            cmd.add_option("--length-penalty", a->e.lengthPenalty, "Exponent of the length normalisation")->capture_default_str();
-            cmd.add_option("--max-new-tokens", a->e.maxNewTokens, "Tokens to generate per example")->capture_default_str();
+            cmd.add_option("--beams", a->e.generation.numBeams, "Beam width (1: greedy)")->capture_default_str();
+            cmd.add_option("--repetition-penalty", a->e.generation.repetitionPenalty, "CTRL repetition penalty (1: off)")->capture_default_str();
+            cmd.add_option("--length-penalty", a->e.generation.lengthPenalty, "Exponent of the length normalisation")->capture_default_str();
+            cmd.add_option("--max-new-tokens", a->e.generation.maxNewTokens, "Tokens to generate per example")->capture_default_str();
             cmd.add_option("--batch-size", a->e.batchSize, "Prompts generated together")->capture_default_str();
             cmd.add_option("--max-length", a->e.maxLength, "Prompt + new tokens; longer sources are cut")->capture_default_str();
             cmd.add_flag("--stem", a->e.stem, "Porter-stem words before ROUGE");
@@ -52,30 +52,20 @@ Command evalCommand() {
               applyCommonOptions(a->o);
               a->data.path = a->dataPath;
               const auto examples = readExamples(a->data);
-              LoadOptions lo;
-              lo.dtype = a->o.dtype == "bfloat16" ? torch::kBFloat16 : a->o.dtype == "float16" ? torch::kFloat16 : torch::kFloat32;
-              lo.device = torch::Device(a->o.device);
-              auto model = loadModel(a->model, lo);
+              auto model = loadModel(a->model, loadOptions(a->o));
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);
               LoadedAdapter adapter;
               if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
-              if (adapter.prefix) a->e.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
+              if (adapter.prefix) a->e.generation.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
+              a->e.generation.eosTokenIds = eosTokenIds(a->model, model->config());
               const bool tty = isatty(fileno(stderr));
-              const auto r = evaluateByGeneration(*model, *tok, examples, a->data.promptTemplate, eosTokenIds(a->model, model->config()), a->e,
+              const auto r = evaluateByGeneration(*model, *tok, examples, a->data.promptTemplate, a->e,
                                                   [&](int64_t done, int64_t total) {
                                                     if (tty) std::fprintf(stderr, "\rgenerating %lld/%lld   ", (long long)done, (long long)total);
                                                     return true;
                                                   });
               if (tty) std::fprintf(stderr, "\n");
-              if (!a->predictions.empty()) {
-                std::string lines;
-                for (const auto& row : r.rows)
-                  lines += nlohmann::ordered_json({{"prediction", row.prediction}, {"reference", row.reference}, {"rouge1", row.rouge.rouge1},
-                                                   {"rouge2", row.rouge.rouge2}, {"rougeL", row.rouge.rougeL}})
-                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                           "\n";
-                writeTextAtomically(a->predictions, lines);
-              }
+              if (!a->predictions.empty()) writeTextAtomically(a->predictions, predictionsJsonl(r.rows));
               if (a->o.json) {
                 std::cout << nlohmann::ordered_json({{"examples", r.examples}, {"skipped", r.skipped}, {"rouge1", r.rouge.rouge1},
                                                      {"rouge2", r.rouge.rouge2}, {"rougeL", r.rouge.rougeL}, {"exact_match", r.exactMatch},

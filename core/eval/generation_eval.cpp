@@ -4,7 +4,8 @@
 #include <chrono>
 #include <numeric>
 
-#include "core/model/generation.h"
+#include <nlohmann/json.hpp>
+
 #include "core/util/error.h"
 
 namespace gt {
@@ -18,12 +19,33 @@ std::string trimmed(const std::string& s) {
 
 }  // namespace
 
+GenerationOptions evaluationSearch() {
+  GenerationOptions g;
+  g.numBeams = 4;
+  g.repetitionPenalty = 2.5;
+  g.lengthPenalty = 1.0;
+  g.earlyStopping = true;
+  g.maxNewTokens = 24;
+  return g;
+}
+
+std::string predictionsJsonl(const std::vector<EvalRow>& rows) {
+  std::string lines;
+  for (const auto& row : rows)
+    lines += nlohmann::ordered_json({{"prediction", row.prediction}, {"reference", row.reference}, {"rouge1", row.rouge.rouge1},
+                                     {"rouge2", row.rouge.rouge2}, {"rougeL", row.rouge.rougeL}})
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+  return lines;
+}
+
 EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
-                                const std::string& promptTemplate, const std::vector<int64_t>& eosTokenIds, const EvalOptions& o,
+                                const std::string& promptTemplate, const EvalOptions& o,
                                 const std::function<bool(int64_t, int64_t)>& progress) {
+  const GenerationOptions& g = o.generation;
   check(!examples.empty(), "evaluation: no examples");
-  check(o.numBeams >= 1 && o.batchSize >= 1 && o.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
-  check(o.maxLength > o.maxNewTokens, "evaluation: max length must exceed max new tokens");
+  check(g.numBeams >= 1 && o.batchSize >= 1 && g.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
+  check(o.maxLength > g.maxNewTokens, "evaluation: max length must exceed max new tokens");
   const auto start = std::chrono::steady_clock::now();
   const PromptTemplate tmpl = PromptTemplate::parse(promptTemplate);
 
@@ -31,7 +53,7 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   std::vector<size_t> source;  // index into examples
   EvalResult result;
   for (size_t i = 0; i < examples.size(); ++i) {
-    auto p = promptTokens(tokenizer, tmpl, examples[i].source, o.maxLength - o.maxNewTokens);
+    auto p = promptTokens(tokenizer, tmpl, examples[i].source, o.maxLength - g.maxNewTokens);
     if (p.empty()) {
       ++result.skipped;
       continue;
@@ -45,14 +67,6 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   std::vector<size_t> order(prompts.size());
   std::iota(order.begin(), order.end(), size_t(0));
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return prompts[a].size() < prompts[b].size(); });
-  GenerationOptions g;
-  g.maxNewTokens = o.maxNewTokens;
-  g.numBeams = o.numBeams;
-  g.lengthPenalty = o.lengthPenalty;
-  g.earlyStopping = o.earlyStopping;
-  g.repetitionPenalty = o.repetitionPenalty;
-  g.eosTokenIds = eosTokenIds;
-  g.prefixCache = o.prefixCache;
   std::vector<std::string> predictions(prompts.size());
   std::vector<bool> done(prompts.size(), false);
   int64_t finished = 0;
@@ -64,7 +78,7 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
     for (size_t k = b; k < end; ++k) {
       const auto& out = outputs[k - b];
       std::vector<int64_t> fresh(out.begin() + long(prompts[order[k]].size()), out.end());
-      if (!fresh.empty() && std::find(eosTokenIds.begin(), eosTokenIds.end(), fresh.back()) != eosTokenIds.end()) fresh.pop_back();
+      if (!fresh.empty() && std::find(g.eosTokenIds.begin(), g.eosTokenIds.end(), fresh.back()) != g.eosTokenIds.end()) fresh.pop_back();
       predictions[order[k]] = trimmed(tokenizer.decode(fresh));
       done[order[k]] = true;
     }

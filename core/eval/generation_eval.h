@@ -9,20 +9,20 @@
 #include "core/eval/rouge.h"
 #include "core/io/tokenizer.h"
 #include "core/model/causal_lm.h"
+#include "core/model/generation.h"
 #include "core/train/dataset.h"
 
 namespace gt {
 
+// The search evaluation uses unless told otherwise: beam 4, repetition penalty 2.5, length
+// penalty 1, early stopping, 24 new tokens (EOS ids and any prefix are the caller's to set).
+GenerationOptions evaluationSearch();
+
 struct EvalOptions {
-  int64_t numBeams = 4;
-  double repetitionPenalty = 2.5;
-  double lengthPenalty = 1.0;
-  bool earlyStopping = true;
-  int64_t maxNewTokens = 24;
-  int64_t batchSize = 16;       // prompts generated together
-  int64_t maxLength = 512;      // prompt + new tokens; longer sources are cut
-  bool stem = false;            // Porter-stem tokens before ROUGE
-  std::function<KVCache(int64_t rows)> prefixCache;  // prefix tuning's learned past, if any
+  GenerationOptions generation = evaluationSearch();
+  int64_t batchSize = 16;   // prompts generated together
+  int64_t maxLength = 512;  // prompt + new tokens; longer sources are cut
+  bool stem = false;        // Porter-stem tokens before ROUGE
 };
 
 struct EvalRow {
@@ -43,7 +43,10 @@ struct EvalResult {
 // `progress(done, total)` is called after each batch; returning false stops early (the result
 // then covers the examples done so far). Throws gt::Error for bad options or an empty input.
 EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
-                                const std::string& promptTemplate, const std::vector<int64_t>& eosTokenIds, const EvalOptions& options,
+                                const std::string& promptTemplate, const EvalOptions& options,
                                 const std::function<bool(int64_t, int64_t)>& progress = {});
+
+// One JSON line per row: {"prediction", "reference", "rouge1", "rouge2", "rougeL"}.
+std::string predictionsJsonl(const std::vector<EvalRow>& rows);
 
 }  // namespace gt

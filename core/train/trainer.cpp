@@ -13,6 +13,7 @@
 #include "core/green/importance.h"
 #include "core/green/selector.h"
 #include "core/io/checkpoint.h"
+#include "core/io/dtype_name.h"
 #include "core/log/log.h"
 #include "core/model/generation.h"
 #include "core/train/adamw.h"
@@ -28,10 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-torch::ScalarType dtypeOf(const std::string& name) {
-  return name == "bfloat16" ? torch::kBFloat16 : name == "float16" ? torch::kFloat16 : torch::kFloat32;
-}
 
 // Predicted FLOPs of one importance pass: forward + backward down to the cutoff, twice when the
 // gradient is taken at w + Δw.
@@ -70,7 +67,7 @@ Prepared prepare(const RunConfig& c) {
   // Cheap checks first: a missing dataset should not wait for the model to load.
   check(std::filesystem::is_regular_file(c.data), c.data + ": dataset file not found");
   LoadOptions lo;
-  lo.dtype = dtypeOf(c.dtype);
+  lo.dtype = dtypeFromName(c.dtype);
   lo.device = torch::Device(c.device);
   p.model = loadModel(c.model, lo);
   const auto& mc = p.model->config();
@@ -167,34 +164,32 @@ RunRecord Trainer::run() {
     selectTensors(probe, "exact");
   }
 
-  // LoRA adapters live outside the model's parameters; their step adds its own FLOPs terms, and
-  // backward reaches the deepest adapted weight without computing any base weight's gradient.
+  // LoRA and prefix tuning train none of the model's weights: a step costs the backward pass down
+  // to the deepest tensor they attach to (the adapted weights; the first layer's keys/values),
+  // without those tensors' weight gradients, plus the adapters' own matmuls.
   std::optional<Lora> lora;
-  std::vector<bool> loraMask(reference.tensors.size(), false);
+  std::optional<PrefixTuning> prefix;
+  std::vector<bool> frozenReach;  // empty: the method trains the model's own tensors
   if (c.method == "lora") {
     lora.emplace(model, LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
-    for (const auto& name : lora->adaptedWeights()) loraMask[size_t(reference.indexOf(name))] = true;
+    frozenReach.assign(reference.tensors.size(), false);
+    for (const auto& name : lora->adaptedWeights()) frozenReach[size_t(reference.indexOf(name))] = true;
   }
-  // Prefix tuning: keys/values of P virtual tokens per layer; backward reaches the first layer's attention.
-  std::optional<PrefixTuning> prefix;
-  if (c.method == "prefix") prefix.emplace(model.config(), c.prefixTokens, c.seed, device);
+  if (c.method == "prefix") {
+    prefix.emplace(model.config(), c.prefixTokens, c.seed, device);
+    frozenReach = prefix->reachMask(reference);
+  }
   auto forwardBatch = [&](const Batch& b) {
     if (!prefix) return model.forward(b.inputIds, b.attentionMask);
     KVCache past = prefix->cache(b.size());
     return model.forward(b.inputIds, prefix->extendMask(b.attentionMask, b.inputIds), &past);
   };
   auto stepFlopsAt = [&](const FlopsProfile& shape, const std::vector<bool>& m) {
-    if (prefix) {
-      const auto reach = prefix->reachMask(shape);
-      double f = shape.stepFlops(reach).total() + prefix->stepFlops(shape.batch, shape.seq);
-      for (size_t i = 0; i < reach.size(); ++i)
-        if (reach[i]) f -= shape.tensors[i].dw.total();
-      return f;
-    }
-    if (!lora) return shape.stepFlops(m).total();
-    double f = shape.stepFlops(loraMask).total() + lora->stepFlops(shape.batch * shape.seq);
-    for (size_t i = 0; i < loraMask.size(); ++i)
-      if (loraMask[i]) f -= shape.tensors[i].dw.total();
+    if (frozenReach.empty()) return shape.stepFlops(m).total();
+    double f = shape.stepFlops(frozenReach).total() +
+               (lora ? lora->stepFlops(shape.batch * shape.seq) : prefix->stepFlops(shape.batch, shape.seq));
+    for (size_t i = 0; i < frozenReach.size(); ++i)
+      if (frozenReach[i]) f -= shape.tensors[i].dw.total();
     return f;
   };
 
@@ -205,19 +200,18 @@ RunRecord Trainer::run() {
     for (const auto& p : named) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
 
-
   RunStartInfo start{model.config().modelType, parameters, int64_t(prep.train.size()), stepsPerEpoch, totalSteps, {}, reference.full.total()};
   for (const auto& t : reference.tensors) start.tensorNames.push_back(t.name);
   if (observer_) observer_->runStarted(start);
   log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + ": " +
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
 
-  // full and gt start with every tensor (gt re-selects before its first step); lora trains none of the model's.
-  std::vector<bool> mask(reference.tensors.size(), c.method != "lora" && c.method != "prefix");
+  // full and gt start with every tensor (gt re-selects before its first step); lora and prefix train none of the model's.
+  std::vector<bool> mask(reference.tensors.size(), frozenReach.empty());
   if (c.method == "top2") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
-  // Parameters the optimizer may update: the adapters (lora), the masked tensors (top2), all (full, gt).
+  // Parameters the optimizer may update: the adapters (lora, prefix), the masked tensors (top2), all (full, gt).
   int64_t trainable = 0;
-  if (lora || prefix)
+  if (!frozenReach.empty())
     for (const auto& [name, t] : params) trainable += t.numel();
   else
     for (const auto& p : named)
@@ -241,26 +235,22 @@ RunRecord Trainer::run() {
   const auto eos = eosTokenIds(c.model, model.config());
   auto generationEval = [&](int64_t epoch) {
     EvalOptions eo;
-    eo.numBeams = c.evalBeams;
-    eo.repetitionPenalty = c.evalRepetitionPenalty;
-    eo.maxNewTokens = c.evalMaxNewTokens;
+    eo.generation.numBeams = c.evalBeams;
+    eo.generation.repetitionPenalty = c.evalRepetitionPenalty;
+    eo.generation.maxNewTokens = c.evalMaxNewTokens;
+    eo.generation.eosTokenIds = eos;
+    if (prefix) eo.generation.prefixCache = [&](int64_t rows) { return prefix->cache(rows); };
     eo.batchSize = c.evalBatchSize;
     eo.maxLength = c.maxLength;
     eo.stem = c.evalStem;
-    if (prefix) eo.prefixCache = [&](int64_t rows) { return prefix->cache(rows); };
-    const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eos, eo,
+    const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eo,
                                         [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
     model.train();
     GenerationEvalRecord g{epoch, c.generateSplit, r.examples, r.rouge.rouge1, r.rouge.rouge2, r.rouge.rougeL, r.exactMatch, c.evalStem, r.seconds, {}};
     for (size_t i = 0; i < r.rows.size() && i < 5; ++i) g.samples.emplace_back(r.rows[i].prediction, r.rows[i].reference);
     if (!c.outDir.empty()) {
-      std::string lines;
-      for (const auto& row : r.rows)
-        lines += nlohmann::ordered_json({{"prediction", row.prediction}, {"reference", row.reference}, {"rougeL", row.rouge.rougeL}})
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                 "\n";
       std::filesystem::create_directories(c.outDir);
-      writeTextAtomically(std::filesystem::path(c.outDir) / "predictions.jsonl", lines);
+      writeTextAtomically(std::filesystem::path(c.outDir) / "predictions.jsonl", predictionsJsonl(r.rows));
     }
     log::info("generation on " + c.generateSplit + (epoch < 0 ? " before training" : " after epoch " + std::to_string(epoch + 1)) + ": " +
               std::to_string(r.examples) + " examples, ROUGE-1 " + std::to_string(100 * g.rouge1) + " ROUGE-2 " +
