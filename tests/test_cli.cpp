@@ -216,6 +216,11 @@ class TestCli : public QObject {
              "--data", QString::fromStdString((tmp.path() / "text.txt").string()), "--out", QString::fromStdString((tmp.path() / "pt").string())});
     QCOMPARE(r.code, 1);
     QCOMPARE(r.err, QString("error: /nonexistent/config.json: config.json not found\n"));
+    r = run({"pretrain", "--config", "/nonexistent/config.json", "--tokenizer", QString::fromStdString((tmp.path() / "tok").string()),
+             "--data", QString::fromStdString((tmp.path() / "text.txt").string()), "--out", QString::fromStdString((tmp.path() / "pt").string()),
+             "--device", "gpu"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: --device: expected cpu or cuda[:N], got 'gpu'\n"));
   }
 
   // compare: two hand-made records (Full FT: 2 PFLOPs, 100 s; GT-0.5: 0.9 + 0.1 importance PFLOPs, 55 s).
