@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libspdlog-dev nlohmann-json3-dev libsentencepiece-dev
   libpcre2-dev libutf8proc-dev libcli11-dev
   # Debian's LibTorch calls the system BLAS; the reference BLAS is ~30x slower.

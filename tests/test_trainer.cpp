@@ -169,6 +169,9 @@ class TestTrainer : public QObject {
     QVERIFY(message([](RunConfig& c) { c.rho = 0.2; }).contains("is at or below the forward pass's share of full fine-tuning"));
     QCOMPARE(message([](RunConfig& c) { c.model = "/nonexistent/model"; }),
              QString("/nonexistent/model: not a model folder (expected config.json and model.safetensors)"));
+    QCOMPARE(message([](RunConfig& c) { c.maxLength = 512; }),
+             QString::fromStdString("max_length 512 is longer than the model's 128 learned positions (" +
+                                    (test::fixture("models/opt") / "config.json").string() + ")"));
     QCOMPARE(message([](RunConfig& c) { c.data = "/nonexistent/data.jsonl"; }), QString("/nonexistent/data.jsonl: dataset file not found"));
     const auto empty = tmp.path() / "empty.jsonl";
     test::writeFile(empty, "");

@@ -138,15 +138,71 @@ PromptTemplate PromptTemplate::parse(const std::string& text) {
   return {text.substr(0, s), text.substr(s + 8, t - s - 8), text.substr(t + 8)};
 }
 
-std::vector<Example> readExamples(const DatasetSpec& spec) {
-  check(std::filesystem::is_regular_file(spec.path), spec.path.string() + ": dataset file not found");
-  std::string format = lower(spec.format);
+namespace {
+
+std::string datasetFormat(const std::filesystem::path& path, const std::string& requested) {
+  check(std::filesystem::is_regular_file(path), path.string() + ": dataset file not found");
+  std::string format = lower(requested);
   if (format.empty()) {
-    const std::string ext = lower(spec.path.extension().string());
+    const std::string ext = lower(path.extension().string());
     format = ext == ".csv" ? "csv" : ext == ".tsv" ? "tsv" : (ext == ".jsonl" || ext == ".json") ? "jsonl" : "";
   }
   check(format == "jsonl" || format == "csv" || format == "tsv",
-        spec.path.string() + ": unknown dataset format (expected a .jsonl, .csv or .tsv file, or --format)");
+        path.string() + ": unknown dataset format (expected a .jsonl, .csv or .tsv file, or --format)");
+  return format;
+}
+
+}  // namespace
+
+DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std::string& requestedFormat, const std::string& splitField) {
+  DatasetLayout layout;
+  layout.format = datasetFormat(path, requestedFormat);
+  const std::string file = path.string();
+  std::ifstream in(path, std::ios::binary);
+  check(static_cast<bool>(in), file + ": cannot read dataset");
+  auto addSplit = [&](const std::string& value) {
+    if (std::find(layout.splits.begin(), layout.splits.end(), value) == layout.splits.end()) layout.splits.push_back(value);
+  };
+  if (layout.format == "jsonl") {
+    std::string text;
+    int64_t line = 0;
+    while (std::getline(in, text)) {
+      ++line;
+      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+      const std::string where = file + ":" + std::to_string(line);
+      nlohmann::json row;
+      try {
+        row = nlohmann::json::parse(text);
+      } catch (const nlohmann::json::parse_error& e) {
+        throw Error(where + ": malformed JSON: " + e.what());
+      }
+      check(row.is_object(), where + ": expected a JSON object per line");
+      if (layout.rows++ == 0)
+        for (const auto& item : row.items()) layout.fields.push_back(item.key());
+      if (row.contains(splitField) && row[splitField].is_string()) addSplit(row[splitField].get<std::string>());
+    }
+  } else {
+    const char sep = layout.format == "csv" ? ',' : '\t';
+    std::vector<std::string> fields;
+    int64_t line = 1;
+    try {
+      check(readCsvRecord(in, sep, layout.fields, line, sep == ','), "no header row");
+      const auto splitCol = std::find(layout.fields.begin(), layout.fields.end(), splitField) - layout.fields.begin();
+      while (readCsvRecord(in, sep, fields, line, sep == ',')) {
+        if (fields.size() == 1 && fields[0].empty()) continue;
+        ++layout.rows;
+        if (size_t(splitCol) < fields.size()) addSplit(fields[size_t(splitCol)]);
+      }
+    } catch (const Error& e) {
+      throw Error(file + ":" + std::to_string(line) + ": " + e.what());
+    }
+  }
+  check(layout.rows > 0, file + ": empty dataset");
+  return layout;
+}
+
+std::vector<Example> readExamples(const DatasetSpec& spec) {
+  const std::string format = datasetFormat(spec.path, spec.format);
   auto rows = format == "jsonl" ? readJsonl(spec) : readDelimited(spec, format == "csv" ? ',' : '\t');
   check(!rows.empty(), spec.path.string() + ": empty dataset" + (spec.split.empty() ? "" : " (no rows in split '" + spec.split + "')"));
   if (spec.maxExamples > 0 && int64_t(rows.size()) > spec.maxExamples) rows.resize(size_t(spec.maxExamples));

@@ -41,6 +41,18 @@ struct DatasetStats {
   int64_t skippedEmpty = 0;     // empty source or target
 };
 
+// What a dataset file offers before any field is chosen: its field names (the first JSONL row's
+// keys, or the CSV/TSV header) and the distinct values of the split field, in first-seen order.
+struct DatasetLayout {
+  std::string format;  // jsonl | csv | tsv
+  std::vector<std::string> fields;
+  std::vector<std::string> splits;
+  int64_t rows = 0;
+};
+// Throws gt::Error naming the file (and line) for unreadable or malformed files and empty ones.
+DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std::string& format = "",
+                                   const std::string& splitField = "split");
+
 // Throws gt::Error naming the file (and line) for unreadable files, malformed rows, missing
 // fields, and a dataset with no usable rows.
 std::vector<Example> readExamples(const DatasetSpec& spec);

@@ -14,8 +14,10 @@ struct RunStartInfo {
   int64_t trainExamples = 0;
   int64_t stepsPerEpoch = 0;
   int64_t totalSteps = 0;
-  std::vector<std::string> tensorNames;  // chain order, output first
-  double fullFlopsPerStep = 0;            // at the reference batch shape
+  std::vector<ChainEntry> tensors;  // chain order, output first; dw/reach at the reference shape
+  double forwardFlopsPerStep = 0;   // T_fp at the reference shape
+  double fullFlopsPerStep = 0;      // T_full at the reference shape
+  int64_t referenceBatch = 0, referenceSeq = 0;
 };
 
 struct SelectionEvent {

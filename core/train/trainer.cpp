@@ -18,6 +18,7 @@
 #include "core/model/generation.h"
 #include "core/train/adamw.h"
 #include "core/train/dataset.h"
+#include "core/train/prepared_run.h"
 #include "core/train/lora.h"
 #include "core/train/prefix_tuning.h"
 #include "core/train/top_blocks.h"
@@ -53,55 +54,6 @@ std::vector<std::string> commaList(const std::string& text) {
   return out;
 }
 
-struct Prepared {
-  std::shared_ptr<CausalLM> model;
-  std::unique_ptr<Tokenizer> tokenizer;
-  std::vector<TokenizedExample> train, eval;
-  std::vector<Example> generate;  // rows scored by generation (ROUGE)
-  DatasetStats trainStats;
-  int64_t padId = 0;
-};
-
-Prepared prepare(const RunConfig& c) {
-  Prepared p;
-  // Cheap checks first: a missing dataset should not wait for the model to load.
-  check(std::filesystem::is_regular_file(c.data), c.data + ": dataset file not found");
-  LoadOptions lo;
-  lo.dtype = dtypeFromName(c.dtype);
-  lo.device = torch::Device(c.device);
-  p.model = loadModel(c.model, lo);
-  const auto& mc = p.model->config();
-  p.tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
-  const Tokenizer* tokenizer = p.tokenizer.get();
-  check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
-                                                    " tokens but the model's vocab_size is " + std::to_string(mc.vocabSize) +
-                                                    " (tokenizer and model do not belong together)");
-  const int64_t eos = mc.eosTokenIds.empty() ? -1 : mc.eosTokenIds.front();
-  p.padId = mc.padTokenId >= 0 ? mc.padTokenId : std::max<int64_t>(eos, 0);
-  DatasetSpec spec;
-  spec.path = c.data;
-  spec.format = c.dataFormat;
-  spec.sourceField = c.sourceField;
-  spec.targetField = c.targetField;
-  spec.split = c.split;
-  spec.promptTemplate = c.promptTemplate;
-  spec.maxLength = c.maxLength;
-  spec.maxExamples = c.maxTrainExamples;
-  p.train = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, p.trainStats);
-  if (!c.evalSplit.empty()) {
-    spec.split = c.evalSplit;
-    spec.maxExamples = c.maxEvalExamples;
-    DatasetStats evalStats;
-    p.eval = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, evalStats);
-  }
-  if (!c.generateSplit.empty()) {
-    spec.split = c.generateSplit;
-    spec.maxExamples = c.maxGenerateExamples;
-    p.generate = readExamples(spec);
-  }
-  return p;
-}
-
 double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward, const std::vector<TokenizedExample>& data,
                       int64_t batchSize, int64_t padId, const torch::Device& device) {
   torch::NoGradGuard noGrad;
@@ -126,7 +78,7 @@ RunRecord Trainer::run() {
   c.validate();
   const auto runStart = Clock::now();
   torch::manual_seed(c.seed);
-  Prepared prep = prepare(c);
+  PreparedRun prep = prepareRun(c);
   CausalLM& model = *prep.model;
   const auto device = torch::Device(c.device);
   model.train();
@@ -200,8 +152,9 @@ RunRecord Trainer::run() {
     for (const auto& p : named) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
 
-  RunStartInfo start{model.config().modelType, parameters, int64_t(prep.train.size()), stepsPerEpoch, totalSteps, {}, reference.full.total()};
-  for (const auto& t : reference.tensors) start.tensorNames.push_back(t.name);
+  const RunStartInfo start{model.config().modelType, parameters,          int64_t(prep.train.size()), stepsPerEpoch,
+                           totalSteps,                record.tensors,      reference.forward.total(),  reference.full.total(),
+                           reference.batch,           reference.seq};
   if (observer_) observer_->runStarted(start);
   log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + ": " +
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");

@@ -4,6 +4,7 @@
 #include <link.h>
 
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
 
 #include <filesystem>
@@ -68,5 +69,7 @@ std::string runtimeSummary() {
   s += "threads: " + std::to_string(computeThreads()) + "\n";
   return s;
 }
+
+int cudaDeviceCount() { return int(torch::cuda::device_count()); }
 
 }  // namespace gt

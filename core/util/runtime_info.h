@@ -14,6 +14,8 @@ struct BlasInfo {
 
 BlasInfo loadedBlas();
 int computeThreads();
+// CUDA devices LibTorch can use (0 on the Debian CPU build).
+int cudaDeviceCount();
 // One line per fact, for --version and inspect.
 std::string runtimeSummary();
 

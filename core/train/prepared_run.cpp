@@ -1,0 +1,57 @@
+#include "core/train/prepared_run.h"
+
+#include "core/io/checkpoint.h"
+#include "core/io/dtype_name.h"
+#include "core/util/error.h"
+
+namespace gt {
+
+DatasetSpec datasetSpec(const RunConfig& c) {
+  DatasetSpec spec;
+  spec.path = c.data;
+  spec.format = c.dataFormat;
+  spec.sourceField = c.sourceField;
+  spec.targetField = c.targetField;
+  spec.split = c.split;
+  spec.promptTemplate = c.promptTemplate;
+  spec.maxLength = c.maxLength;
+  spec.maxExamples = c.maxTrainExamples;
+  return spec;
+}
+
+PreparedRun prepareRun(const RunConfig& c) {
+  PreparedRun p;
+  // Cheap checks first: a missing dataset should not wait for the model to load.
+  check(std::filesystem::is_regular_file(c.data), c.data + ": dataset file not found");
+  LoadOptions lo;
+  lo.dtype = dtypeFromName(c.dtype);
+  lo.device = torch::Device(c.device);
+  p.model = loadModel(c.model, lo);
+  const auto& mc = p.model->config();
+  check(mc.maxPositions <= 0 || c.maxLength <= mc.maxPositions,
+        "max_length " + std::to_string(c.maxLength) + " is longer than the model's " + std::to_string(mc.maxPositions) +
+            " learned positions (" + (std::filesystem::path(c.model) / "config.json").string() + ")");
+  p.tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
+  const Tokenizer* tokenizer = p.tokenizer.get();
+  check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
+                                                    " tokens but the model's vocab_size is " + std::to_string(mc.vocabSize) +
+                                                    " (tokenizer and model do not belong together)");
+  const int64_t eos = mc.eosTokenIds.empty() ? -1 : mc.eosTokenIds.front();
+  p.padId = mc.padTokenId >= 0 ? mc.padTokenId : std::max<int64_t>(eos, 0);
+  DatasetSpec spec = datasetSpec(c);
+  p.train = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, p.trainStats);
+  if (!c.evalSplit.empty()) {
+    spec.split = c.evalSplit;
+    spec.maxExamples = c.maxEvalExamples;
+    DatasetStats evalStats;
+    p.eval = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, evalStats);
+  }
+  if (!c.generateSplit.empty()) {
+    spec.split = c.generateSplit;
+    spec.maxExamples = c.maxGenerateExamples;
+    p.generate = readExamples(spec);
+  }
+  return p;
+}
+
+}  // namespace gt

@@ -1,0 +1,454 @@
+// The desktop app driven through its real widgets, offscreen: opening models and datasets
+// (good and bad), a 2-epoch GreenTrainer run watched live, cancelling mid-epoch, reopening the
+// record, exporting plots/CSV/JSON, the teaching view on a hand-built chain, and
+// `greentrainer-studio --screenshot`.
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSvgRenderer>
+#include <QTableWidget>
+#include <QTimer>
+#include <QtTest>
+#include <fstream>
+#include <set>
+
+#include "core/io/tokenizer.h"
+#include "core/report/run_record.h"
+#include "test_support.h"
+#include "ui/backward_pass_view.h"
+#include "ui/heatmap_plot.h"
+#include "ui/main_window.h"
+#include "ui/run_worker.h"
+#include "ui/setup_panel.h"
+#include "ui/tensor_table.h"
+#include "ui/training_curves.h"
+
+using namespace gt;
+using gt::ui::MainWindow;
+namespace fs = std::filesystem;
+
+namespace {
+
+QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
+
+// The error dialog the window shows (nullptr when none), and closing it.
+QMessageBox* errorDialog(MainWindow& w) {
+  for (auto* box : w.findChildren<QMessageBox*>("errorDialog"))
+    if (box->isVisible()) return box;
+  return nullptr;
+}
+void closeDialog(QMessageBox* box) {
+  box->done(0);
+  QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+}
+
+// Model + tokenizer + tiny dataset, as a user would pick them, waiting for the checks.
+void loadFixture(MainWindow& w) {
+  auto* setup = w.setup();
+  setup->setTokenizer(q(test::fixture("tokenizers/bytes-only")));
+  setup->openModel(q(test::fixture("models/opt")));
+  QTRY_VERIFY_WITH_TIMEOUT(setup->model().has_value() && !setup->busy(), 60000);
+  QVERIFY(setup->openDataset(q(test::fixture("data/tiny.jsonl"))));
+}
+
+void setTraining(MainWindow& w, int epochs, const fs::path& out) {
+  auto* s = w.setup();
+  s->findChild<QComboBox*>("method")->setCurrentIndex(s->findChild<QComboBox*>("method")->findData("gt"));
+  s->findChild<QDoubleSpinBox*>("rho")->setValue(0.5);
+  s->findChild<QSpinBox*>("epochs")->setValue(epochs);
+  s->findChild<QSpinBox*>("batchSize")->setValue(4);
+  s->findChild<QDoubleSpinBox*>("lr")->setValue(0.001);
+  s->findChild<QSpinBox*>("maxLength")->setValue(128);
+  s->findChild<QLineEdit*>("outDir")->setText(q(out));
+}
+
+// Selected (by the heatmap's colour) per column.
+std::vector<std::vector<bool>> heatmapMasks(const ui::HeatmapPlot& h) {
+  std::vector<std::vector<bool>> masks;
+  for (int c = 0; c < h.columns(); ++c) {
+    std::vector<bool> m;
+    for (int r = 0; r < h.rows(); ++r) m.push_back(ui::HeatmapPlot::isSelectedValue(h.cellValue(c, r)));
+    masks.push_back(m);
+  }
+  return masks;
+}
+
+std::vector<std::vector<bool>> recordMasks(const RunRecord& r) {
+  std::vector<std::vector<bool>> masks;
+  for (const auto& s : r.selections) {
+    const std::set<std::string> on(s.selected.begin(), s.selected.end());
+    std::vector<bool> m;
+    for (const auto& t : r.tensors) m.push_back(on.count(t.name) > 0);
+    masks.push_back(m);
+  }
+  return masks;
+}
+
+// Largest gap between ticks of a 5 ms timer on the UI thread, minus the period.
+class StallMeter {
+ public:
+  StallMeter() {
+    timer_.setInterval(5);
+    QObject::connect(&timer_, &QTimer::timeout, [this] {
+      const qint64 now = clock_.nsecsElapsed();
+      if (last_ > 0) worst_ = std::max(worst_, double(now - last_) / 1e6 - 5.0);
+      last_ = now;
+    });
+    clock_.start();
+    timer_.start();
+  }
+  double worstMs() const { return worst_; }
+
+ private:
+  QTimer timer_;
+  QElapsedTimer clock_;
+  qint64 last_ = 0;
+  double worst_ = 0;
+};
+
+std::string readAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+class TestStudio : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    if (test::fixture("models/opt").empty()) QSKIP("fixture models/opt not found");
+  }
+
+  void badModelFolderShowsErrorAndChangesNothing() {
+    MainWindow w(false);
+    loadFixture(w);
+    auto* path = w.setup()->findChild<QLineEdit*>("modelPath");
+    const QString before = path->text();
+    const int64_t parameters = w.setup()->model()->parameters;
+    const QString info = w.setup()->findChild<QLabel*>("modelInfo")->text();
+
+    w.setup()->openModel("/nonexistent/model");
+    QTRY_VERIFY_WITH_TIMEOUT(errorDialog(w) != nullptr, 30000);
+    QCOMPARE(errorDialog(w)->windowTitle(), QString("Cannot open the model"));
+    QCOMPARE(errorDialog(w)->text(), QString("/nonexistent/model: not a folder (expected a Hugging Face model folder with config.json)"));
+    closeDialog(errorDialog(w));
+    QCOMPARE(path->text(), before);
+    QCOMPARE(w.setup()->model()->parameters, parameters);
+    QTRY_COMPARE(w.setup()->findChild<QLabel*>("modelInfo")->text(), info);
+
+    // A folder whose config.json is malformed: the message names the file.
+    test::TempDir tmp;
+    test::writeFile(tmp.path() / "config.json", "{\"model_type\": ");
+    w.setup()->openModel(q(tmp.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(errorDialog(w) != nullptr, 30000);
+    QVERIFY2(errorDialog(w)->text().contains(q(tmp.path() / "config.json")), qPrintable(errorDialog(w)->text()));
+    closeDialog(errorDialog(w));
+    QCOMPARE(path->text(), before);
+
+    // A malformed dataset: error naming file and line; the loaded dataset stays.
+    auto* data = w.setup()->findChild<QLineEdit*>("dataPath");
+    const QString dataBefore = data->text();
+    test::writeFile(tmp.path() / "bad.jsonl", "{\"source\": \"a\", \"target\": \"b\"}\n{not json\n");
+    QVERIFY(!w.setup()->openDataset(q(tmp.path() / "bad.jsonl")));
+    QVERIFY(errorDialog(w) != nullptr);
+    QVERIFY2(errorDialog(w)->text().startsWith(q(tmp.path() / "bad.jsonl") + ":2: malformed JSON"), qPrintable(errorDialog(w)->text()));
+    closeDialog(errorDialog(w));
+    QCOMPARE(data->text(), dataBefore);
+    // The window is still usable: a preview still works.
+    QSignalSpy previewed(w.setup(), &ui::SetupPanel::selectionPreviewed);
+    w.setup()->previewSelection();
+    QVERIFY2(previewed.wait(60000), errorDialog(w) ? qPrintable(errorDialog(w)->text()) : "no error dialog");
+    // The model has 128 learned positions: the panel's max length was clamped to them.
+    QCOMPARE(w.setup()->findChild<QSpinBox*>("maxLength")->value(), 128);
+  }
+
+  void datasetPreviewShowsFieldsAndTokenisedRows() {
+    MainWindow w(false);
+    loadFixture(w);
+    auto* s = w.setup();
+    QCOMPARE(s->findChild<QComboBox*>("sourceField")->count(), 3);  // source, target, split
+    QCOMPARE(s->findChild<QComboBox*>("sourceField")->currentText(), QString("source"));
+    QCOMPARE(s->findChild<QComboBox*>("targetField")->currentText(), QString("target"));
+    QCOMPARE(s->findChild<QComboBox*>("trainSplit")->currentText(), QString("train"));
+    QCOMPARE(s->findChild<QComboBox*>("evalSplit")->currentText(), QString("valid"));
+    auto* rows = s->findChild<QTableWidget*>("dataRows");
+    QCOMPARE(rows->rowCount(), 8);  // the first 8 of the 10 train rows
+    // Token counts as the tokenizer gives them: prompt = "<source> TL;DR: ", target = target + EOS.
+    // The model has 128 learned positions, so max length was clamped to 128: row 0's source is
+    // cut to fit (marked), row 1 fits whole.
+    QCOMPARE(s->findChild<QSpinBox*>("maxLength")->value(), 128);
+    const auto tok = loadTokenizer(test::fixture("tokenizers/bytes-only"));
+    const auto data = test::readJsonl(test::fixture("data/tiny.jsonl"));
+    for (int row : {0, 1}) {
+      const auto prompt = tok->encode(data[size_t(row)]["source"].get<std::string>() + " TL;DR: ");
+      const auto target = tok->encode(data[size_t(row)]["target"].get<std::string>());
+      const int64_t fits = 128 - int64_t(target.size()) - 1;
+      QCOMPARE(rows->item(row, 3)->text().toLongLong(), int64_t(target.size()) + 1);
+      QCOMPARE(rows->item(row, 2)->text().toLongLong(), std::min<int64_t>(int64_t(prompt.size()), fits));
+      QCOMPARE(rows->item(row, 4)->text().startsWith("[source cut to fit]"), int64_t(prompt.size()) > fits);
+    }
+    QVERIFY(rows->item(1, 4)->text().startsWith(QString::fromStdString(tok->idToToken(tok->encode("l")[0]))));
+    QVERIFY2(!rows->item(1, 4)->text().startsWith("[source cut"), "row 1 fits whole");
+    // A template without {target} is reported inline and refused at start.
+    auto* tmpl = s->findChild<QLineEdit*>("promptTemplate");
+    tmpl->setText("{source} summary:");
+    Q_EMIT tmpl->editingFinished();
+    QCOMPARE(s->findChild<QLabel*>("dataProblem")->text(), QString("prompt_template: expected {source} followed by {target}, got '{source} summary:'"));
+    QVERIFY(!w.startRun());
+    QVERIFY(errorDialog(w) != nullptr);
+    QCOMPARE(errorDialog(w)->text(), QString("dataset: prompt_template: expected {source} followed by {target}, got '{source} summary:'"));
+    closeDialog(errorDialog(w));
+    QVERIFY(!w.running());
+
+    // rho: slider and spin box move together; too small a rho says why.
+    auto* rho = s->findChild<QDoubleSpinBox*>("rho");
+    rho->setValue(0.35);
+    QCOMPARE(s->findChild<QSlider*>("rhoSlider")->value(), 35);
+    s->findChild<QSlider*>("rhoSlider")->setValue(70);
+    QCOMPARE(rho->value(), 0.70);
+    QVERIFY2(s->rhoSummary().startsWith("Allows up to "), qPrintable(s->rhoSummary()));
+    rho->setValue(0.05);
+    QVERIFY2(s->rhoSummary().contains("forward pass's share"), qPrintable(s->rhoSummary()));
+  }
+
+  void greenTrainerRunIsShownLiveAndMatchesTheRecord() {
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 2, tmp.path() / "run");
+
+    // The preview uses the run's first batch, so its selection is the run's first selection.
+    QSignalSpy previewed(w.setup(), &ui::SetupPanel::selectionPreviewed);
+    w.setup()->previewSelection();
+    QVERIFY(previewed.wait(60000));
+    const RunRecord preview = w.setup()->previewRecord();
+    QCOMPARE(int(preview.selections.size()), 1);
+    QCOMPARE(w.heatmap()->columns(), 0);  // drawn on the next redraw tick
+    QTRY_COMPARE(w.heatmap()->columns(), 1);
+
+    // Heatmap as drawn live at the end of each epoch (queued after the window's own handler).
+    std::vector<std::vector<std::vector<bool>>> live;
+    connect(w.worker(), &ui::RunWorker::epochDone, this, [&] {
+      live.push_back(recordMasks(w.shownRecord()));
+    });
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QSignalSpy selections(w.worker(), &ui::RunWorker::selectionMade);
+    QSignalSpy steps(w.worker(), &ui::RunWorker::stepDone);
+    StallMeter meter;
+    QVERIFY(w.startRun());
+    QVERIFY(w.running());
+    QVERIFY(!w.setup()->findChild<QComboBox*>("method")->isEnabled());
+    QVERIFY(w.setup()->findChild<QDoubleSpinBox*>("rho")->isEnabled());  // rho stays live
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+    qInfo("UI thread: largest event-loop stall during the run %.1f ms (%d steps)", meter.worstMs(), int(steps.size()));
+
+    const RunRecord disk = RunRecord::load(tmp.path() / "run" / "run.json");
+    QCOMPARE(QString::fromStdString(disk.status), QString("finished"));
+    QCOMPARE(int(disk.selections.size()), 2);
+    QCOMPARE(selections.size(), 2);
+    QCOMPARE(steps.size(), int(disk.steps.size()));
+    QCOMPARE(recordMasks(preview).front(), recordMasks(disk).front());
+    // Built live from the events, the record's masks equal the trainer's file.
+    QCOMPARE(int(live.size()), 2);
+    QCOMPARE(live.back(), recordMasks(disk));
+    // The views: one heatmap column per selection, one row per tensor, cells = the masks.
+    QCOMPARE(w.heatmap()->columns(), int(disk.selections.size()));
+    QCOMPARE(w.heatmap()->rows(), int(disk.tensors.size()));
+    QCOMPARE(heatmapMasks(*w.heatmap()), recordMasks(disk));
+    QCOMPARE(w.lossPlot()->graph(0)->dataCount(), int(disk.steps.size()));
+    QCOMPARE(w.tensorTable()->rowCount(), int(disk.tensors.size()));
+    QVERIFY(w.flopsPlot()->savingText().startsWith("saved "));
+    QVERIFY(w.logView()->toPlainText().contains("selection at step 0:"));  // the engine's log reached the pane
+    QVERIFY(w.statusText()->text().startsWith("run finished: GT rho 0.50, 6 steps, 2 selections; saved "));
+
+    // Reopened in a fresh window, the record looks the same.
+    MainWindow again(false);
+    QVERIFY(again.openRunRecord(q(tmp.path() / "run" / "run.json")));
+    QCOMPARE(again.heatmap()->columns(), 2);
+    QCOMPARE(heatmapMasks(*again.heatmap()), recordMasks(disk));
+    QCOMPARE(again.heatmap()->cellDescription(0, 0).section('\n', 0, 0), QString::fromStdString(disk.tensors[0].name));
+    // Overlay a second run: its smoothed loss joins the loss plot.
+    QVERIFY(again.overlayRunRecord(q(tmp.path() / "run" / "run.json")));
+    QCOMPARE(again.lossPlot()->graph(again.lossPlot()->graphCount() - 1)->name(), QString("GT rho 0.50 (smoothed, overlay)"));
+
+    // A malformed record: error, the shown run stays.
+    test::writeFile(tmp.path() / "bad.json", "{\"format\": 3}");
+    QVERIFY(!again.openRunRecord(q(tmp.path() / "bad.json")));
+    QVERIFY(errorDialog(again) != nullptr);
+    closeDialog(errorDialog(again));
+    QCOMPARE(again.heatmap()->columns(), 2);
+  }
+
+  void cancelMidEpochLeavesTheAppUsable() {
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 3, tmp.path() / "cancel");
+    const auto stopAtFirstStep = connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
+      if (e.step == 0) w.stopRun();
+    });
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+    const RunRecord disk = RunRecord::load(tmp.path() / "cancel" / "run.json");
+    QCOMPARE(QString::fromStdString(disk.status), QString("cancelled"));
+    QVERIFY(disk.steps.size() >= 1 && disk.steps.size() < 3);  // stopped inside epoch 1 (3 steps)
+    QCOMPARE(w.shownRecord().steps.size(), disk.steps.size());
+    QCOMPARE(heatmapMasks(*w.heatmap()), recordMasks(disk));
+    QVERIFY(w.statusText()->text().startsWith("run cancelled: "));
+    // Usable: controls unlocked, and a new run goes to the end.
+    QVERIFY(w.setup()->findChild<QComboBox*>("method")->isEnabled());
+    disconnect(stopAtFirstStep);
+    setTraining(w, 1, tmp.path() / "after");
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    QCOMPARE(QString::fromStdString(RunRecord::load(tmp.path() / "after" / "run.json").status), QString("finished"));
+  }
+
+  void exportsWritePlotsCsvAndJson() {
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 2, tmp.path() / "run");
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+    const RunRecord disk = RunRecord::load(tmp.path() / "run" / "run.json");
+
+    const fs::path png = tmp.path() / "heatmap.png", pdf = tmp.path() / "loss.pdf", svg = tmp.path() / "flops.svg";
+    QVERIFY(w.exportPlot(0, q(png), 800, 600, 150));
+    QVERIFY(w.exportPlot(1, q(pdf), 800, 600, 150));
+    QVERIFY(w.exportPlot(2, q(svg), 640, 480, 96));
+    QCOMPARE(readAll(png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    const QImage image(q(png));
+    QCOMPARE(image.size(), QSize(800, 600));
+    QCOMPARE(qRound(image.dotsPerMeterX() * 0.0254), 150);
+    const std::string pdfBytes = readAll(pdf);
+    QVERIFY(pdfBytes.size() > 1000);
+    QCOMPARE(pdfBytes.substr(0, 5), std::string("%PDF-"));
+    QVERIFY(pdfBytes.find("%%EOF") != std::string::npos);
+    QSvgRenderer renderer(q(svg));
+    QVERIFY(renderer.isValid());
+    QCOMPARE(renderer.viewBox(), QRect(0, 0, 640, 480));
+    QVERIFY(readAll(svg).find("<svg") != std::string::npos);
+
+    // Bad requests: a clear error and nothing left on disk.
+    QVERIFY(!w.exportPlot(0, q(tmp.path() / "plot.bmp"), 800, 600, 150));
+    QCOMPARE(errorDialog(w)->text(), q(tmp.path() / "plot.bmp") + ": unknown image format (expected a .png, .pdf or .svg file name)");
+    closeDialog(errorDialog(w));
+    QVERIFY(!w.exportPlot(0, q(tmp.path() / "missing" / "plot.png"), 800, 600, 150));
+    closeDialog(errorDialog(w));
+    QVERIFY(!fs::exists(tmp.path() / "missing"));
+    QVERIFY(!fs::exists(tmp.path() / "plot.bmp"));
+
+    // CSV: the record's columns, one row per step, the record's values.
+    const fs::path csv = tmp.path() / "steps.csv";
+    QVERIFY(w.exportStepsCsv(q(csv)));
+    const QStringList lines = QString::fromStdString(readAll(csv)).trimmed().split('\n');
+    QCOMPARE(lines.front(), QString("step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms"));
+    QCOMPARE(lines.size(), int(disk.steps.size()) + 1);
+    for (int i = 1; i < lines.size(); ++i) {
+      const QStringList cells = lines[i].split(',');
+      QCOMPARE(cells.size(), 12);
+      QCOMPARE(cells[0].toLongLong(), disk.steps[size_t(i - 1)].step);
+      QVERIFY(std::abs(cells[2].toDouble() - disk.steps[size_t(i - 1)].loss) <= 1e-5 * std::abs(disk.steps[size_t(i - 1)].loss));
+    }
+    const fs::path sel = tmp.path() / "selections.csv";
+    QVERIFY(w.exportSelectionsCsv(q(sel)));
+    const QStringList selLines = QString::fromStdString(readAll(sel)).trimmed().split('\n');
+    QCOMPARE(selLines.front(), QString("tensor,selected_1,importance_1,selected_2,importance_2"));
+    QCOMPARE(selLines.size(), int(disk.tensors.size()) + 1);
+    const auto masks = recordMasks(disk);
+    for (int r = 1; r < selLines.size(); ++r) {
+      const QStringList cells = selLines[r].split(',');
+      QCOMPARE(cells[0], QString::fromStdString(disk.tensors[size_t(r - 1)].name));
+      QCOMPARE(cells[1] == "1", bool(masks[0][size_t(r - 1)]));
+      QCOMPARE(cells[3] == "1", bool(masks[1][size_t(r - 1)]));
+    }
+    // JSON: the whole record, loadable, equal to the trainer's.
+    const fs::path json = tmp.path() / "copy.json";
+    QVERIFY(w.exportRecord(q(json)));
+    const RunRecord copy = RunRecord::load(json);
+    QCOMPARE(copy.toJson().dump(), disk.toJson().dump());
+  }
+
+  void backwardViewExplainsTheDeepestTensor() {
+    // A hand-built chain: 4 tensors of one layer, reach 1, 2, 2, 5 GFLOPs (tensors 1 and 2 are
+    // parallel branches), dw 10, 20, 30, 40 GFLOPs. Selecting tensor 1 means backprop runs down
+    // to reach 2: the dy below tensors 0 and 1 runs, tensor 2's dy (to reach 5) does not.
+    RunRecord r;
+    for (int i = 0; i < 4; ++i) r.tensors.push_back({"model.layers.0.t" + std::to_string(i) + ".weight", {2, 2}, 10e9 * (i + 1), 0});
+    r.tensors[0].reach = 1e9, r.tensors[1].reach = 2e9, r.tensors[2].reach = 2e9, r.tensors[3].reach = 5e9;
+    r.referenceTFp = 100e9;
+    r.referenceTFull = 300e9;
+    r.referenceBatch = 2, r.referenceSeq = 8;
+    SelectionRecord s;
+    s.selected = {"model.layers.0.t1.weight"};
+    s.importanceScaled = {0.5, 1.0, 0.25, 0.0};
+    r.selections.push_back(s);
+    ui::BackwardPassView view;
+    view.showSelection(r);
+    const auto& ops = view.ops();
+    QCOMPARE(int(ops.size()), 4);
+    QCOMPARE(ops[0].name, QString("t0.weight"));
+    const bool dy[] = {true, true, false, false}, dw[] = {false, true, false, false};
+    for (int i = 0; i < 4; ++i) {
+      QCOMPARE(ops[size_t(i)].dy, dy[i]);
+      QCOMPARE(ops[size_t(i)].dw, dw[i]);
+    }
+    QCOMPARE(ops[0].dyFlops, 1e9);  // reach increments: 2-1, 2-2, 5-2
+    QCOMPARE(ops[2].dyFlops, 3e9);
+    // Step = 100 + 20 (dw of t1) + 2 (reach) = 122 GFLOPs = 40.7% of 300.
+    QVERIFY2(view.summaryText().contains("122.000 GFLOPs = <b>40.7% of Full FT</b>"), qPrintable(view.summaryText()));
+    ui::TensorTable table;
+    table.showSelection(r);
+    QCOMPARE(table.rowCount(), 4);
+    table.sortItems(ui::TensorTable::Importance, Qt::DescendingOrder);
+    QCOMPARE(table.item(0, ui::TensorTable::Name)->text(), QString("model.layers.0.t1.weight"));
+    QCOMPARE(table.item(0, ui::TensorTable::Selected)->text(), QString("yes"));
+    QCOMPARE(table.item(3, ui::TensorTable::Name)->text(), QString("model.layers.0.t3.weight"));
+  }
+
+  void screenshotCommandRendersARun() {
+    test::TempDir tmp;
+    // A record made by the trainer in-process is the input: reuse the exports test's shape.
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 1, tmp.path() / "run");
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+
+    QProcess studio;
+    studio.start(GT_STUDIO_PATH, {"--screenshot", q(tmp.path() / "shot.png"), "--run", q(tmp.path() / "run" / "run.json"), "--size", "1300x850"});
+    QVERIFY(studio.waitForFinished(120000));
+    QCOMPARE(studio.exitCode(), 0);
+    QCOMPARE(QImage(q(tmp.path() / "shot.png")).size(), QSize(1300, 850));
+
+    studio.start(GT_STUDIO_PATH, {"--screenshot", q(tmp.path() / "none.png"), "--run", "/nonexistent/run.json"});
+    QVERIFY(studio.waitForFinished(120000));
+    QCOMPARE(studio.exitCode(), 1);
+    QVERIFY2(QString(studio.readAllStandardError()).contains("/nonexistent/run.json"), "stderr names the record");
+    QVERIFY(!fs::exists(tmp.path() / "none.png"));
+  }
+};
+
+QTEST_MAIN(TestStudio)
+#include "test_studio.moc"

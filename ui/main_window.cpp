@@ -1,0 +1,619 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/runtime_info.h"
+#include "ui/backward_pass_view.h"
+#include "ui/heatmap_plot.h"
+#include "ui/log_forwarder.h"
+#include "ui/plot_export.h"
+#include "ui/run_worker.h"
+#include "ui/setup_panel.h"
+#include "ui/studio_icon.h"
+#include "ui/tensor_table.h"
+#include "ui/training_curves.h"
+
+namespace gt::ui {
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+double nowSeconds() { return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0; }
+
+QString formatDuration(double seconds) {
+  const int s = int(seconds + 0.5);
+  return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
+                   : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+// The demo shipped in resources/demo: next to the installed binary, else the source tree.
+QString demoFolder() {
+  const QString env = qEnvironmentVariable("GT_DEMO_DIR");
+  if (!env.isEmpty()) return env;
+  const QString installed = QDir(QCoreApplication::applicationDirPath()).filePath("../share/greentrainer/demo");
+  if (QFileInfo(installed + "/model/config.json").exists()) return QDir::cleanPath(installed);
+  return GT_SOURCE_DEMO_DIR;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(bool persistent, QWidget* parent) : QMainWindow(parent), persistent_(persistent) {
+  setWindowTitle("GreenTrainer Studio");
+  setWindowIcon(studioIcon());
+  worker_ = new RunWorker(this);
+  buildViews();
+  buildActions();
+  connectWorker();
+  redraw_ = new QTimer(this);
+  redraw_->setInterval(200);  // plots follow the run at 5 Hz, whatever the step rate
+  connect(redraw_, &QTimer::timeout, this, [this] {
+    if (dirty_) renderNow();
+  });
+  redraw_->start();
+  connect(&LogForwarder::instance(), &LogForwarder::line, this, &MainWindow::appendLog);
+  if (persistent_) loadDemoOrLast();
+  updateActions();
+  updateStatus();
+  resize(1500, 950);
+}
+
+MainWindow::~MainWindow() {
+  worker_->stop();
+  worker_->wait();
+}
+
+void MainWindow::buildViews() {
+  setup_ = new SetupPanel;
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(setup_);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(400);
+
+  heatmap_ = new HeatmapPlot;
+  heatmap_->setObjectName("heatmap");
+  loss_ = new LossPlot;
+  loss_->setObjectName("lossPlot");
+  flops_ = new FlopsPlot;
+  flops_->setObjectName("flopsPlot");
+  auto* curves = new QSplitter(Qt::Vertical);
+  curves->addWidget(loss_);
+  curves->addWidget(flops_);
+  auto* overview = new QSplitter(Qt::Horizontal);
+  overview->addWidget(heatmap_);
+  overview->addWidget(curves);
+  overview->setStretchFactor(0, 1);
+  overview->setStretchFactor(1, 1);
+  table_ = new TensorTable;
+  table_->setObjectName("tensorTable");
+  backward_ = new BackwardPassView;
+  backward_->setObjectName("backwardView");
+  tabs_ = new QTabWidget;
+  tabs_->addTab(overview, "Selection && curves");
+  tabs_->addTab(table_, "Tensors");
+  tabs_->addTab(backward_, "Backward pass");
+
+  auto* split = new QSplitter(Qt::Horizontal);
+  split->addWidget(scroll);
+  split->addWidget(tabs_);
+  split->setStretchFactor(1, 1);
+  setCentralWidget(split);
+
+  log_ = new QPlainTextEdit;
+  log_->setObjectName("log");
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(5000);
+  log_->setFont(QFont("monospace", 9));
+  auto* dock = new QDockWidget("Log", this);
+  dock->setObjectName("logDock");
+  dock->setWidget(log_);
+  addDockWidget(Qt::BottomDockWidgetArea, dock);
+  resizeDocks({dock}, {130}, Qt::Vertical);
+
+  status_ = new QLabel;
+  status_->setObjectName("statusText");
+  status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long text must not widen the window
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(220);
+  progress_->setTextVisible(true);
+  statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(progress_);
+
+  connect(setup_, &SetupPanel::errorOccurred, this, &MainWindow::showError);
+  connect(setup_, &SetupPanel::selectionPreviewed, this, [this] {
+    live_ = false;
+    loaded_ = setup_->previewRecord();
+    shownSelection_ = -1;
+    appendLog("info", "preview: " + setup_->rhoSummary());
+    render();
+  });
+  connect(setup_, &SetupPanel::rhoChanged, this, [this](double rho) {
+    if (running()) {
+      worker_->setRho(rho);
+      appendLog("info", QString("rho set to %1: takes effect at the next selection").arg(rho, 0, 'f', 2));
+    } else if (loaded_.status == "preview") {
+      loaded_ = setup_->previewRecord();
+      render();
+    }
+  });
+  connect(setup_, &SetupPanel::modelReady, this, [this] {
+    appendLog("info", "model: " + setup_->findChild<QLabel*>("modelInfo")->text());
+    rememberRecent("recentModels", QString::fromStdString(setup_->config().model));
+  });
+  connect(setup_, &SetupPanel::datasetReady, this, [this] { rememberRecent("recentData", QString::fromStdString(setup_->config().data)); });
+  connect(setup_, &SetupPanel::configChanged, this, [this] { updateActions(); });
+  connect(heatmap_, &HeatmapPlot::selectionClicked, this, [this](int column) {
+    shownSelection_ = column;
+    table_->showSelection(shownRecord(), column);
+    backward_->showSelection(shownRecord(), column);
+    statusBar()->showMessage(QString("Tensors and backward pass: selection %1").arg(column + 1), 4000);
+  });
+}
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu("&File");
+  openModelAction_ = file->addAction("Open &model folder...", this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open model folder");
+    if (!dir.isEmpty()) setup_->openModel(dir);
+  });
+  openModelAction_->setShortcut(QKeySequence::Open);
+  openDataAction_ = file->addAction("Open &dataset...", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open dataset", {}, "Datasets (*.jsonl *.json *.csv *.tsv);;All files (*)");
+    if (!f.isEmpty()) setup_->openDataset(f);
+  });
+  openDataAction_->setShortcut(QKeySequence("Ctrl+D"));
+  openRunAction_ = file->addAction("Open &run record...", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open run record", {}, "Run records (run.json *.json)");
+    if (!f.isEmpty()) openRunRecord(f);
+  });
+  openRunAction_->setShortcut(QKeySequence("Ctrl+Shift+O"));
+  overlayAction_ = file->addAction("&Overlay a second run...", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Overlay run record", {}, "Run records (run.json *.json)");
+    if (!f.isEmpty()) overlayRunRecord(f);
+  });
+  overlayAction_->setShortcut(QKeySequence("Ctrl+L"));
+  clearOverlayAction_ = file->addAction("Remove the overlay", this, [this] {
+    overlay_.reset();
+    render();
+  });
+  recentMenu_ = file->addMenu("Recent");
+  file->addSeparator();
+  exportPlotAction_ = file->addAction("&Export plot...", this, [this] {
+    ExportDialog dialog({"Selection heatmap", "Loss", "FLOPs"}, 0, QStandardPaths::writableLocation(QStandardPaths::PicturesLocation), this);
+    if (dialog.exec() == QDialog::Accepted) exportPlot(dialog.plot(), dialog.path(), dialog.widthPx(), dialog.heightPx(), dialog.dpi());
+  });
+  exportPlotAction_->setShortcut(QKeySequence("Ctrl+E"));
+  exportCsvAction_ = file->addAction("Export loss/FLOPs series (&CSV)...", this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, "Export steps CSV", "steps.csv", "CSV (*.csv)");
+    if (!f.isEmpty()) exportStepsCsv(f);
+  });
+  exportCsvAction_->setShortcut(QKeySequence("Ctrl+Shift+E"));
+  exportSelectionsAction_ = file->addAction("Export selections (CSV)...", this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, "Export selections CSV", "selections.csv", "CSV (*.csv)");
+    if (!f.isEmpty()) exportSelectionsCsv(f);
+  });
+  exportRecordAction_ = file->addAction("&Save run record (JSON)...", this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, "Save run record", "run.json", "JSON (*.json)");
+    if (!f.isEmpty()) exportRecord(f);
+  });
+  exportRecordAction_->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  auto* run = menuBar()->addMenu("&Run");
+  previewAction_ = run->addAction("&Preview selection", this, [this] { setup_->previewSelection(); });
+  previewAction_->setShortcut(QKeySequence("Ctrl+I"));
+  startAction_ = run->addAction("&Start training", this, [this] { startRun(); });
+  startAction_->setShortcuts({QKeySequence("Ctrl+R"), QKeySequence(Qt::Key_F5)});
+  pauseAction_ = run->addAction("&Pause", this, [this] { setPaused(!worker_->paused()); });
+  pauseAction_->setShortcut(QKeySequence(Qt::Key_F6));
+  pauseAction_->setCheckable(true);
+  stopAction_ = run->addAction("S&top", this, [this] { stopRun(); });
+  stopAction_->setShortcuts({QKeySequence("Ctrl+."), QKeySequence("Shift+F5")});
+
+  auto* help = menuBar()->addMenu("&Help");
+  help->addAction("&About GreenTrainer Studio", QKeySequence::HelpContents, this, &MainWindow::showAbout);
+  help->addAction("About &Qt", qApp, &QApplication::aboutQt);
+
+  auto* bar = addToolBar("Run");
+  bar->setObjectName("runToolbar");
+  bar->addAction(startAction_);
+  bar->addAction(pauseAction_);
+  bar->addAction(stopAction_);
+  bar->addSeparator();
+  bar->addAction(previewAction_);
+  bar->addAction(exportPlotAction_);
+  bar->addAction(openRunAction_);
+  bar->addAction(overlayAction_);
+  rebuildRecentMenu();
+}
+
+void MainWindow::connectWorker() {
+  connect(worker_, &RunWorker::runStarted, this, [this](const gt::RunStartInfo& info) {
+    builder_.start(runConfig_, info);
+    live_ = true;
+    shownSelection_ = -1;
+    totalSteps_ = info.totalSteps;
+    render();
+  });
+  connect(worker_, &RunWorker::selectionMade, this, [this](const gt::SelectionEvent& e) {
+    builder_.addSelection(e);
+    render();
+  });
+  connect(worker_, &RunWorker::stepDone, this, [this](const gt::StepEvent& e) {
+    builder_.addStep(e);
+    lastTokensPerSecond_ = e.seconds > 0 ? double(e.tokens) / e.seconds : 0;
+    render();
+  });
+  connect(worker_, &RunWorker::evaluationDone, this, [this](const gt::EvaluationEvent& e) { builder_.addEvaluation(e); });
+  connect(worker_, &RunWorker::epochDone, this, [this](const gt::EpochEvent& e) {
+    builder_.addEpoch(e);
+    render();
+  });
+  connect(worker_, &RunWorker::generationEvalDone, this, [this](const gt::GenerationEvalRecord& r) { builder_.addGenerationEval(r); });
+  connect(worker_, &RunWorker::runFinished, this, [this](const gt::RunRecord& record) {
+    runActive_ = false;
+    loaded_ = record;  // the trainer's own record: what run.json holds
+    live_ = false;
+    setup_->setRunning(false);
+    const QString dir = QString::fromStdString(record.config.value("out_dir", std::string()));
+    if (!dir.isEmpty()) rememberRecent("recentRuns", QDir(dir).filePath("run.json"));
+    appendLog("info", QString("run %1 after %2 steps in %3; %4%5")
+                          .arg(QString::fromStdString(record.status))
+                          .arg(record.steps.size())
+                          .arg(formatDuration(record.wallSeconds))
+                          .arg(flops_->savingText())
+                          .arg(dir.isEmpty() ? QString() : "; record " + QDir(dir).filePath("run.json")));
+    renderNow();
+    updateActions();
+  });
+  connect(worker_, &RunWorker::runFailed, this, [this](const QString& error) {
+    runActive_ = false;
+    builder_.setStatus("failed", error.toStdString());
+    loaded_ = builder_.record();
+    live_ = false;
+    setup_->setRunning(false);
+    renderNow();
+    updateActions();
+    showError("Training failed", error);
+  });
+}
+
+bool MainWindow::running() const { return runActive_; }
+
+const RunRecord& MainWindow::shownRecord() const { return live_ ? builder_.record() : loaded_; }
+
+bool MainWindow::startRun() {
+  if (running()) return false;
+  RunConfig c = setup_->config();
+  if (c.outDir.empty()) c.outDir = defaultRunDir().toStdString();
+  try {
+    check(!c.model.empty(), "model: open a model folder first");
+    check(!c.data.empty(), "dataset: open a dataset file first");
+    check(setup_->dataset().problem.empty(), "dataset: " + setup_->dataset().problem);
+    c.validate();
+  } catch (const std::exception& e) {
+    showError("Cannot start training", QString::fromStdString(e.what()));
+    return false;
+  }
+  runConfig_ = c;
+  worker_->wait();  // the previous run's thread returns right after its last signal
+  runActive_ = true;
+  if (persistent_) QSettings().setValue("lastConfig", QString::fromStdString(setup_->config().toJson().dump()));
+  builder_ = RecordBuilder{};
+  live_ = true;
+  runStartedAt_ = nowSeconds();
+  lastTokensPerSecond_ = 0;
+  totalSteps_ = 0;
+  setup_->setRunning(true);
+  appendLog("info", QString("starting %1 -> %2").arg(QString::fromStdString(c.method)).arg(QString::fromStdString(c.outDir)));
+  worker_->startRun(c);
+  updateActions();
+  render();
+  return true;
+}
+
+void MainWindow::setPaused(bool paused) {
+  if (!running()) return;
+  worker_->setPaused(paused);
+  pauseAction_->setChecked(paused);
+  pauseAction_->setText(paused ? "&Resume" : "&Pause");
+  appendLog("info", paused ? "paused (the current step finishes first)" : "resumed");
+  updateStatus();
+}
+
+void MainWindow::stopRun() {
+  if (!running()) return;
+  worker_->stop();
+  appendLog("info", "stopping after the current step...");
+}
+
+bool MainWindow::openRunRecord(const QString& path) {
+  try {
+    loaded_ = RunRecord::load(path.toStdString());
+  } catch (const std::exception& e) {
+    showError("Cannot open the run record", QString::fromStdString(e.what()));
+    return false;
+  }
+  if (!running()) live_ = false;
+  shownSelection_ = -1;
+  rememberRecent("recentRuns", path);
+  appendLog("info", QString("opened %1 (%2, %3 steps, %4)").arg(path, runLabel(loaded_)).arg(loaded_.steps.size()).arg(QString::fromStdString(loaded_.status)));
+  renderNow();
+  updateActions();
+  return true;
+}
+
+bool MainWindow::overlayRunRecord(const QString& path) {
+  try {
+    overlay_ = RunRecord::load(path.toStdString());
+  } catch (const std::exception& e) {
+    showError("Cannot open the run record", QString::fromStdString(e.what()));
+    return false;
+  }
+  appendLog("info", QString("overlay: %1 (%2)").arg(path, runLabel(*overlay_)));
+  renderNow();
+  updateActions();
+  return true;
+}
+
+bool MainWindow::exportPlot(int plot, const QString& path, int width, int height, int dpi) {
+  QCustomPlot* plots[] = {heatmap_, loss_, flops_};
+  try {
+    check(plot >= 0 && plot < 3, "plot: expected 0 (heatmap), 1 (loss) or 2 (FLOPs)");
+    renderNow();
+    gt::ui::exportPlot(*plots[plot], path, plotFormatOf(path), width, height, dpi);
+  } catch (const std::exception& e) {
+    showError("Cannot export the plot", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Exported " + path, 5000);
+  return true;
+}
+
+bool MainWindow::exportStepsCsv(const QString& path) {
+  try {
+    writeTextAtomically(path.toStdString(), shownRecord().stepsCsv());
+  } catch (const std::exception& e) {
+    showError("Cannot export the CSV", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Exported " + path, 5000);
+  return true;
+}
+
+bool MainWindow::exportSelectionsCsv(const QString& path) {
+  try {
+    writeTextAtomically(path.toStdString(), selectionsCsv(shownRecord()));
+  } catch (const std::exception& e) {
+    showError("Cannot export the CSV", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Exported " + path, 5000);
+  return true;
+}
+
+bool MainWindow::exportRecord(const QString& path) {
+  try {
+    shownRecord().save(path.toStdString());
+  } catch (const std::exception& e) {
+    showError("Cannot save the run record", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Saved " + path, 5000);
+  return true;
+}
+
+QImage MainWindow::screenshot(const QSize& size) {
+  resize(size);
+  show();
+  renderNow();
+  QCoreApplication::processEvents();
+  for (QCustomPlot* p : std::initializer_list<QCustomPlot*>{heatmap_, loss_, flops_}) p->replot(QCustomPlot::rpImmediateRefresh);
+  return grab().toImage();
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  appendLog("error", title + ": " + message);
+  // Window-modal but not blocking: the event loop (and a running training) carries on.
+  auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setObjectName("errorDialog");
+  box->open();
+}
+
+void MainWindow::showAbout() {
+  QString runtime = QString::fromStdString(runtimeSummary()).toHtmlEscaped();
+  runtime.replace("\n", "<br>");
+  QMessageBox::about(this, "About GreenTrainer Studio",
+                     QString("<h3>GreenTrainer Studio %1</h3>"
+                             "<p>Fine-tunes transformer language models with adaptive backpropagation: each epoch it measures how much "
+                             "training each weight tensor would reduce the loss, and a dynamic program picks the tensors to train so that a "
+                             "step costs at most a fraction rho of full fine-tuning's FLOPs.</p>"
+                             "<p>Method: K. Huang, H. Yin, H. Huang, W. Gao, <i>Towards Green AI in Fine-tuning Large Language Models via "
+                             "Adaptive Backpropagation</i>, ICLR 2024.</p>"
+                             "<p>Built with Qt %2 (LGPL-3.0), QCustomPlot (GPL-3.0), LibTorch (BSD-3-Clause), spdlog, fmt, nlohmann-json, "
+                             "CLI11 (MIT), PCRE2 (BSD), utf8proc (MIT), sentencepiece (Apache-2.0).</p><p><small>%3</small></p>")
+                         .arg(GT_VERSION, qVersion(), runtime));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (running()) {
+    worker_->stop();
+    worker_->wait();
+  }
+  event->accept();
+}
+
+void MainWindow::render() { dirty_ = true; }
+
+void MainWindow::renderNow() {
+  dirty_ = false;
+  const RunRecord& r = shownRecord();
+  const RunRecord* overlay = overlay_ ? &*overlay_ : nullptr;
+  heatmap_->showRecord(r);
+  loss_->showRecord(r, overlay);
+  flops_->showRecord(r, overlay);
+  // Table and teaching view change only with a new selection (or a click on the heatmap).
+  if (!live_ || r.selections.size() != drawnSelections_) {
+    drawnSelections_ = live_ ? r.selections.size() : size_t(-1);
+    table_->showSelection(r, shownSelection_);
+    backward_->showSelection(r, shownSelection_);
+  }
+  updateStatus();
+}
+
+void MainWindow::updateStatus() {
+  const RunRecord& r = shownRecord();
+  if (running()) {
+    const int64_t done = int64_t(r.steps.size());
+    const double elapsed = nowSeconds() - runStartedAt_;
+    const int64_t epoch = r.steps.empty() ? 0 : r.steps.back().epoch;
+    const int64_t epochs = runConfig_.epochs;
+    QString eta = "-";
+    if (done > 0 && totalSteps_ > done) eta = formatDuration(elapsed / double(done) * double(totalSteps_ - done));
+    status_->setText(QString("%1 | epoch %2/%3 | step %4/%5 | ETA %6 | %7 tokens/s | %8")
+                         .arg(worker_->paused() ? "paused" : "training")
+                         .arg(epoch + 1)
+                         .arg(epochs)
+                         .arg(done)
+                         .arg(totalSteps_)
+                         .arg(eta)
+                         .arg(lastTokensPerSecond_, 0, 'f', 0)
+                         .arg(flops_->savingText().isEmpty() ? QString("measuring importance...") : flops_->savingText()));
+    progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
+    progress_->setValue(int(done));
+  } else if (!r.tensors.empty()) {
+    status_->setText(QString("%1: %2, %3 steps, %4 selections%5")
+                         .arg(r.status == "preview" ? QString("selection preview") : QString("run %1").arg(QString::fromStdString(r.status)))
+                         .arg(runLabel(r))
+                         .arg(r.steps.size())
+                         .arg(r.selections.size())
+                         .arg(flops_->savingText().isEmpty() ? QString() : "; " + flops_->savingText()));
+    progress_->setRange(0, 1);
+    progress_->setValue(r.status == "finished" ? 1 : 0);
+  } else {
+    status_->setText("Ready: open a model and a dataset, then Preview selection (Ctrl+I) or Start (Ctrl+R).");
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+  }
+}
+
+void MainWindow::updateActions() {
+  const bool run = running();
+  startAction_->setEnabled(!run);
+  pauseAction_->setEnabled(run);
+  stopAction_->setEnabled(run);
+  if (!run) {
+    pauseAction_->setChecked(false);
+    pauseAction_->setText("&Pause");
+  }
+  previewAction_->setEnabled(!run && setup_->config().method == "gt");
+  openModelAction_->setEnabled(!run);
+  openDataAction_->setEnabled(!run);
+  clearOverlayAction_->setEnabled(overlay_.has_value());
+}
+
+void MainWindow::appendLog(const QString& level, const QString& text) {
+  log_->appendPlainText(QString("%1 [%2] %3").arg(QTime::currentTime().toString("hh:mm:ss"), level, text));
+}
+
+void MainWindow::rememberRecent(const QString& key, const QString& path) {
+  if (!persistent_ || path.isEmpty()) return;
+  QSettings settings;
+  QStringList list = settings.value(key).toStringList();
+  list.removeAll(path);
+  list.prepend(path);
+  while (list.size() > kMaxRecent) list.removeLast();
+  settings.setValue(key, list);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  if (!persistent_) {
+    recentMenu_->setEnabled(false);
+    return;
+  }
+  QSettings settings;
+  struct Kind {
+    const char* key;
+    const char* label;
+    std::function<void(const QString&)> open;
+  };
+  const Kind kinds[] = {{"recentModels", "Model", [this](const QString& p) { setup_->openModel(p); }},
+                        {"recentData", "Dataset", [this](const QString& p) { setup_->openDataset(p); }},
+                        {"recentRuns", "Run", [this](const QString& p) { openRunRecord(p); }}};
+  for (const auto& k : kinds) {
+    for (const auto& path : settings.value(k.key).toStringList()) {
+      auto open = k.open;
+      recentMenu_->addAction(QString("%1: %2").arg(k.label, path), this, [open, path] { open(path); });
+    }
+    recentMenu_->addSeparator();
+  }
+  recentMenu_->setEnabled(!recentMenu_->isEmpty());
+}
+
+void MainWindow::loadDemoOrLast() {
+  QSettings settings;
+  const QString last = settings.value("lastConfig").toString();
+  if (!last.isEmpty()) {
+    try {
+      setup_->setConfig(RunConfig::fromJson(nlohmann::json::parse(last.toStdString()), "settings"));
+      return;
+    } catch (const std::exception& e) {
+      appendLog("warn", QString("ignoring the saved setup: %1").arg(e.what()));
+    }
+  }
+  const QString demo = demoFolder();
+  if (!QFileInfo(demo + "/model/config.json").exists()) {
+    appendLog("info", "the demo model was not found (" + demo + "); open a model folder to begin");
+    return;
+  }
+  // The demo: the 8M-parameter Llama on Debian package descriptions (resources/demo/README.md).
+  RunConfig c;
+  c.model = (demo + "/model").toStdString();
+  c.data = (demo + "/debian-descriptions.jsonl").toStdString();
+  c.split = "train";
+  c.evalSplit = "valid";
+  c.maxEvalExamples = 128;
+  c.maxTrainExamples = 1000;
+  c.epochs = 2;
+  c.batchSize = 16;
+  c.lr = 3e-4;
+  c.maxLength = 256;
+  c.rho = 0.5;
+  setup_->setConfig(c);
+  appendLog("info", "loaded the demo: " + demo);
+}
+
+QString MainWindow::defaultRunDir() const {
+  const RunConfig c = setup_->config();
+  QString name = QDateTime::currentDateTime().toString("yyyyMMdd-hhmmss") + "-" + QString::fromStdString(c.method);
+  if (c.method == "gt") name += QString("-%1").arg(c.rho, 0, 'f', 2);
+  return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath("runs/" + name);
+}
+
+}  // namespace gt::ui

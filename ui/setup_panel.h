@@ -1,0 +1,99 @@
+// The left-hand panel: what to train (model folder, tokenizer, dataset with field mapping,
+// split and prompt template, its first rows tokenised) and how (method, rho with the predicted
+// FLOPs fraction and tensor count, epochs, batch size, learning rate, seed, device). Opening a
+// model inspects it on a background thread; a bad folder or file reports an error and leaves the
+// previous choice in place.
+#pragma once
+#include <QFutureWatcher>
+#include <QWidget>
+#include <memory>
+#include <optional>
+
+#include "core/report/run_record.h"
+#include "core/train/run_config.h"
+#include "core/train/run_preview.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTableWidget;
+
+namespace gt::ui {
+
+// What a background job hands back: its value, or the error message it threw.
+template <typename T>
+struct Outcome {
+  T value;
+  QString error;
+};
+
+class SetupPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SetupPanel(QWidget* parent = nullptr);
+
+  RunConfig config() const;
+  // Shows `config`; opens its model (async) and dataset.
+  void setConfig(const RunConfig& config);
+
+  void openModel(const QString& folder);      // async: modelReady or errorOccurred
+  void setTokenizer(const QString& path);     // "" = the model folder's; re-checks the model
+  bool openDataset(const QString& file);      // false (and errorOccurred) when unreadable
+  void previewSelection();                    // async: selectionPreviewed or errorOccurred
+  bool busy() const;                          // a model inspection or preview is running
+  void setRunning(bool running);              // locks what cannot change during a run
+
+  const std::optional<ModelSummary>& model() const { return model_; }
+  const DatasetPreview& dataset() const { return dataset_; }
+  // A one-selection record of the previewed mask at the current rho (empty before a preview).
+  RunRecord previewRecord() const;
+  // "49.9% of Full FT FLOPs per step, 13/74 tensors ..." for the current rho.
+  QString rhoSummary() const;
+
+ Q_SIGNALS:
+  void modelReady();
+  void datasetReady();
+  void selectionPreviewed();
+  void rhoChanged(double rho);
+  void errorOccurred(QString title, QString message);
+  void configChanged();
+
+ private:
+  void buildUi();
+  void refreshDataset();
+  void updateRho();
+  void updateMethod();
+
+  // Model
+  QLineEdit *modelPath_, *tokenizerPath_;
+  QLabel* modelInfo_;
+  // Dataset
+  QLineEdit *dataPath_, *template_;
+  QComboBox *sourceField_, *targetField_, *trainSplit_, *evalSplit_;
+  QLabel *dataInfo_, *dataProblem_;
+  QTableWidget* dataRows_;
+  // Training
+  QComboBox *method_, *device_;
+  QSlider* rhoSlider_;
+  QDoubleSpinBox *rho_, *lr_;
+  QLabel* rhoInfo_;
+  QSpinBox *epochs_, *batch_, *seed_, *maxExamples_, *maxLength_;
+  QLineEdit* outDir_;
+  QPushButton *previewButton_, *openModelButton_, *tokenizerButton_, *openDataButton_;
+
+  RunConfig base_;  // fields the panel does not show are kept from the last setConfig
+  std::optional<ModelSummary> model_;
+  DatasetPreview dataset_;
+  std::optional<SelectionPreview> preview_;
+  QFutureWatcher<Outcome<ModelSummary>>* modelWatcher_;
+  QFutureWatcher<Outcome<SelectionPreview>>* previewWatcher_;
+  QString pendingModel_, pendingTokenizer_, modelInfoText_;
+  bool running_ = false, filling_ = false;
+};
+
+}  // namespace gt::ui
