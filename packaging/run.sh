@@ -10,8 +10,8 @@ bash packaging/build.sh
 build_dir="${GT_BUILD_DIR:-build}"
 gt="$build_dir/app/greentrainer"
 
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$build_dir/ui/greentrainer-studio" ]; then
-  exec "$build_dir/ui/greentrainer-studio"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$build_dir/app/greentrainer-studio" ]; then
+  exec "$build_dir/app/greentrainer-studio"
 fi
 
 # The demo: the bundled 8M-parameter Llama pretrained on Debian package descriptions

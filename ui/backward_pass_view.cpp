@@ -120,12 +120,16 @@ void BackwardPassView::paintEvent(QPaintEvent*) {
     p.setPen(Qt::NoPen);
     p.setBrush(op.dw ? QColor(0, 109, 44) : QColor(230, 230, 230));
     p.drawRoundedRect(dwBox, 4, 4);
-    p.setBrush(op.dy ? QColor(253, 174, 97) : QColor(230, 230, 230));
+    // A parallel branch (q/k/v, gate/up) adds no reach of its own: its dy is paid with the branch
+    // listed last in its level.
+    const bool pays = op.dy && op.dyFlops > 0;
+    p.setBrush(pays ? QColor(253, 174, 97) : op.dy ? QColor(254, 230, 206) : QColor(230, 230, 230));
     p.drawRoundedRect(dyBox, 4, 4);
     p.setPen(op.dw ? Qt::white : Qt::darkGray);
     p.drawText(dwBox, Qt::AlignCenter, op.dw ? QString("computed, %1 GF").arg(op.dwFlops / 1e9, 0, 'f', 3) : QString("skipped (frozen)"));
     p.setPen(op.dy ? Qt::black : Qt::darkGray);
-    p.drawText(dyBox, Qt::AlignCenter, op.dy ? QString("runs, %1 GF").arg(op.dyFlops / 1e9, 0, 'f', 3) : QString("not needed"));
+    p.drawText(dyBox, Qt::AlignCenter,
+               pays ? QString("runs, %1 GF").arg(op.dyFlops / 1e9, 0, 'f', 3) : op.dy ? QString("parallel branch") : QString("not needed"));
     y += rowH;
   }
 }

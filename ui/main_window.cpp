@@ -20,6 +20,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 
@@ -61,6 +62,12 @@ QString demoFolder() {
 }  // namespace
 
 MainWindow::MainWindow(bool persistent, QWidget* parent) : QMainWindow(parent), persistent_(persistent) {
+  // Leave one core to the UI thread. On 2 cores, two compute threads (OpenMP + OpenBLAS pools)
+  // contending with it made steps 1.7x slower and the UI stall up to 97 ms
+  // (tests/bench/ui_latency.cpp). Set here, on the main thread: set from the worker thread it
+  // did not reach OpenBLAS's pool. OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, when set, win.
+  if (qEnvironmentVariableIsEmpty("OMP_NUM_THREADS") && qEnvironmentVariableIsEmpty("OPENBLAS_NUM_THREADS"))
+    setComputeThreads(std::max(1, QThread::idealThreadCount() - 1));
   setWindowTitle("GreenTrainer Studio");
   setWindowIcon(studioIcon());
   worker_ = new RunWorker(this);
@@ -90,7 +97,7 @@ void MainWindow::buildViews() {
   auto* scroll = new QScrollArea;
   scroll->setWidget(setup_);
   scroll->setWidgetResizable(true);
-  scroll->setMinimumWidth(400);
+  scroll->setMinimumWidth(440);
 
   heatmap_ = new HeatmapPlot;
   heatmap_->setObjectName("heatmap");
@@ -425,6 +432,8 @@ bool MainWindow::exportRecord(const QString& path) {
   statusBar()->showMessage("Saved " + path, 5000);
   return true;
 }
+
+void MainWindow::showView(View view) { tabs_->setCurrentIndex(int(view)); }
 
 QImage MainWindow::screenshot(const QSize& size) {
   resize(size);

@@ -62,6 +62,8 @@ class MainWindow : public QMainWindow {
   bool exportStepsCsv(const QString& path);
   bool exportSelectionsCsv(const QString& path);
   bool exportRecord(const QString& path);
+  enum class View { Overview, Tensors, BackwardPass };
+  void showView(View view);
   // The window rendered at `size` (for --screenshot and the README).
   QImage screenshot(const QSize& size);
 

@@ -2,7 +2,9 @@
 
 #include <exception>
 
+#include "core/log/log.h"
 #include "core/train/trainer.h"
+#include "core/util/runtime_info.h"
 
 namespace gt::ui {
 namespace {
@@ -63,6 +65,7 @@ void RunWorker::setRho(double rho) {
 }
 
 void RunWorker::run() {
+  log::info("training on " + std::to_string(computeThreads()) + " compute thread(s)");
   SignalObserver observer(this);
   try {
     Trainer trainer(config_, &observer, control_.get());

@@ -377,7 +377,7 @@ void SetupPanel::setConfig(const RunConfig& c) {
   updateMethod();
   if (!c.data.empty()) {
     dataPath_->clear();
-    openDataset(q(c.data));
+    loadDataset(q(c.data), true);
   }
   if (!c.model.empty()) {
     pendingTokenizer_ = q(c.tokenizer);
@@ -414,7 +414,9 @@ void SetupPanel::setTokenizer(const QString& path) {
 
 bool SetupPanel::busy() const { return modelWatcher_->isRunning() || previewWatcher_->isRunning(); }
 
-bool SetupPanel::openDataset(const QString& file) {
+bool SetupPanel::openDataset(const QString& file) { return loadDataset(file, false); }
+
+bool SetupPanel::loadDataset(const QString& file, bool exactFields) {
   RunConfig c = config();
   c.data = s(file);
   c.dataFormat.clear();
@@ -442,8 +444,13 @@ bool SetupPanel::openDataset(const QString& file) {
   trainSplit_->addItem("(all rows)", QString());
   evalSplit_->addItem("(none)", QString());
   for (const auto& sp : layout.splits) trainSplit_->addItem(q(sp), q(sp)), evalSplit_->addItem(q(sp), q(sp));
-  selectText(trainSplit_, {q(base_.split), oldTrain, "train"});
-  selectText(evalSplit_, {q(base_.evalSplit), oldEval, "valid", "validation"});
+  if (exactFields) {
+    trainSplit_->setCurrentIndex(std::max(0, trainSplit_->findData(q(base_.split))));
+    evalSplit_->setCurrentIndex(std::max(0, evalSplit_->findData(q(base_.evalSplit))));
+  } else {
+    selectText(trainSplit_, {oldTrain, "train"});
+    selectText(evalSplit_, {oldEval, "valid", "validation"});
+  }
   filling_ = false;
   preview_.reset();
   refreshDataset();

@@ -65,6 +65,9 @@ class SetupPanel : public QWidget {
 
  private:
   void buildUi();
+  // exactFields: take fields and splits from the last setConfig (an empty split means none)
+  // instead of guessing them from the file's names.
+  bool loadDataset(const QString& file, bool exactFields);
   void refreshDataset();
   void updateRho();
   void updateMethod();

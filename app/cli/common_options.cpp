@@ -6,6 +6,7 @@
 
 #include "core/io/dtype_name.h"
 #include "core/util/error.h"
+#include "core/util/runtime_info.h"
 
 namespace gt::cli {
 
@@ -22,7 +23,7 @@ void applyCommonOptions(const CommonOptions& o) {
         "--dtype: expected float32, bfloat16 or float16, got '" + o.dtype + "'");
   check(o.device == "cpu" || o.device.rfind("cuda", 0) == 0, "--device: expected cpu or cuda[:N], got '" + o.device + "'");
   check(o.threads >= 0, "--threads: expected a non-negative count");
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  if (o.threads > 0) setComputeThreads(o.threads);
 }
 
 LoadOptions loadOptions(const CommonOptions& o) {

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   QCommandLineOption run("run", "With --screenshot: show this run record (run.json).", "RECORD");
   QCommandLineOption overlay("overlay", "Overlay a second run record (e.g. Full FT).", "RECORD");
   QCommandLineOption size("size", "With --screenshot: window size WIDTHxHEIGHT (default 1600x1000).", "WxH", "1600x1000");
-  parser.addOptions({screenshot, run, overlay, size});
+  QCommandLineOption view("view", "With --screenshot: the view to show: overview, tensors or backward.", "VIEW", "overview");
+  parser.addOptions({screenshot, run, overlay, size, view});
   parser.addPositionalArgument("RECORD", "A run record to open (run.json).", "[RECORD]");
   parser.process(app);
 
@@ -57,7 +58,10 @@ int main(int argc, char** argv) {
     bool ok = false;
     const QSize windowSize = parseSize(parser.value(size), &ok);
     if (!ok) return fail("--size: expected WIDTHxHEIGHT between 320x240 and 8000x8000, got '" + parser.value(size) + "'");
+    const QStringList views = {"overview", "tensors", "backward"};
+    if (!views.contains(parser.value(view))) return fail("--view: expected overview, tensors or backward, got '" + parser.value(view) + "'");
     gt::ui::MainWindow window(false);
+    window.showView(gt::ui::MainWindow::View(views.indexOf(parser.value(view))));
     for (const auto& [option, overlayIt] : {std::pair{&run, false}, std::pair{&overlay, true}}) {
       if (!parser.isSet(*option)) continue;
       const QString path = parser.value(*option);

@@ -70,6 +70,13 @@ std::string runtimeSummary() {
   return s;
 }
 
+void setComputeThreads(int threads) {
+  at::set_num_threads(threads);
+  // OpenBLAS (pthread build) keeps its own pool, sized from OMP_NUM_THREADS or the core count.
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+}
+
 int cudaDeviceCount() { return int(torch::cuda::device_count()); }
 
 }  // namespace gt

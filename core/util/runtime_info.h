@@ -14,6 +14,7 @@ struct BlasInfo {
 
 BlasInfo loadedBlas();
 int computeThreads();
+void setComputeThreads(int threads);  // LibTorch's intra-op threads and OpenBLAS's pool (process-wide)
 // CUDA devices LibTorch can use (0 on the Debian CPU build).
 int cudaDeviceCount();
 // One line per fact, for --version and inspect.
