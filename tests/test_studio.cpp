@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QImage>
@@ -13,6 +14,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -298,16 +300,21 @@ class TestStudio : public QObject {
     MainWindow w(false);
     loadFixture(w);
     setTraining(w, 3, tmp.path() / "cancel");
-    const auto stopAtFirstStep = connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
-      if (e.step == 0) w.stopRun();
-    });
+    // Stop right after the first step, on the worker thread (as if the click landed then): a
+    // queued handler could arrive after the epoch's 3 steps on a loaded machine.
+    const auto stopAtFirstStep = connect(
+        w.worker(), &ui::RunWorker::stepDone, &w,
+        [&](const gt::StepEvent& e) {
+          if (e.step == 0) w.worker()->stop();
+        },
+        Qt::DirectConnection);
     QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
     QVERIFY(w.startRun());
     QVERIFY(finished.wait(300000));
     QTRY_VERIFY(!w.running());
     const RunRecord disk = RunRecord::load(tmp.path() / "cancel" / "run.json");
     QCOMPARE(QString::fromStdString(disk.status), QString("cancelled"));
-    QVERIFY(disk.steps.size() >= 1 && disk.steps.size() < 3);  // stopped inside epoch 1 (3 steps)
+    QCOMPARE(int(disk.steps.size()), 1);  // stopped inside epoch 1 (3 steps)
     QCOMPARE(w.shownRecord().steps.size(), disk.steps.size());
     QCOMPARE(heatmapMasks(*w.heatmap()), recordMasks(disk));
     QVERIFY(w.statusText()->text().startsWith("run cancelled: "));
@@ -318,6 +325,74 @@ class TestStudio : public QObject {
     QVERIFY(w.startRun());
     QVERIFY(finished.wait(300000));
     QCOMPARE(QString::fromStdString(RunRecord::load(tmp.path() / "after" / "run.json").status), QString("finished"));
+  }
+
+  void pauseResumeAndRhoDuringARun() {
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 2, tmp.path() / "rho");
+    // After the first step: pause (requested on the worker thread so no further step starts),
+    // then the window's pause and a new rho (it applies at epoch 2's selection).
+    connect(
+        w.worker(), &ui::RunWorker::stepDone, &w,
+        [&](const gt::StepEvent& e) {
+          if (e.step == 0) w.worker()->setPaused(true);
+        },
+        Qt::DirectConnection);
+    connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
+      if (e.step != 0) return;
+      w.setPaused(true);
+      w.setup()->findChild<QDoubleSpinBox*>("rho")->setValue(0.7);
+    });
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QSignalSpy steps(w.worker(), &ui::RunWorker::stepDone);
+    QVERIFY(w.startRun());
+    QTRY_VERIFY_WITH_TIMEOUT(steps.size() >= 1, 60000);
+    QTest::qWait(1500);
+    QCOMPARE(steps.size(), 1);
+    QVERIFY(w.running());
+    QTRY_VERIFY(w.statusText()->text().startsWith("paused | epoch 1/2"));
+    w.setPaused(false);
+    QVERIFY(finished.wait(300000));
+    const RunRecord disk = RunRecord::load(tmp.path() / "rho" / "run.json");
+    QCOMPARE(QString::fromStdString(disk.status), QString("finished"));
+    QCOMPARE(int(disk.steps.size()), 6);
+    QCOMPARE(disk.selections[0].rho, 0.5);
+    QCOMPARE(disk.selections[1].rho, 0.7);
+    QVERIFY(w.logView()->toPlainText().contains("rho changed from 0.500000 to 0.700000 at step 3"));
+    // Both curves mark epoch 2 and the rho change (a line and a label each).
+    QCOMPARE(w.lossPlot()->itemCount(), 4);
+    QCOMPARE(w.flopsPlot()->itemCount(), 4);
+  }
+
+  void firstStartLoadsTheDemoAndRemembersTheSetup() {
+    test::TempDir tmp;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, q(tmp.path()));
+    QCoreApplication::setOrganizationName("GreenTrainerStudioTest");
+    QCoreApplication::setApplicationName("test_studio");
+    {
+      MainWindow w(true);
+      QTRY_VERIFY_WITH_TIMEOUT(w.setup()->model().has_value() && !w.setup()->busy(), 60000);
+      const RunConfig c = w.setup()->config();
+      QVERIFY2(QDir::cleanPath(QString::fromStdString(c.model)).endsWith("resources/demo/model"), c.model.c_str());
+      QVERIFY(QString::fromStdString(c.data).endsWith("resources/demo/debian-descriptions.jsonl"));
+      QCOMPARE(QString::fromStdString(c.split), QString("train"));
+      QCOMPARE(c.rho, 0.5);
+      QCOMPARE(w.setup()->model()->modelType, std::string("llama"));
+      // Open another dataset: remembered as recent; the setup saved to JSON reads back.
+      QVERIFY(w.setup()->openDataset(q(test::fixture("data/tiny.jsonl"))));
+      QCOMPARE(QSettings().value("recentData").toStringList().value(0), q(test::fixture("data/tiny.jsonl")));
+      QVERIFY(w.saveSetup(q(tmp.path() / "setup.json")));
+      const RunConfig saved = RunConfig::fromJson(nlohmann::json::parse(test::readFile(tmp.path() / "setup.json")), "setup.json");
+      QCOMPARE(saved.toJson().dump(), w.setup()->config().toJson().dump());
+      w.close();
+    }
+    // The next start restores the last setup instead of the demo.
+    MainWindow again(true);
+    QCOMPARE(again.setup()->findChild<QLineEdit*>("dataPath")->text(), q(test::fixture("data/tiny.jsonl")));
+    QTRY_VERIFY_WITH_TIMEOUT(again.setup()->model().has_value() && !again.setup()->busy(), 60000);
   }
 
   void exportsWritePlotsCsvAndJson() {

@@ -26,6 +26,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 #include "core/util/runtime_info.h"
 #include "ui/backward_pass_view.h"
 #include "ui/heatmap_plot.h"
@@ -204,6 +205,14 @@ void MainWindow::buildActions() {
   clearOverlayAction_ = file->addAction("Remove the overlay", this, [this] {
     overlay_.reset();
     render();
+  });
+  file->addAction("Save run setu&p...", this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, "Save run setup", "run-config.json", "JSON (*.json)");
+    if (!f.isEmpty()) saveSetup(f);
+  });
+  file->addAction("&Load run setup...", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Load run setup", {}, "JSON (*.json)");
+    if (!f.isEmpty()) loadSetup(f);
   });
   recentMenu_ = file->addMenu("Recent");
   file->addSeparator();
@@ -435,6 +444,29 @@ bool MainWindow::exportRecord(const QString& path) {
 
 void MainWindow::showView(View view) { tabs_->setCurrentIndex(int(view)); }
 
+bool MainWindow::saveSetup(const QString& path) {
+  try {
+    writeTextAtomically(path.toStdString(), setup_->config().toJson().dump(2) + "\n");
+  } catch (const std::exception& e) {
+    showError("Cannot save the run setup", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Saved " + path, 5000);
+  return true;
+}
+
+bool MainWindow::loadSetup(const QString& path) {
+  if (running()) return false;
+  try {
+    setup_->setConfig(RunConfig::fromJson(readJsonFile(path.toStdString()), path.toStdString()));
+  } catch (const std::exception& e) {
+    showError("Cannot load the run setup", QString::fromStdString(e.what()));
+    return false;
+  }
+  appendLog("info", "loaded the run setup " + path);
+  return true;
+}
+
 QImage MainWindow::screenshot(const QSize& size) {
   resize(size);
   show();
@@ -473,6 +505,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     worker_->stop();
     worker_->wait();
   }
+  if (persistent_) QSettings().setValue("lastConfig", QString::fromStdString(setup_->config().toJson().dump()));
   event->accept();
 }
 

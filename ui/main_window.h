@@ -62,6 +62,9 @@ class MainWindow : public QMainWindow {
   bool exportStepsCsv(const QString& path);
   bool exportSelectionsCsv(const QString& path);
   bool exportRecord(const QString& path);
+  // The setup panel's RunConfig as JSON (what `greentrainer train --config` reads), and back.
+  bool saveSetup(const QString& path);
+  bool loadSetup(const QString& path);
   enum class View { Overview, Tensors, BackwardPass };
   void showView(View view);
   // The window rendered at `size` (for --screenshot and the README).
