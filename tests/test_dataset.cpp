@@ -45,6 +45,26 @@ class TestDataset : public QObject {
     QCOMPARE(rows[0].source, std::string("some text"));
   }
 
+  void layoutListsFieldsAndSplits() {
+    const auto jsonl = inspectDatasetLayout(test::fixture("data/tiny.jsonl"));
+    QCOMPARE(QString::fromStdString(jsonl.format), QString("jsonl"));
+    QCOMPARE(jsonl.fields, (std::vector<std::string>{"source", "target", "split"}));
+    QCOMPARE(jsonl.splits, (std::vector<std::string>{"train", "valid"}));
+    QCOMPARE(jsonl.rows, int64_t(12));
+    test::TempDir tmp;
+    test::writeFile(tmp.path() / "d.csv", "id,text,part\n1,\"a,\nb\",test\n2,x,train\n3,y,test\n");
+    const auto csv = inspectDatasetLayout(tmp.path() / "d.csv", "", "part");
+    QCOMPARE(csv.fields, (std::vector<std::string>{"id", "text", "part"}));
+    QCOMPARE(csv.splits, (std::vector<std::string>{"test", "train"}));
+    QCOMPARE(csv.rows, int64_t(3));
+    test::writeFile(tmp.path() / "e.jsonl", "{\"a\": 1}\n[1]\n");
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { inspectDatasetLayout(tmp.path() / "e.jsonl"); })),
+             QString::fromStdString((tmp.path() / "e.jsonl").string() + ":2: expected a JSON object per line"));
+    test::writeFile(tmp.path() / "f.tsv", "");
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { inspectDatasetLayout(tmp.path() / "f.tsv"); })),
+             QString::fromStdString((tmp.path() / "f.tsv").string() + ":1: no header row"));
+  }
+
   void promptLabelsAndTruncation() {
     DatasetSpec spec;
     spec.maxLength = 40;

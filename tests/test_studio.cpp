@@ -181,7 +181,8 @@ class TestStudio : public QObject {
     MainWindow w(false);
     loadFixture(w);
     auto* s = w.setup();
-    QCOMPARE(s->findChild<QComboBox*>("sourceField")->count(), 3);  // source, target, split
+    QCOMPARE(s->findChild<QComboBox*>("sourceField")->count(), 3);  // source, target, split (file order)
+    QCOMPARE(s->findChild<QComboBox*>("sourceField")->itemText(2), QString("split"));
     QCOMPARE(s->findChild<QComboBox*>("sourceField")->currentText(), QString("source"));
     QCOMPARE(s->findChild<QComboBox*>("targetField")->currentText(), QString("target"));
     QCOMPARE(s->findChild<QComboBox*>("trainSplit")->currentText(), QString("train"));

@@ -12,8 +12,8 @@
 
 namespace gt::cli {
 namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void onInterrupt(int) { g_stop = 1; }
+volatile std::sig_atomic_t g_stopPretraining = 0;
+void onPretrainInterrupt(int) { g_stopPretraining = 1; }
 }  // namespace
 
 Command pretrainCommand() {
@@ -55,8 +55,8 @@ Command pretrainCommand() {
               for (const auto& d : a->data) a->c.data.emplace_back(d);
               const bool tty = isatty(fileno(stderr));
               double elapsed = 0;
-              g_stop = 0;
-              std::signal(SIGINT, onInterrupt);
+              g_stopPretraining = 0;
+              std::signal(SIGINT, onPretrainInterrupt);
               const auto r = pretrain(a->c, [&](const PretrainProgress& p) {
                 elapsed += p.seconds;
                 const double eta = elapsed / double(p.step) * double(p.steps - p.step);
@@ -68,7 +68,7 @@ Command pretrainCommand() {
                 if (p.checkpoint)
                   std::fprintf(stderr, "checkpoint at step %lld%s\n", (long long)p.step,
                                p.validLoss >= 0 ? (", validation loss " + std::to_string(p.validLoss)).c_str() : "");
-                return g_stop == 0;
+                return g_stopPretraining == 0;
               });
               std::signal(SIGINT, SIG_DFL);
               std::cout << "parameters: " << r.parameters << "\ntrain tokens: " << r.trainTokens << "\nsteps: " << r.steps

@@ -11,7 +11,6 @@ namespace {
 
 namespace nn = torch::nn;
 
-AdaptableLinear linear(int64_t in, int64_t out, bool bias) { return adaptableLinear(in, out, bias); }
 
 // RMSNorm: x / sqrt(mean(x^2) + eps) in fp32, then scaled by weight in the input dtype.
 class RmsNorm : public nn::Module {
@@ -38,15 +37,15 @@ class LlamaDecoderLayer : public nn::Module {
   LlamaDecoderLayer(const ModelConfig& c, int64_t index) : c_(c), index_(index), act_(activationByName(c.activation)) {
     inputNorm_ = register_module("input_layernorm", std::make_shared<RmsNorm>(c.hiddenSize, c.normEps));
     auto attn = register_module("self_attn", std::make_shared<nn::Module>());
-    q_ = attn->register_module("q_proj", linear(c.hiddenSize, c.numHeads * c.headDim, c.attentionBias));
-    k_ = attn->register_module("k_proj", linear(c.hiddenSize, c.numKvHeads * c.headDim, c.attentionBias));
-    v_ = attn->register_module("v_proj", linear(c.hiddenSize, c.numKvHeads * c.headDim, c.attentionBias));
-    o_ = attn->register_module("o_proj", linear(c.numHeads * c.headDim, c.hiddenSize, c.outputProjBias));
+    q_ = attn->register_module("q_proj", adaptableLinear(c.hiddenSize, c.numHeads * c.headDim, c.attentionBias));
+    k_ = attn->register_module("k_proj", adaptableLinear(c.hiddenSize, c.numKvHeads * c.headDim, c.attentionBias));
+    v_ = attn->register_module("v_proj", adaptableLinear(c.hiddenSize, c.numKvHeads * c.headDim, c.attentionBias));
+    o_ = attn->register_module("o_proj", adaptableLinear(c.numHeads * c.headDim, c.hiddenSize, c.outputProjBias));
     postNorm_ = register_module("post_attention_layernorm", std::make_shared<RmsNorm>(c.hiddenSize, c.normEps));
     auto mlp = register_module("mlp", std::make_shared<nn::Module>());
-    gate_ = mlp->register_module("gate_proj", linear(c.hiddenSize, c.ffnDim, c.mlpBias));
-    up_ = mlp->register_module("up_proj", linear(c.hiddenSize, c.ffnDim, c.mlpBias));
-    down_ = mlp->register_module("down_proj", linear(c.ffnDim, c.hiddenSize, c.mlpBias));
+    gate_ = mlp->register_module("gate_proj", adaptableLinear(c.hiddenSize, c.ffnDim, c.mlpBias));
+    up_ = mlp->register_module("up_proj", adaptableLinear(c.hiddenSize, c.ffnDim, c.mlpBias));
+    down_ = mlp->register_module("down_proj", adaptableLinear(c.ffnDim, c.hiddenSize, c.mlpBias));
   }
 
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, const torch::Tensor& cos, const torch::Tensor& sin,
@@ -80,7 +79,7 @@ class LlamaForCausalLM : public CausalLM {
     layers_ = model->register_module("layers", nn::ModuleList());
     for (int64_t i = 0; i < c.numLayers; ++i) layers_->push_back(std::make_shared<LlamaDecoderLayer>(config_, i));
     norm_ = model->register_module("norm", std::make_shared<RmsNorm>(c.hiddenSize, c.normEps));
-    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", linear(c.hiddenSize, c.vocabSize, false));
+    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", adaptableLinear(c.hiddenSize, c.vocabSize, false));
   }
 
   torch::Tensor forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask, KVCache* cache,

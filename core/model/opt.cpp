@@ -14,20 +14,19 @@ namespace nn = torch::nn;
 // OPT's learned positional embedding is offset by 2 (rows 0 and 1 are never used by real tokens).
 constexpr int64_t kOptPositionOffset = 2;
 
-AdaptableLinear linear(int64_t in, int64_t out, bool bias) { return adaptableLinear(in, out, bias); }
 
 class OptDecoderLayer : public nn::Module {
  public:
   OptDecoderLayer(const ModelConfig& c, int64_t index) : c_(c), index_(index), act_(activationByName(c.activation)) {
     const auto ln = nn::LayerNormOptions({c.hiddenSize}).elementwise_affine(c.layerNormElementwiseAffine);
     auto attn = register_module("self_attn", std::make_shared<nn::Module>());
-    q_ = attn->register_module("q_proj", linear(c.hiddenSize, c.hiddenSize, c.enableBias));
-    k_ = attn->register_module("k_proj", linear(c.hiddenSize, c.hiddenSize, c.enableBias));
-    v_ = attn->register_module("v_proj", linear(c.hiddenSize, c.hiddenSize, c.enableBias));
-    out_ = attn->register_module("out_proj", linear(c.hiddenSize, c.hiddenSize, c.enableBias));
+    q_ = attn->register_module("q_proj", adaptableLinear(c.hiddenSize, c.hiddenSize, c.enableBias));
+    k_ = attn->register_module("k_proj", adaptableLinear(c.hiddenSize, c.hiddenSize, c.enableBias));
+    v_ = attn->register_module("v_proj", adaptableLinear(c.hiddenSize, c.hiddenSize, c.enableBias));
+    out_ = attn->register_module("out_proj", adaptableLinear(c.hiddenSize, c.hiddenSize, c.enableBias));
     attnNorm_ = register_module("self_attn_layer_norm", nn::LayerNorm(ln));
-    fc1_ = register_module("fc1", linear(c.hiddenSize, c.ffnDim, c.enableBias));
-    fc2_ = register_module("fc2", linear(c.ffnDim, c.hiddenSize, c.enableBias));
+    fc1_ = register_module("fc1", adaptableLinear(c.hiddenSize, c.ffnDim, c.enableBias));
+    fc2_ = register_module("fc2", adaptableLinear(c.ffnDim, c.hiddenSize, c.enableBias));
     ffnNorm_ = register_module("final_layer_norm", nn::LayerNorm(ln));
   }
 
@@ -66,15 +65,15 @@ class OptForCausalLM : public CausalLM {
     embedTokens_ = decoder->register_module("embed_tokens", nn::Embedding(c.vocabSize, c.wordEmbedProjDim));
     embedPositions_ = decoder->register_module("embed_positions", nn::Embedding(c.maxPositions + kOptPositionOffset, c.hiddenSize));
     if (c.wordEmbedProjDim != c.hiddenSize) {
-      projectOut_ = decoder->register_module("project_out", linear(c.hiddenSize, c.wordEmbedProjDim, false));
-      projectIn_ = decoder->register_module("project_in", linear(c.wordEmbedProjDim, c.hiddenSize, false));
+      projectOut_ = decoder->register_module("project_out", adaptableLinear(c.hiddenSize, c.wordEmbedProjDim, false));
+      projectIn_ = decoder->register_module("project_in", adaptableLinear(c.wordEmbedProjDim, c.hiddenSize, false));
     }
     if (c.doLayerNormBefore && !c.removeFinalLayerNorm)
       finalNorm_ = decoder->register_module(
           "final_layer_norm", nn::LayerNorm(nn::LayerNormOptions({c.hiddenSize}).elementwise_affine(c.layerNormElementwiseAffine)));
     layers_ = decoder->register_module("layers", nn::ModuleList());
     for (int64_t i = 0; i < c.numLayers; ++i) layers_->push_back(std::make_shared<OptDecoderLayer>(config_, i));
-    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", linear(c.wordEmbedProjDim, c.vocabSize, false));
+    if (!c.tieWordEmbeddings) lmHead_ = register_module("lm_head", adaptableLinear(c.wordEmbedProjDim, c.vocabSize, false));
   }
 
   torch::Tensor forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask, KVCache* cache,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -98,34 +99,43 @@ std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
   return out;
 }
 
-std::vector<Example> readJsonl(const DatasetSpec& spec) {
-  const std::string file = spec.path.string();
-  std::ifstream in(spec.path, std::ios::binary);
+// Calls `row` with each non-blank line of a JSONL file parsed as an object (keys in file order),
+// and "file:line".
+using JsonRow = nlohmann::ordered_json;
+void forEachJsonlRow(const std::filesystem::path& path, const std::function<void(const JsonRow&, const std::string&)>& row) {
+  const std::string file = path.string();
+  std::ifstream in(path, std::ios::binary);
   check(static_cast<bool>(in), file + ": cannot read dataset");
-  std::vector<Example> out;
   std::string text;
   int64_t line = 0;
   while (std::getline(in, text)) {
     ++line;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = file + ":" + std::to_string(line);
-    nlohmann::json row;
+    JsonRow parsed;
     try {
-      row = nlohmann::json::parse(text);
+      parsed = JsonRow::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       throw Error(where + ": malformed JSON: " + e.what());
     }
-    check(row.is_object(), where + ": expected a JSON object per line");
+    check(parsed.is_object(), where + ": expected a JSON object per line");
+    row(parsed, where);
+  }
+}
+
+std::vector<Example> readJsonl(const DatasetSpec& spec) {
+  std::vector<Example> out;
+  forEachJsonlRow(spec.path, [&](const JsonRow& row, const std::string& where) {
     for (const auto& field : {spec.sourceField, spec.targetField}) {
       check(row.contains(field), where + ": missing field '" + field + "'");
       check(row[field].is_string(), where + ": field '" + field + "' must be a string");
     }
     if (!spec.split.empty()) {
       check(row.contains(spec.splitField), where + ": missing field '" + spec.splitField + "' (needed to select split '" + spec.split + "')");
-      if (row[spec.splitField] != spec.split) continue;
+      if (row[spec.splitField] != spec.split) return;
     }
     out.push_back({row[spec.sourceField].get<std::string>(), row[spec.targetField].get<std::string>()});
-  }
+  });
   return out;
 }
 
@@ -158,30 +168,18 @@ DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std:
   DatasetLayout layout;
   layout.format = datasetFormat(path, requestedFormat);
   const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  check(static_cast<bool>(in), file + ": cannot read dataset");
   auto addSplit = [&](const std::string& value) {
     if (std::find(layout.splits.begin(), layout.splits.end(), value) == layout.splits.end()) layout.splits.push_back(value);
   };
   if (layout.format == "jsonl") {
-    std::string text;
-    int64_t line = 0;
-    while (std::getline(in, text)) {
-      ++line;
-      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-      const std::string where = file + ":" + std::to_string(line);
-      nlohmann::json row;
-      try {
-        row = nlohmann::json::parse(text);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw Error(where + ": malformed JSON: " + e.what());
-      }
-      check(row.is_object(), where + ": expected a JSON object per line");
+    forEachJsonlRow(path, [&](const JsonRow& row, const std::string&) {
       if (layout.rows++ == 0)
         for (const auto& item : row.items()) layout.fields.push_back(item.key());
       if (row.contains(splitField) && row[splitField].is_string()) addSplit(row[splitField].get<std::string>());
-    }
+    });
   } else {
+    std::ifstream in(path, std::ios::binary);
+    check(static_cast<bool>(in), file + ": cannot read dataset");
     const char sep = layout.format == "csv" ? ',' : '\t';
     std::vector<std::string> fields;
     int64_t line = 1;
