@@ -396,6 +396,30 @@ class TestStudio : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(again.setup()->model().has_value() && !again.setup()->busy(), 60000);
   }
 
+  void fixedMethodsRunWithoutSelections() {
+    // LoRA trains adapters only: no selections, FLOPs below Full FT's, the teaching view says why it is empty.
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 1, tmp.path() / "lora");
+    auto* method = w.setup()->findChild<QComboBox*>("method");
+    method->setCurrentIndex(method->findData("lora"));
+    QVERIFY(!w.setup()->findChild<QDoubleSpinBox*>("rho")->isEnabled());
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    const RunRecord disk = RunRecord::load(tmp.path() / "lora" / "run.json");
+    QCOMPARE(QString::fromStdString(disk.status), QString("finished"));
+    QVERIFY(disk.selections.empty());
+    QCOMPARE(w.heatmap()->columns(), 0);
+    QCOMPARE(w.heatmap()->rows(), int(disk.tensors.size()));
+    QCOMPARE(w.lossPlot()->graph(0)->dataCount(), int(disk.steps.size()));
+    QVERIFY(w.flopsPlot()->savingText().startsWith("saved "));
+    QCOMPARE(w.backwardView()->summaryText(),
+             QString("This run (lora) trains a fixed set of parameters and makes no selections; this view explains GreenTrainer's selections."));
+    QVERIFY(fs::exists(tmp.path() / "lora" / "adapter" / "adapter_model.safetensors"));
+  }
+
   void exportsWritePlotsCsvAndJson() {
     test::TempDir tmp;
     MainWindow w(false);

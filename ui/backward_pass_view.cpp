@@ -82,9 +82,14 @@ void BackwardPassView::rebuild() {
   const QPoint range = layer_->currentData().toPoint();
   ops_ = layer_->count() ? backwardOps(record_, mask_, range.x(), range.y()) : std::vector<BackwardOp>{};
   const auto s = backwardSummary(record_, mask_);
+  const std::string method = record_.config.is_object() ? record_.config.value("method", std::string("gt")) : std::string("gt");
   if (s.deepest < 0) {
-    summary_->setText(record_.tensors.empty() ? "Open a model, preview a selection or start a run to see its backward pass."
-                                              : "No tensor selected: only the forward pass runs.");
+    summary_->setText(record_.tensors.empty()   ? "Open a model, preview a selection or start a run to see its backward pass."
+                      : method != "gt"          ? QString("This run (%1) trains a fixed set of parameters and makes no selections; "
+                                                          "this view explains GreenTrainer's selections.")
+                                                      .arg(QString::fromStdString(method))
+                      : record_.selections.empty() ? "No selection yet: the first comes after the importance pass."
+                                                   : "No tensor selected: only the forward pass runs.");
   } else {
     const auto& t = record_.tensors[size_t(s.deepest)];
     summary_->setText(QString("Deepest selected tensor: <b>%1</b>. Backprop must run every input gradient (dy) from the loss down to it, "
