@@ -31,6 +31,7 @@
 #include "ui/backward_pass_view.h"
 #include "ui/heatmap_plot.h"
 #include "ui/main_window.h"
+#include "ui/plot_export.h"
 #include "ui/run_worker.h"
 #include "ui/setup_panel.h"
 #include "ui/tensor_table.h"
@@ -486,6 +487,20 @@ class TestStudio : public QObject {
     QVERIFY(w.exportRecord(q(json)));
     const RunRecord copy = RunRecord::load(json);
     QCOMPARE(copy.toJson().dump(), disk.toJson().dump());
+  }
+
+  void exportDialogNamesTheFileAfterPlotAndFormat() {
+    ui::ExportDialog dialog({"Selection heatmap", "Loss", "FLOPs"}, 1, "/tmp/reports");
+    QCOMPARE(dialog.path(), QString("/tmp/reports/loss.png"));
+    auto* format = dialog.findChildren<QComboBox*>().at(1);
+    format->setCurrentIndex(2);
+    QCOMPARE(dialog.path(), QString("/tmp/reports/loss.svg"));
+    dialog.findChildren<QComboBox*>().at(0)->setCurrentIndex(0);
+    QCOMPARE(dialog.path(), QString("/tmp/reports/selection-heatmap.svg"));
+    QCOMPARE(dialog.plot(), 0);
+    QCOMPARE(dialog.widthPx(), 1600);
+    QCOMPARE(dialog.heightPx(), 900);
+    QCOMPARE(dialog.dpi(), 150);
   }
 
   void backwardViewExplainsTheDeepestTensor() {
