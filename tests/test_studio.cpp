@@ -4,6 +4,7 @@
 // `greentrainer-studio --screenshot`.
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -406,6 +407,10 @@ class TestStudio : public QObject {
     auto* method = w.setup()->findChild<QComboBox*>("method");
     method->setCurrentIndex(method->findData("lora"));
     QVERIFY(!w.setup()->findChild<QDoubleSpinBox*>("rho")->isEnabled());
+    // ROUGE on the 2 valid rows before and after training.
+    auto* rouge = w.setup()->findChild<QComboBox*>("rougeSplit");
+    rouge->setCurrentIndex(rouge->findData("valid"));
+    w.setup()->findChild<QCheckBox*>("rougeBefore")->setChecked(true);
     QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
     QVERIFY(w.startRun());
     QVERIFY(finished.wait(300000));
@@ -419,6 +424,13 @@ class TestStudio : public QObject {
     QCOMPARE(w.backwardView()->summaryText(),
              QString("This run (lora) trains a fixed set of parameters and makes no selections; this view explains GreenTrainer's selections."));
     QVERIFY(fs::exists(tmp.path() / "lora" / "adapter" / "adapter_model.safetensors"));
+    QCOMPARE(int(disk.generationEvals.size()), 2);
+    QCOMPARE(disk.generationEvals[0].epoch, int64_t(-1));
+    QCOMPARE(disk.generationEvals[1].examples, int64_t(2));
+    QVERIFY2(w.statusText()->text().endsWith(QString("; ROUGE-L %1 -> %2 on valid")
+                                                 .arg(100 * disk.generationEvals[0].rougeL, 0, 'f', 2)
+                                                 .arg(100 * disk.generationEvals[1].rougeL, 0, 'f', 2)),
+             qPrintable(w.statusText()->text()));
   }
 
   void exportsWritePlotsCsvAndJson() {

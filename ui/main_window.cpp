@@ -548,12 +548,16 @@ void MainWindow::updateStatus() {
     progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
     progress_->setValue(int(done));
   } else if (!r.tensors.empty()) {
-    status_->setText(QString("%1: %2, %3 steps, %4 selections%5")
+    QStringList rouge;
+    for (const auto& g : r.generationEvals) rouge << QString::number(100 * g.rougeL, 'f', 2);
+    status_->setText(QString("%1: %2, %3 steps, %4 selections%5%6")
                          .arg(r.status == "preview" ? QString("selection preview") : QString("run %1").arg(QString::fromStdString(r.status)))
                          .arg(runLabel(r))
                          .arg(r.steps.size())
                          .arg(r.selections.size())
-                         .arg(flops_->savingText().isEmpty() ? QString() : "; " + flops_->savingText()));
+                         .arg(flops_->savingText().isEmpty() ? QString() : "; " + flops_->savingText())
+                         .arg(rouge.isEmpty() ? QString()
+                                              : QString("; ROUGE-L %1 on %2").arg(rouge.join(" -> "), QString::fromStdString(r.generationEvals.back().split))));
     progress_->setRange(0, 1);
     progress_->setValue(r.status == "finished" ? 1 : 0);
   } else {
@@ -647,6 +651,9 @@ void MainWindow::loadDemoOrLast() {
   c.lr = 3e-4;
   c.maxLength = 256;
   c.rho = 0.5;
+  c.generateSplit = "test";  // ROUGE-L before and after, as packaging/run.sh does
+  c.maxGenerateExamples = 100;
+  c.generateBeforeTraining = true;
   setup_->setConfig(c);
   appendLog("info", "loaded the demo: " + demo);
 }

@@ -1,5 +1,6 @@
 #include "ui/setup_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -172,6 +173,28 @@ void SetupPanel::buildUi() {
   sl->addWidget(new QLabel("validation"));
   sl->addWidget(evalSplit_, 1);
   df->addRow("Splits:", splits);
+  // Evaluation by generation (ROUGE on a split, beam search as configured in the run setup).
+  rougeSplit_ = new QComboBox;
+  rougeSplit_->setObjectName("rougeSplit");
+  rougeExamples_ = new QSpinBox;
+  rougeExamples_->setObjectName("rougeExamples");
+  rougeExamples_->setRange(0, 100000000);
+  rougeExamples_->setSpecialValueText("all");
+  rougeExamples_->setToolTip("Rows of the split scored (0: all)");
+  rougeBefore_ = new QCheckBox("before");
+  rougeBefore_->setObjectName("rougeBefore");
+  rougeBefore_->setToolTip("Also score the model before training");
+  rougeEveryEpoch_ = new QCheckBox("each epoch");
+  rougeEveryEpoch_->setObjectName("rougeEveryEpoch");
+  rougeEveryEpoch_->setToolTip("Score after every epoch, not only at the end");
+  auto* rouge = new QWidget;
+  auto* rl = new QHBoxLayout(rouge);
+  rl->setContentsMargins(0, 0, 0, 0);
+  rl->addWidget(rougeSplit_, 1);
+  rl->addWidget(rougeExamples_);
+  rl->addWidget(rougeBefore_);
+  rl->addWidget(rougeEveryEpoch_);
+  df->addRow("ROUGE on:", rouge);
   template_ = new QLineEdit(q(RunConfig{}.promptTemplate));
   template_->setObjectName("promptTemplate");
   df->addRow("Template:", template_);
@@ -344,6 +367,10 @@ RunConfig SetupPanel::config() const {
   c.split = s(trainSplit_->currentData().toString());
   c.evalSplit = s(evalSplit_->currentData().toString());
   c.promptTemplate = s(template_->text());
+  c.generateSplit = s(rougeSplit_->currentData().toString());
+  c.maxGenerateExamples = rougeExamples_->value();
+  c.generateBeforeTraining = rougeBefore_->isChecked();
+  c.generateEveryEpoch = rougeEveryEpoch_->isChecked();
   c.method = s(method_->currentData().toString());
   c.rho = rho_->value();
   c.epochs = epochs_->value();
@@ -373,6 +400,9 @@ void SetupPanel::setConfig(const RunConfig& c) {
   maxLength_->setValue(int(c.maxLength));
   device_->setCurrentIndex(std::max(0, device_->findData(q(c.device))));
   outDir_->setText(q(c.outDir));
+  rougeExamples_->setValue(int(c.maxGenerateExamples));
+  rougeBefore_->setChecked(c.generateBeforeTraining);
+  rougeEveryEpoch_->setChecked(c.generateEveryEpoch);
   filling_ = false;
   updateMethod();
   if (!c.data.empty()) {
@@ -431,7 +461,7 @@ bool SetupPanel::loadDataset(const QString& file, bool exactFields) {
   }
   filling_ = true;
   const QString oldSource = sourceField_->currentText(), oldTarget = targetField_->currentText();
-  const QString oldTrain = trainSplit_->currentText(), oldEval = evalSplit_->currentText();
+  const QString oldTrain = trainSplit_->currentText(), oldEval = evalSplit_->currentText(), oldRouge = rougeSplit_->currentText();
   dataPath_->setText(file);
   dataset_ = layout;
   sourceField_->clear();
@@ -443,13 +473,17 @@ bool SetupPanel::loadDataset(const QString& file, bool exactFields) {
   evalSplit_->clear();
   trainSplit_->addItem("(all rows)", QString());
   evalSplit_->addItem("(none)", QString());
-  for (const auto& sp : layout.splits) trainSplit_->addItem(q(sp), q(sp)), evalSplit_->addItem(q(sp), q(sp));
+  rougeSplit_->clear();
+  rougeSplit_->addItem("(none)", QString());
+  for (const auto& sp : layout.splits) trainSplit_->addItem(q(sp), q(sp)), evalSplit_->addItem(q(sp), q(sp)), rougeSplit_->addItem(q(sp), q(sp));
   if (exactFields) {
     trainSplit_->setCurrentIndex(std::max(0, trainSplit_->findData(q(base_.split))));
     evalSplit_->setCurrentIndex(std::max(0, evalSplit_->findData(q(base_.evalSplit))));
+    rougeSplit_->setCurrentIndex(std::max(0, rougeSplit_->findData(q(base_.generateSplit))));
   } else {
     selectText(trainSplit_, {oldTrain, "train"});
     selectText(evalSplit_, {oldEval, "valid", "validation"});
+    selectText(rougeSplit_, {oldRouge});
   }
   filling_ = false;
   preview_.reset();
@@ -507,7 +541,7 @@ void SetupPanel::previewSelection() {
 void SetupPanel::setRunning(bool running) {
   running_ = running;
   for (QWidget* w : std::initializer_list<QWidget*>{openModelButton_, tokenizerButton_, openDataButton_, sourceField_, targetField_, trainSplit_,
-                                                    evalSplit_, template_, method_, epochs_, batch_, lr_, seed_, maxExamples_, maxLength_,
+                                                    evalSplit_, rougeSplit_, rougeExamples_, rougeBefore_, rougeEveryEpoch_, template_, method_, epochs_, batch_, lr_, seed_, maxExamples_, maxLength_,
                                                     device_, outDir_, previewButton_})
     w->setEnabled(!running);
   // rho stays live during a GreenTrainer run: it takes effect at the next selection.

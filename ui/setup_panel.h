@@ -13,6 +13,7 @@
 #include "core/train/run_config.h"
 #include "core/train/run_preview.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -77,7 +78,9 @@ class SetupPanel : public QWidget {
   QLabel* modelInfo_;
   // Dataset
   QLineEdit *dataPath_, *template_;
-  QComboBox *sourceField_, *targetField_, *trainSplit_, *evalSplit_;
+  QComboBox *sourceField_, *targetField_, *trainSplit_, *evalSplit_, *rougeSplit_;
+  QSpinBox* rougeExamples_;
+  QCheckBox *rougeBefore_, *rougeEveryEpoch_;
   QLabel *dataInfo_, *dataProblem_;
   QTableWidget* dataRows_;
   // Training
