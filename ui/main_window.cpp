@@ -544,7 +544,7 @@ void MainWindow::updateStatus() {
                          .arg(totalSteps_)
                          .arg(eta)
                          .arg(lastTokensPerSecond_, 0, 'f', 0)
-                         .arg(flops_->savingText().isEmpty() ? QString("measuring importance...") : flops_->savingText()));
+                         .arg(flops_->savingText().isEmpty() ? QString("preparing the first step...") : flops_->savingText()));
     progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
     progress_->setValue(int(done));
   } else if (!r.tensors.empty()) {
