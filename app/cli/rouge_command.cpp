@@ -8,6 +8,7 @@
 #include "app/cli/common_options.h"
 #include "core/eval/rouge.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace gt::cli {
 
@@ -27,25 +28,15 @@ Command rougeCommand() {
               check(static_cast<bool>(in), a->pairs + ": cannot read");
               std::vector<RougeScores> scores;
               nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-              std::string line;
-              int64_t lineNo = 0;
-              while (std::getline(in, line)) {
-                ++lineNo;
-                if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-                const std::string where = a->pairs + ":" + std::to_string(lineNo);
-                nlohmann::json j;
-                try {
-                  j = nlohmann::json::parse(line);
-                } catch (const nlohmann::json::parse_error& e) {
-                  throw Error(where + ": malformed JSON: " + e.what());
-                }
+              forEachJsonLine(in, a->pairs, [&](const JsonLine& line) {
+                const auto& j = line.value;
                 for (const char* f : {"prediction", "reference"})
-                  check(j.is_object() && j.contains(f) && j[f].is_string(), where + ": expected a string field \"" + f + "\"");
+                  check(j.is_object() && j.contains(f) && j[f].is_string(), line.where + ": expected a string field \"" + f + "\"");
                 const auto s = rougeScores(j["prediction"].get<std::string>(), j["reference"].get<std::string>(), a->stem);
                 scores.push_back(s);
-                if (a->o.json) rows.push_back({{"line", lineNo}, {"rouge1", s.rouge1}, {"rouge2", s.rouge2}, {"rougeL", s.rougeL}});
-                else std::printf("%lld\t%.6f\t%.6f\t%.6f\n", (long long)lineNo, s.rouge1, s.rouge2, s.rougeL);
-              }
+                if (a->o.json) rows.push_back({{"line", line.number}, {"rouge1", s.rouge1}, {"rouge2", s.rouge2}, {"rougeL", s.rougeL}});
+                else std::printf("%lld\t%.6f\t%.6f\t%.6f\n", (long long)line.number, s.rouge1, s.rouge2, s.rougeL);
+              });
               check(!scores.empty(), a->pairs + ": no pairs");
               const auto m = meanRouge(scores);
               if (a->o.json) {

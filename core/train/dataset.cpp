@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace gt {
 namespace {
@@ -99,33 +100,21 @@ std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
   return out;
 }
 
-// Calls `row` with each non-blank line of a JSONL file parsed as an object (keys in file order),
-// and "file:line".
 using JsonRow = nlohmann::ordered_json;
-void forEachJsonlRow(const std::filesystem::path& path, const std::function<void(const JsonRow&, const std::string&)>& row) {
-  const std::string file = path.string();
+
+// Each row of a JSONL dataset, which must be an object, with "file:line".
+void forEachDatasetRow(const std::filesystem::path& path, const std::function<void(const JsonRow&, const std::string&)>& row) {
   std::ifstream in(path, std::ios::binary);
-  check(static_cast<bool>(in), file + ": cannot read dataset");
-  std::string text;
-  int64_t line = 0;
-  while (std::getline(in, text)) {
-    ++line;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = file + ":" + std::to_string(line);
-    JsonRow parsed;
-    try {
-      parsed = JsonRow::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(where + ": malformed JSON: " + e.what());
-    }
-    check(parsed.is_object(), where + ": expected a JSON object per line");
-    row(parsed, where);
-  }
+  check(static_cast<bool>(in), path.string() + ": cannot read dataset");
+  forEachJsonLine(in, path.string(), [&](const JsonLine& line) {
+    check(line.value.is_object(), line.where + ": expected a JSON object per line");
+    row(line.value, line.where);
+  });
 }
 
 std::vector<Example> readJsonl(const DatasetSpec& spec) {
   std::vector<Example> out;
-  forEachJsonlRow(spec.path, [&](const JsonRow& row, const std::string& where) {
+  forEachDatasetRow(spec.path, [&](const JsonRow& row, const std::string& where) {
     for (const auto& field : {spec.sourceField, spec.targetField}) {
       check(row.contains(field), where + ": missing field '" + field + "'");
       check(row[field].is_string(), where + ": field '" + field + "' must be a string");
@@ -172,7 +161,7 @@ DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std:
     if (std::find(layout.splits.begin(), layout.splits.end(), value) == layout.splits.end()) layout.splits.push_back(value);
   };
   if (layout.format == "jsonl") {
-    forEachJsonlRow(path, [&](const JsonRow& row, const std::string&) {
+    forEachDatasetRow(path, [&](const JsonRow& row, const std::string&) {
       if (layout.rows++ == 0)
         for (const auto& item : row.items()) layout.fields.push_back(item.key());
       if (row.contains(splitField) && row[splitField].is_string()) addSplit(row[splitField].get<std::string>());

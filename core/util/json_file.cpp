@@ -24,4 +24,20 @@ nlohmann::json readJsonFile(const std::filesystem::path& path) {
   }
 }
 
+void forEachJsonLine(std::istream& in, const std::string& file, const std::function<void(const JsonLine& line)>& line) {
+  std::string text;
+  JsonLine current;
+  while (std::getline(in, text)) {
+    ++current.number;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    current.where = file + ":" + std::to_string(current.number);
+    try {
+      current.value = nlohmann::ordered_json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(current.where + ": malformed JSON: " + e.what());
+    }
+    line(current);
+  }
+}
+
 }  // namespace gt
