@@ -31,7 +31,8 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QCustomPlot(parent) {
 }
 
 void HeatmapPlot::showRecord(const RunRecord& record) {
-  record_ = record;
+  tensors_ = record.tensors;
+  selections_ = record.selections;
   rows_ = int(record.tensors.size());
   columns_ = int(record.selections.size());
   const auto masks = selectionMasks(record);
@@ -66,9 +67,9 @@ double HeatmapPlot::cellValue(int column, int row) const {
 
 QString HeatmapPlot::cellDescription(int column, int row) const {
   if (column < 0 || row < 0 || column >= columns_ || row >= rows_) return {};
-  const auto& t = record_.tensors[size_t(row)];
-  const auto& s = record_.selections[size_t(column)];
-  const double dy = chainDy(record_.tensors)[size_t(row)];
+  const auto& t = tensors_[size_t(row)];
+  const auto& s = selections_[size_t(column)];
+  const double dy = chainDy(tensors_)[size_t(row)];
   const double imp = size_t(row) < s.importanceScaled.size() ? s.importanceScaled[size_t(row)] : 0.0;
   return QString("%1\nselection %2 (epoch %3, step %4, rho %5)\ndw %6 GFLOPs, dy %7 GFLOPs, reach %8 GFLOPs\nimportance %9\n%10")
       .arg(QString::fromStdString(t.name))

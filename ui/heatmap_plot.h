@@ -34,7 +34,8 @@ class HeatmapPlot : public QCustomPlot {
   bool cellAt(const QPointF& pos, int* column, int* row) const;
 
   QCPColorMap* map_;
-  RunRecord record_;
+  std::vector<ChainEntry> tensors_;          // what hovering describes (the record's steps are not kept)
+  std::vector<SelectionRecord> selections_;
   int columns_ = 0, rows_ = 0;
 };
 

@@ -51,7 +51,8 @@ QString formatDuration(double seconds) {
                    : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
 
-// The demo shipped in resources/demo: next to the installed binary, else the source tree.
+}  // namespace
+
 QString demoFolder() {
   const QString env = qEnvironmentVariable("GT_DEMO_DIR");
   if (!env.isEmpty()) return env;
@@ -60,7 +61,25 @@ QString demoFolder() {
   return GT_SOURCE_DEMO_DIR;
 }
 
-}  // namespace
+RunConfig demoRunConfig() {
+  const QString demo = demoFolder();
+  RunConfig c;
+  c.model = (demo + "/model").toStdString();
+  c.data = (demo + "/debian-descriptions.jsonl").toStdString();
+  c.split = "train";
+  c.evalSplit = "valid";
+  c.maxEvalExamples = 128;
+  c.maxTrainExamples = 1000;
+  c.epochs = 2;
+  c.batchSize = 16;
+  c.lr = 3e-4;
+  c.maxLength = 256;
+  c.rho = 0.5;
+  c.generateSplit = "test";  // ROUGE-L before and after, as packaging/run.sh does
+  c.maxGenerateExamples = 100;
+  c.generateBeforeTraining = true;
+  return c;
+}
 
 MainWindow::MainWindow(bool persistent, QWidget* parent) : QMainWindow(parent), persistent_(persistent) {
   // Leave one core to the UI thread. On 2 cores, two compute threads (OpenMP + OpenBLAS pools)
@@ -395,64 +414,44 @@ bool MainWindow::overlayRunRecord(const QString& path) {
   return true;
 }
 
-bool MainWindow::exportPlot(int plot, const QString& path, int width, int height, int dpi) {
-  QCustomPlot* plots[] = {heatmap_, loss_, flops_};
+bool MainWindow::writeFile(const QString& failure, const QString& done, const std::function<void()>& write) {
   try {
+    write();
+  } catch (const std::exception& e) {
+    showError(failure, QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage(done, 5000);
+  return true;
+}
+
+bool MainWindow::exportPlot(int plot, const QString& path, int width, int height, int dpi) {
+  return writeFile("Cannot export the plot", "Exported " + path, [&] {
+    QCustomPlot* plots[] = {heatmap_, loss_, flops_};
     check(plot >= 0 && plot < 3, "plot: expected 0 (heatmap), 1 (loss) or 2 (FLOPs)");
     renderNow();
     gt::ui::exportPlot(*plots[plot], path, plotFormatOf(path), width, height, dpi);
-  } catch (const std::exception& e) {
-    showError("Cannot export the plot", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Exported " + path, 5000);
-  return true;
+  });
 }
 
 bool MainWindow::exportStepsCsv(const QString& path) {
-  try {
-    writeTextAtomically(path.toStdString(), shownRecord().stepsCsv());
-  } catch (const std::exception& e) {
-    showError("Cannot export the CSV", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Exported " + path, 5000);
-  return true;
+  return writeFile("Cannot export the CSV", "Exported " + path, [&] { writeTextAtomically(path.toStdString(), shownRecord().stepsCsv()); });
 }
 
 bool MainWindow::exportSelectionsCsv(const QString& path) {
-  try {
-    writeTextAtomically(path.toStdString(), selectionsCsv(shownRecord()));
-  } catch (const std::exception& e) {
-    showError("Cannot export the CSV", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Exported " + path, 5000);
-  return true;
+  return writeFile("Cannot export the CSV", "Exported " + path,
+                   [&] { writeTextAtomically(path.toStdString(), selectionsCsv(shownRecord())); });
 }
 
 bool MainWindow::exportRecord(const QString& path) {
-  try {
-    shownRecord().save(path.toStdString());
-  } catch (const std::exception& e) {
-    showError("Cannot save the run record", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Saved " + path, 5000);
-  return true;
+  return writeFile("Cannot save the run record", "Saved " + path, [&] { shownRecord().save(path.toStdString()); });
 }
 
 void MainWindow::showView(View view) { tabs_->setCurrentIndex(int(view)); }
 
 bool MainWindow::saveSetup(const QString& path) {
-  try {
-    writeTextAtomically(path.toStdString(), setup_->config().toJson().dump(2) + "\n");
-  } catch (const std::exception& e) {
-    showError("Cannot save the run setup", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Saved " + path, 5000);
-  return true;
+  return writeFile("Cannot save the run setup", "Saved " + path,
+                   [&] { writeTextAtomically(path.toStdString(), setup_->config().toJson().dump(2) + "\n"); });
 }
 
 bool MainWindow::loadSetup(const QString& path) {
@@ -639,21 +638,7 @@ void MainWindow::loadDemoOrLast() {
     return;
   }
   // The demo: the 8M-parameter Llama on Debian package descriptions (resources/demo/README.md).
-  RunConfig c;
-  c.model = (demo + "/model").toStdString();
-  c.data = (demo + "/debian-descriptions.jsonl").toStdString();
-  c.split = "train";
-  c.evalSplit = "valid";
-  c.maxEvalExamples = 128;
-  c.maxTrainExamples = 1000;
-  c.epochs = 2;
-  c.batchSize = 16;
-  c.lr = 3e-4;
-  c.maxLength = 256;
-  c.rho = 0.5;
-  c.generateSplit = "test";  // ROUGE-L before and after, as packaging/run.sh does
-  c.maxGenerateExamples = 100;
-  c.generateBeforeTraining = true;
+  const RunConfig c = demoRunConfig();
   setup_->setConfig(c);
   appendLog("info", "loaded the demo: " + demo);
 }

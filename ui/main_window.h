@@ -5,7 +5,7 @@
 // run.json, or a selection preview.
 #pragma once
 #include <QMainWindow>
-#include <QPointer>
+#include <functional>
 #include <optional>
 
 #include "core/report/run_record.h"
@@ -28,6 +28,12 @@ class FlopsPlot;
 class TensorTable;
 class BackwardPassView;
 class RunWorker;
+
+// The demo shipped in resources/demo (GT_DEMO_DIR, else beside the installed binary, else the
+// source tree) and the setup the app starts with: GT rho 0.5 on 1,000 pairs, 2 epochs, ROUGE on
+// 100 test pairs before and after, as packaging/run.sh.
+QString demoFolder();
+RunConfig demoRunConfig();
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -89,6 +95,8 @@ class MainWindow : public QMainWindow {
   void rememberRecent(const QString& key, const QString& path);
   void rebuildRecentMenu();
   void loadDemoOrLast();
+  // Runs `write`; on a gt::Error shows it under the title `failure`, else `done` in the status bar.
+  bool writeFile(const QString& failure, const QString& done, const std::function<void()>& write);
   QString defaultRunDir() const;
 
   bool persistent_;

@@ -310,19 +310,8 @@ void SetupPanel::buildUi() {
     if (!file.isEmpty()) openDataset(file);
   });
   for (auto* box : {sourceField_, targetField_, trainSplit_, evalSplit_})
-    connect(box, &QComboBox::currentIndexChanged, this, [this] {
-      if (filling_) return;
-      preview_.reset();
-      refreshDataset();
-      updateRho();
-      Q_EMIT configChanged();
-    });
-  connect(template_, &QLineEdit::editingFinished, this, [this] {
-    preview_.reset();
-    refreshDataset();
-    updateRho();
-    Q_EMIT configChanged();
-  });
+    connect(box, &QComboBox::currentIndexChanged, this, [this] { inputsChanged(true); });
+  connect(template_, &QLineEdit::editingFinished, this, [this] { inputsChanged(true); });
   connect(rhoSlider_, &QSlider::valueChanged, this, [this](int v) {
     if (!filling_ && std::lround(rho_->value() * 100) != v) rho_->setValue(v / 100.0);
   });
@@ -340,18 +329,8 @@ void SetupPanel::buildUi() {
     if (!filling_) Q_EMIT configChanged();
   });
   for (auto* spin : {batch_, seed_, maxExamples_, maxLength_})
-    connect(spin, &QSpinBox::valueChanged, this, [this] {
-      if (filling_) return;
-      preview_.reset();
-      updateRho();
-      Q_EMIT configChanged();
-    });
-  connect(lr_, &QDoubleSpinBox::valueChanged, this, [this] {
-    if (filling_) return;
-    preview_.reset();
-    updateRho();
-    Q_EMIT configChanged();
-  });
+    connect(spin, &QSpinBox::valueChanged, this, [this] { inputsChanged(false); });
+  connect(lr_, &QDoubleSpinBox::valueChanged, this, [this] { inputsChanged(false); });
   connect(previewButton_, &QPushButton::clicked, this, [this] { previewSelection(); });
   setConfig(RunConfig{});
 }
@@ -452,9 +431,7 @@ bool SetupPanel::loadDataset(const QString& file, bool exactFields) {
   c.dataFormat.clear();
   DatasetPreview layout;
   try {
-    c.model.clear();  // fields and splits first; rows are tokenised by refreshDataset
-    c.tokenizer.clear();
-    layout = previewDataset(c, 0);
+    layout = datasetLayout(c);  // fields and splits first; refreshDataset reads and tokenises the rows
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred("Cannot open the dataset", QString::fromStdString(e.what()));
     return false;
@@ -486,12 +463,17 @@ bool SetupPanel::loadDataset(const QString& file, bool exactFields) {
     selectText(rougeSplit_, {oldRouge});
   }
   filling_ = false;
-  preview_.reset();
-  refreshDataset();
-  updateRho();
+  inputsChanged(true);
   Q_EMIT datasetReady();
-  Q_EMIT configChanged();
   return true;
+}
+
+void SetupPanel::inputsChanged(bool datasetRows) {
+  if (filling_) return;
+  preview_.reset();  // importance depends on the model, the data, batch size, seed and lr
+  if (datasetRows) refreshDataset();
+  updateRho();
+  Q_EMIT configChanged();
 }
 
 void SetupPanel::refreshDataset() {

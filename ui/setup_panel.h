@@ -69,6 +69,9 @@ class SetupPanel : public QWidget {
   // exactFields: take fields and splits from the last setConfig (an empty split means none)
   // instead of guessing them from the file's names.
   bool loadDataset(const QString& file, bool exactFields);
+  // A field, split, template or training input changed: drop the preview (and re-read the
+  // dataset's first rows when they may differ), update the rho summary, tell the window.
+  void inputsChanged(bool datasetRows);
   void refreshDataset();
   void updateRho();
   void updateMethod();

@@ -55,9 +55,13 @@ ModelSummary inspectModel(const RunConfig& c, int64_t seq) {
   return s;
 }
 
-DatasetPreview previewDataset(const RunConfig& c, int64_t rows) {
+DatasetPreview datasetLayout(const RunConfig& c) {
   const auto layout = inspectDatasetLayout(c.data, c.dataFormat);
-  DatasetPreview out{layout.format, layout.fields, layout.splits, layout.rows, 0, "", {}};
+  return {layout.format, layout.fields, layout.splits, layout.rows, 0, "", {}};
+}
+
+DatasetPreview previewDataset(const RunConfig& c, int64_t rows) {
+  DatasetPreview out = datasetLayout(c);
   DatasetSpec spec = datasetSpec(c);
   spec.maxExamples = 0;
   std::vector<Example> examples;

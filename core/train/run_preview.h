@@ -53,6 +53,10 @@ struct DatasetPreview {
   std::vector<DatasetPreviewRow> first;
 };
 
+// The file's format, fields, split values and row count only (one pass, no examples read).
+// Throws gt::Error naming a malformed or empty file.
+DatasetPreview datasetLayout(const RunConfig& config);
+
 // Reads config.data. A malformed or empty file throws gt::Error naming it; a field mapping,
 // split or template that does not fit the file is reported in `problem` with the fields listed,
 // so the user can pick others. The first `rows` rows are tokenised with the tokenizer of

@@ -21,16 +21,12 @@
 int main(int argc, char** argv) {
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);
-  gt::RunConfig c;
-  c.model = GT_SOURCE_DEMO_DIR "/model";
-  c.data = GT_SOURCE_DEMO_DIR "/debian-descriptions.jsonl";
-  c.split = "train";
+  // The app's demo setup without validation loss or ROUGE: training only, 160 pairs, 1 epoch.
+  gt::RunConfig c = gt::ui::demoRunConfig();
+  c.evalSplit.clear();
+  c.generateSplit.clear();
   c.maxTrainExamples = 160;
   c.epochs = 1;
-  c.batchSize = 16;
-  c.lr = 3e-4;
-  c.maxLength = 256;
-  c.rho = 0.5;
   const QStringList args = app.arguments();
   for (int i = 1; i + 1 < args.size(); i += 2) {
     if (args[i] == "--examples") c.maxTrainExamples = args[i + 1].toLongLong();
