@@ -1,5 +1,8 @@
 #include "app/cli/common_options.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <ATen/Parallel.h>
 
 #include <sstream>
@@ -23,6 +26,9 @@ void applyCommonOptions(const CommonOptions& o) {
         "--dtype: expected float32, bfloat16 or float16, got '" + o.dtype + "'");
   check(o.device == "cpu" || o.device.rfind("cuda", 0) == 0, "--device: expected cpu or cuda[:N], got '" + o.device + "'");
   check(o.threads >= 0, "--threads: expected a non-negative count");
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  check(o.threads <= int(4 * cores), "--threads: " + std::to_string(o.threads) + " is more than 4 x the " + std::to_string(cores) +
+                                         " cores of this machine (0: LibTorch's default)");
   if (o.threads > 0) setComputeThreads(o.threads);
 }
 
@@ -32,6 +38,12 @@ LoadOptions loadOptions(const CommonOptions& o) {
   lo.device = torch::Device(o.device);
   return lo;
 }
+
+namespace {
+int g_exitCode = 0;
+}
+void setExitCode(int code) { g_exitCode = code; }
+int exitCode() { return g_exitCode; }
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),

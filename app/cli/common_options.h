@@ -50,6 +50,11 @@ Command evalCommand();
 Command rougeCommand();
 Command compareCommand();
 
+// Exit status: 0 success, 1 error, 2 usage, 128 + signal for a run stopped by SIGINT/SIGTERM/SIGHUP.
+// A command sets it when it ends in something other than success without throwing.
+void setExitCode(int code);
+int exitCode();
+
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& option);
 
 }  // namespace gt::cli

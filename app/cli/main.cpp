@@ -11,6 +11,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"greentrainer: fine-tune transformer language models with adaptive backpropagation (GreenTrainer)"};
   app.require_subcommand(0, 1);
+  app.footer("Exit status: 0 success, 1 error (the message names the file or option), 2 usage error, 128 + signal when a run\n"
+             "is stopped by SIGINT (130), SIGTERM (143) or SIGHUP (129); `train --resume RUN_DIR` continues such a run.");
   std::string logLevel = "info";
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error or off")->capture_default_str();
   bool version = false;
@@ -26,7 +28,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);  // prints --help / the usage error
+    return code == 0 ? 0 : 2;      // usage errors exit 2, as the README says
   }
   try {
     gt::log::setLevel(gt::log::parseLevel(logLevel));
@@ -39,7 +42,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     action();
-    return 0;
+    return gt::cli::exitCode();
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

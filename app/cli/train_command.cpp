@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/cli/common_options.h"
+#include "core/train/train_checkpoint.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -15,9 +16,15 @@ namespace gt::cli {
 namespace {
 
 RunControl* g_control = nullptr;
-void onInterrupt(int) {
+volatile std::sig_atomic_t g_signal = 0;
+// SIGINT/SIGTERM/SIGHUP: the run finishes its step, writes a checkpoint and a "cancelled" record.
+// A second signal ends the process at once (the default action).
+void onStopSignal(int sig) {
+  g_signal = sig;
   if (g_control) g_control->cancel();  // atomic store only: async-signal-safe
+  std::signal(sig, SIG_DFL);
 }
+const int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 std::string duration(double seconds) {
   const int s = int(seconds + 0.5);
@@ -74,7 +81,7 @@ class ProgressPrinter : public RunObserver {
   }
   void finished(bool cancelled) override {
     endLine();
-    if (cancelled) std::fprintf(stderr, "stopped by request; the record holds the steps done so far\n");
+    if (cancelled) std::fprintf(stderr, "stopped by request; a checkpoint and the record of the steps done so far are written\n");
   }
 
  private:
@@ -97,10 +104,12 @@ Command trainCommand() {
             auto a = std::make_shared<Args>();
             // Each flag remembers whether it was given, so it can override --config.
             auto opts = std::make_shared<std::vector<std::function<void(RunConfig&)>>>();
+            auto given = std::make_shared<std::vector<CLI::Option*>>();  // for --resume: which flags were used
             auto flag = [&](const char* name, auto member, const char* help) {
               using T = std::decay_t<decltype(a->c.*member)>;
               auto value = std::make_shared<T>();
               auto* opt = cmd.add_option(name, *value, help);
+              given->push_back(opt);
               opts->push_back([opt, value, member](RunConfig& c) {
                 if (opt->count()) c.*member = *value;
               });
@@ -149,6 +158,7 @@ Command trainCommand() {
             auto boolFlag = [&](const char* name, bool RunConfig::*member, const char* help) {
               auto value = std::make_shared<bool>(false);
               auto* opt = cmd.add_flag(name, *value, help);
+              given->push_back(opt);
               opts->push_back([opt, value, member](RunConfig& c) {
                 if (opt->count()) c.*member = *value;
               });
@@ -156,14 +166,37 @@ Command trainCommand() {
             boolFlag("--generate-every-epoch", &RunConfig::generateEveryEpoch, "Also score generation after every epoch");
             boolFlag("--generate-before-training", &RunConfig::generateBeforeTraining, "Also score the model before training");
             boolFlag("--eval-stem", &RunConfig::evalStem, "Porter-stem words before ROUGE");
-            flag("--out", &RunConfig::outDir, "Run folder: run.json, steps.csv and model/");
+            flag("--checkpoint-every", &RunConfig::checkpointEverySteps,
+                 "Write a checkpoint every N optimizer steps and at each epoch end (0: epoch ends only; default 100)");
+            flag("--out", &RunConfig::outDir, "Run folder: run.json, steps.csv and model/ (must be new or empty)");
+            auto overwrite = std::make_shared<bool>(false);
+            cmd.add_flag("--overwrite", *overwrite, "Replace the run in a non-empty --out folder (only a run's files are removed)");
+            auto resume = std::make_shared<std::string>();
+            cmd.add_option("--resume", *resume, "Continue the interrupted run in RUN_DIR from its checkpoint, with its own settings")
+                ->excludes("--overwrite")
+                ->excludes("--config");
             auto threads = std::make_shared<int>(0);
             cmd.add_option("--threads", *threads, "Intra-op CPU threads (0: LibTorch's default)");
             auto noSave = std::make_shared<bool>(false);
             cmd.add_flag("--no-save-model", *noSave, "Do not write the fine-tuned model");
-            return std::function<void()>([a, opts, noSave, threads] {
-              RunConfig c = a->configFile.empty() ? RunConfig{} : RunConfig::fromJson(readJsonFile(a->configFile), a->configFile);
-              for (const auto& apply : *opts) apply(c);
+            return std::function<void()>([a, opts, given, noSave, threads, overwrite, resume] {
+              RunConfig c;
+              if (!resume->empty()) {
+                std::string flags;
+                for (const auto* o : *given)
+                  if (o->count()) flags += (flags.empty() ? "" : ", ") + o->get_name();
+                check(flags.empty() && !*noSave, "--resume continues the run with its own settings; drop " + (flags.empty() ? "--no-save-model" : flags));
+                c = resumableRunConfig(*resume);
+              } else {
+                if (!a->configFile.empty()) {
+                  const auto j = readJsonFile(a->configFile);
+                  check(!(j.is_object() && j.contains("config") && j.contains("steps")),
+                        a->configFile + ": this is a run record, not run settings; pass its settings with --config and a new --out, "
+                                        "or continue that run with --resume RUN_DIR");
+                  c = RunConfig::fromJson(j, a->configFile);
+                }
+                for (const auto& apply : *opts) apply(c);
+              }
               if (*noSave) c.saveModel = false;
               CommonOptions common;
               common.threads = *threads;
@@ -172,9 +205,17 @@ Command trainCommand() {
               RunControl control;
               ProgressPrinter progress;
               g_control = &control;
-              std::signal(SIGINT, onInterrupt);
-              const RunRecord record = Trainer(c, &progress, &control).run();
-              std::signal(SIGINT, SIG_DFL);
+              for (int sig : kStopSignals) std::signal(sig, onStopSignal);
+              const RunFolderMode mode = !resume->empty() ? RunFolderMode::Resume : *overwrite ? RunFolderMode::Overwrite : RunFolderMode::New;
+              RunRecord record;
+              try {
+                record = Trainer(c, &progress, &control, mode).run();
+              } catch (...) {
+                for (int sig : kStopSignals) std::signal(sig, SIG_DFL);
+                g_control = nullptr;
+                throw;
+              }
+              for (int sig : kStopSignals) std::signal(sig, SIG_DFL);
               g_control = nullptr;
               const std::filesystem::path out(c.outDir);
               std::cout << "status: " << record.status << "\n";
@@ -187,9 +228,14 @@ Command trainCommand() {
                             g.split.c_str(), 100 * g.rouge1, 100 * g.rouge2, 100 * g.rougeL, g.stem ? " (stemmed)" : "");
               if (!record.generationEvals.empty()) std::cout << "predictions: " << (out / "predictions.jsonl").string() << "\n";
               std::cout << "run record: " << (out / "run.json").string() << "\n";
-              if (c.saveModel && c.method != "prefix") std::cout << "model: " << (out / "model").string() << "\n";
-              if (c.saveModel && c.method == "prefix") std::cout << "prefix: " << (out / "prefix").string() << "\n";
-              if (c.saveModel && c.method == "lora") std::cout << "adapter: " << (out / "adapter").string() << "\n";
+              const bool saved = c.saveModel && record.status == "finished";
+              if (saved && c.method != "prefix") std::cout << "model: " << (out / "model").string() << "\n";
+              if (saved && c.method == "prefix") std::cout << "prefix: " << (out / "prefix").string() << "\n";
+              if (saved && c.method == "lora") std::cout << "adapter: " << (out / "adapter").string() << "\n";
+              if (record.status == "cancelled") {
+                std::cout << "resume with: greentrainer train --resume " << c.outDir << "\n";
+                setExitCode(g_signal != 0 ? 128 + int(g_signal) : 130);
+              }
             });
           }};
 }

@@ -116,7 +116,12 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
   return r;
 }
 
-void RunRecord::save(const std::filesystem::path& path) const { writeTextAtomically(path, toJson().dump(1) + "\n"); }
+std::string RunRecord::toText() const {
+  // Text from the user's files that is not valid UTF-8 is written as U+FFFD rather than making the record unwritable.
+  return toJson().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void RunRecord::save(const std::filesystem::path& path) const { writeTextAtomically(path, toText()); }
 
 RunRecord RunRecord::load(const std::filesystem::path& path) { return fromJson(readJsonFile(path), path.string()); }
 

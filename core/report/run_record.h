@@ -75,6 +75,7 @@ struct RunRecord {
 
   nlohmann::json toJson() const;
   static RunRecord fromJson(const nlohmann::json& j, const std::string& where);
+  std::string toText() const;                          // the JSON file's contents
   void save(const std::filesystem::path& path) const;  // atomic
   static RunRecord load(const std::filesystem::path& path);
   // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms

@@ -58,6 +58,7 @@ void fields(RunConfig& c, Visit&& v) {
   v("eval_max_new_tokens", c.evalMaxNewTokens);
   v("eval_batch_size", c.evalBatchSize);
   v("eval_stem", c.evalStem);
+  v("checkpoint_every_steps", c.checkpointEverySteps);
   v("out_dir", c.outDir);
   v("save_model", c.saveModel);
 }
@@ -125,6 +126,16 @@ void RunConfig::validate() const {
   check(evalRepetitionPenalty > 0, "eval_repetition_penalty: expected > 0, got " + str(evalRepetitionPenalty));
   check(maxGenerateExamples >= 0, "max_generate_examples: expected >= 0");
   check(maxLength >= 8, "max_length: expected at least 8, got " + std::to_string(maxLength));
+  check(maxTrainExamples >= 0, "max_train_examples (--max-train-examples): expected >= 0 (0: all rows), got " + std::to_string(maxTrainExamples));
+  check(maxEvalExamples >= 0, "max_eval_examples: expected >= 0 (0: all rows), got " + std::to_string(maxEvalExamples));
+  check(tq <= 100000, "tq: expected at most 100000 quantisation steps, got " + std::to_string(tq));
+  check(std::isfinite(evalRepetitionPenalty), "eval_repetition_penalty: expected a finite number, got " + str(evalRepetitionPenalty));
+  check(checkpointEverySteps >= 0, "checkpoint_every_steps (--checkpoint-every): expected >= 0 (0: at epoch ends only), got " +
+                                       std::to_string(checkpointEverySteps));
+  // Generation appends eval_max_new_tokens to a prompt of at least one token within max_length.
+  check(generateSplit.empty() || evalMaxNewTokens < maxLength,
+        "eval_max_new_tokens (--eval-max-new-tokens " + std::to_string(evalMaxNewTokens) + ") must be less than max_length (--max-length " +
+            std::to_string(maxLength) + "): generation needs room for the prompt");
 }
 
 }  // namespace gt

@@ -63,6 +63,10 @@ struct RunConfig {
   int64_t evalBatchSize = 16;
   bool evalStem = false;
 
+  // Crash safety: a checkpoint (weights, AdamW state, RNG, data position, selection) every N
+  // optimizer steps and at each epoch end; 0: epoch ends only. `train --resume` continues from it.
+  int64_t checkpointEverySteps = 100;
+
   std::string outDir;
   bool saveModel = true;
 

@@ -22,8 +22,10 @@
 #include "core/train/lora.h"
 #include "core/train/prefix_tuning.h"
 #include "core/train/top_blocks.h"
+#include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/run_folder.h"
 
 namespace gt {
 namespace {
@@ -68,15 +70,30 @@ double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward,
   return tokens > 0 ? sum / double(tokens) : 0.0;
 }
 
+// Disk space a run may need: the saved model plus a checkpoint holding the trained tensors and
+// two AdamW moments each (all of the model's for full/gt/top2; adapters are small).
+uint64_t diskNeeded(const RunConfig& c) {
+  uint64_t weights = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(c.model, ec))
+    if (e.path().extension() == ".safetensors") weights += bytesUnder(e.path());
+  const bool adapters = c.method == "lora" || c.method == "prefix";
+  return (c.saveModel ? weights : 0) + (adapters ? weights / 10 : 3 * weights) + (1u << 20);
+}
+
 }  // namespace
 
-Trainer::Trainer(RunConfig config, RunObserver* observer, RunControl* control)
-    : config_(std::move(config)), observer_(observer), control_(control) {}
+Trainer::Trainer(RunConfig config, RunObserver* observer, RunControl* control, RunFolderMode folderMode)
+    : config_(std::move(config)), observer_(observer), control_(control), folderMode_(folderMode) {}
 
 RunRecord Trainer::run() {
   const RunConfig& c = config_;
   c.validate();
   const auto runStart = Clock::now();
+  // The run folder first: a run that cannot write its results must not start.
+  std::optional<RunFolder> folder;
+  if (!c.outDir.empty()) folder.emplace(c.outDir, folderMode_, std::vector<std::filesystem::path>{c.model, c.tokenizer}, diskNeeded(c));
+  const bool resuming = folder && folderMode_ == RunFolderMode::Resume;
   torch::manual_seed(c.seed);
   PreparedRun prep = prepareRun(c);
   CausalLM& model = *prep.model;
@@ -173,16 +190,48 @@ RunRecord Trainer::run() {
   if (c.method != "gt")
     log::info(c.method + ": predicted " + std::to_string(stepFlopsAt(reference, mask) / reference.full.total()) + " of Full FT FLOPs per step, " +
               std::to_string(trainable) + " trainable parameters");
-  double rho = c.rho;
-  int64_t globalStep = 0;
+  // Where training stands; a resumed run takes it, the weights, AdamW's state, the RNG and the
+  // record so far from the checkpoint.
+  TrainPosition pos;
+  pos.rho = c.rho;
+  double wallBefore = 0;  // seconds of earlier sessions of this run
+  if (resuming) {
+    auto [p, r] = readTrainCheckpoint(folder->dir(), params, optimizer, device);
+    check(p.mask.size() == mask.size(), c.outDir + "/checkpoint: its selection has " + std::to_string(p.mask.size()) + " tensors, the model " +
+                                            std::to_string(mask.size()) + "; the checkpoint is not this run's");
+    pos = p;
+    mask = p.mask;
+    wallBefore = r.wallSeconds;
+    r.status = "running";
+    r.error.clear();
+    record.steps = std::move(r.steps);
+    record.selections = std::move(r.selections);
+    record.epochs = std::move(r.epochs);
+    record.generationEvals = std::move(r.generationEvals);
+    record.totalFlops = r.totalFlops;
+    record.totalFlopsFull = r.totalFlopsFull;
+    record.importanceFlops = r.importanceFlops;
+    record.importanceSeconds = r.importanceSeconds;
+    record.selectionSeconds = r.selectionSeconds;
+    log::info("resuming at epoch " + std::to_string(pos.epoch + 1) + ", step " + std::to_string(pos.globalStep) + " of " + std::to_string(totalSteps));
+  }
+  double& rho = pos.rho;
+  int64_t& globalStep = pos.globalStep;
   bool cancelled = false;
+  // The record and its steps table; steps.csv first, so a record never describes steps the table lacks.
   auto saveRecord = [&] {
-    record.wallSeconds = msSince(runStart) / 1000;
-    if (!c.outDir.empty()) {
-      std::filesystem::create_directories(c.outDir);
-      record.save(std::filesystem::path(c.outDir) / "run.json");
-      writeTextAtomically(std::filesystem::path(c.outDir) / "steps.csv", record.stepsCsv());
+    record.wallSeconds = wallBefore + msSince(runStart) / 1000;
+    if (folder) {
+      folder->publishFile("steps.csv", record.stepsCsv());
+      folder->publishFile("run.json", record.toText());
     }
+  };
+  auto saveCheckpoint = [&] {
+    if (!folder) return;
+    pos.mask = mask;
+    record.wallSeconds = wallBefore + msSince(runStart) / 1000;
+    writeTrainCheckpoint(*folder, params, optimizer, pos, record, device);
+    saveRecord();
   };
 
   const auto eos = eosTokenIds(c.model, model.config());
@@ -201,10 +250,7 @@ RunRecord Trainer::run() {
     model.train();
     GenerationEvalRecord g{epoch, c.generateSplit, r.examples, r.rouge.rouge1, r.rouge.rouge2, r.rouge.rougeL, r.exactMatch, c.evalStem, r.seconds, {}};
     for (size_t i = 0; i < r.rows.size() && i < 5; ++i) g.samples.emplace_back(r.rows[i].prediction, r.rows[i].reference);
-    if (!c.outDir.empty()) {
-      std::filesystem::create_directories(c.outDir);
-      writeTextAtomically(std::filesystem::path(c.outDir) / "predictions.jsonl", predictionsJsonl(r.rows));
-    }
+    if (folder) folder->publishFile("predictions.jsonl", predictionsJsonl(r.rows));
     log::info("generation on " + c.generateSplit + (epoch < 0 ? " before training" : " after epoch " + std::to_string(epoch + 1)) + ": " +
               std::to_string(r.examples) + " examples, ROUGE-1 " + std::to_string(100 * g.rouge1) + " ROUGE-2 " +
               std::to_string(100 * g.rouge2) + " ROUGE-L " + std::to_string(100 * g.rougeL));
@@ -212,18 +258,27 @@ RunRecord Trainer::run() {
     record.generationEvals.push_back(std::move(g));
   };
 
+  saveRecord();  // status "running": the folder now holds this run
   try {
-    if (c.generateBeforeTraining && !prep.generate.empty()) generationEval(-1);
-    for (int64_t epoch = 0; epoch < c.epochs && !cancelled; ++epoch) {
+    if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) generationEval(-1);
+    for (int64_t epoch = pos.epoch; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
       const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId);
-      double epochLoss = 0, epochFlops = 0, epochFlopsFull = 0;
-      int64_t epochSteps = 0;
-      for (size_t first = 0; first < batches.size(); first += size_t(c.gradAccum)) {
+      double& epochLoss = pos.epochLoss;
+      double& epochFlops = pos.epochFlops;
+      double& epochFlopsFull = pos.epochFlopsFull;
+      int64_t& epochSteps = pos.epochSteps;
+      const double epochSecondsBefore = pos.epochSeconds;
+      auto epochSeconds = [&] { return epochSecondsBefore + msSince(epochStart) / 1000; };
+      for (size_t first = size_t(pos.nextBatch); first < batches.size(); first += size_t(c.gradAccum)) {
         if (control_) {
           control_->waitWhilePaused();
           if (control_->cancelled()) {
             cancelled = true;
+            pos.epoch = epoch;
+            pos.nextBatch = int64_t(first);
+            pos.epochSeconds = epochSeconds();
+            saveCheckpoint();
             break;
           }
         }
@@ -321,9 +376,16 @@ RunRecord Trainer::run() {
         if (observer_)
           observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
                                c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens});
+        const bool epochEnds = first + size_t(c.gradAccum) >= batches.size();
+        if (c.checkpointEverySteps > 0 && globalStep % c.checkpointEverySteps == 0 && !epochEnds) {
+          pos.epoch = epoch;
+          pos.nextBatch = int64_t(first) + c.gradAccum;
+          pos.epochSeconds = epochSeconds();
+          saveCheckpoint();
+        }
       }
-      if (epochSteps == 0) break;
-      EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, msSince(epochStart) / 1000};
+      if (cancelled || epochSteps == 0) break;  // a partial epoch has no epoch record
+      EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, epochSeconds()};
       if (!prep.eval.empty()) {
         er.evalLoss = evaluationLoss(forwardBatch, prep.eval, c.batchSize, prep.padId, device);
         if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
@@ -332,27 +394,40 @@ RunRecord Trainer::run() {
       if (observer_) observer_->epochDone({epoch, er.meanLoss, er.seconds});
       const bool last = epoch + 1 == c.epochs;
       if (!prep.generate.empty() && (c.generateEveryEpoch || last) && !(control_ && control_->cancelled())) generationEval(epoch);
+      pos = TrainPosition{epoch + 1, 0, globalStep, rho, mask};
+      saveCheckpoint();
     }
   } catch (const std::exception& e) {
     for (auto& p : model.parameters()) p.set_requires_grad(true);
     record.status = "failed";
     record.error = e.what();
-    saveRecord();
+    try {
+      saveRecord();  // the last checkpoint stays
+    } catch (const std::exception& w) {
+      log::error(std::string("could not write the failed run's record: ") + w.what());
+    }
     if (observer_) observer_->failed(e.what());
     throw;
   }
   for (auto& p : model.parameters()) p.set_requires_grad(true);
   record.status = cancelled ? "cancelled" : "finished";
-  if (!c.outDir.empty() && c.saveModel && prefix) {
-    prefix->save(std::filesystem::path(c.outDir) / "prefix");  // the base model is unchanged
-  } else if (!c.outDir.empty() && c.saveModel) {
-    if (lora) {
-      lora->save(std::filesystem::path(c.outDir) / "adapter", c.model);
-      lora->mergeAndDetach();  // model/ holds the merged weights
+  // The outputs are published before the record that says "finished", each folder in one rename;
+  // a cancelled run keeps its checkpoint instead (train --resume continues it).
+  if (folder && !cancelled && c.saveModel) {
+    if (prefix) {
+      folder->publishFolder("prefix", [&](const std::filesystem::path& dir) { prefix->save(dir); });  // the base model is unchanged
+    } else {
+      if (lora) {
+        folder->publishFolder("adapter", [&](const std::filesystem::path& dir) { lora->save(dir, c.model); });
+        lora->mergeAndDetach();  // model/ holds the merged weights
+      }
+      std::filesystem::path tokenizerFiles = c.tokenizer.empty() ? c.model : c.tokenizer;
+      if (std::filesystem::is_regular_file(tokenizerFiles)) tokenizerFiles = tokenizerFiles.parent_path();  // --tokenizer DIR/tokenizer.json
+      folder->publishFolder("model", [&](const std::filesystem::path& dir) { saveModel(model, dir, tokenizerFiles); });
     }
-    saveModel(model, std::filesystem::path(c.outDir) / "model", c.tokenizer.empty() ? c.model : c.tokenizer);
   }
   saveRecord();
+  if (folder && !cancelled) folder->remove("checkpoint");  // the record now says everything
   if (observer_) observer_->finished(cancelled);
   return record;
 }
