@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -28,6 +29,7 @@
 
 #include "core/io/tokenizer.h"
 #include "core/report/run_record.h"
+#include "core/train/trainer.h"
 #include "test_support.h"
 #include "ui/backward_pass_view.h"
 #include "ui/heatmap_plot.h"
@@ -296,6 +298,59 @@ class TestStudio : public QObject {
     QVERIFY(errorDialog(again) != nullptr);
     closeDialog(errorDialog(again));
     QCOMPARE(again.heatmap()->columns(), 2);
+  }
+
+  // Stop a run, start again into the same folder: the window asks, Resume continues the run from
+  // its checkpoint, the views replay the earlier steps, and the final record is exactly that of
+  // an uninterrupted run with the same settings.
+  void resumeAnInterruptedRun() {
+    test::TempDir tmp;
+    MainWindow w(false);
+    loadFixture(w);
+    setTraining(w, 2, tmp.path() / "stopped");
+    const auto stopAtSecondStep = connect(
+        w.worker(), &ui::RunWorker::stepDone, &w,
+        [&](const gt::StepEvent& e) {
+          if (e.step == 1) w.worker()->stop();
+        },
+        Qt::DirectConnection);
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QVERIFY(w.startRun());
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+    disconnect(stopAtSecondStep);
+    QCOMPARE(QString::fromStdString(RunRecord::load(tmp.path() / "stopped" / "run.json").status), QString("cancelled"));
+    QCOMPARE(w.resumableRunDir(), q(tmp.path() / "stopped"));
+    QVERIFY(w.logView()->toPlainText().contains("a checkpoint was written; Run > Resume interrupted run (Ctrl+Shift+R) continues the run"));
+
+    // Start again into the same folder: the question, with Replace and Resume.
+    QVERIFY(!w.startRun());
+    auto* box = w.findChild<QMessageBox*>("occupiedFolderDialog");
+    QVERIFY(box != nullptr);
+    QCOMPARE(box->text(), q(tmp.path() / "stopped") + " holds a cancelled run (2 steps).\nReplace it with the new run, resume it from its "
+                                                      "checkpoint, or choose another output folder?");
+    QVERIFY(box->findChild<QPushButton*>("replaceRun") != nullptr);
+    int64_t shownAtFirstLiveStep = -1;
+    connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
+      if (e.step == 2) shownAtFirstLiveStep = int64_t(w.shownRecord().steps.size());
+    });
+    box->findChild<QPushButton*>("resumeRun")->click();
+    QVERIFY(finished.wait(300000));
+    QTRY_VERIFY(!w.running());
+    QCOMPARE(shownAtFirstLiveStep, int64_t(3));  // two replayed steps + the first new one
+    const RunRecord resumed = RunRecord::load(tmp.path() / "stopped" / "run.json");
+    QCOMPARE(QString::fromStdString(resumed.status), QString("finished"));
+    QCOMPARE(heatmapMasks(*w.heatmap()), recordMasks(resumed));
+    QVERIFY(w.resumableRunDir().isEmpty());
+
+    RunConfig straight = RunConfig::fromJson(resumed.config, "record");
+    straight.outDir = (tmp.path() / "straight").string();
+    const RunRecord reference = Trainer(straight).run();
+    QCOMPARE(resumed.steps.size(), reference.steps.size());
+    for (size_t i = 0; i < resumed.steps.size(); ++i) QCOMPARE(resumed.steps[i].loss, reference.steps[i].loss);
+    QCOMPARE(recordMasks(resumed), recordMasks(reference));
+    QCOMPARE(test::readFile(tmp.path() / "stopped" / "model" / "model.safetensors"),
+             test::readFile(tmp.path() / "straight" / "model" / "model.safetensors"));
   }
 
   void cancelMidEpochLeavesTheAppUsable() {

@@ -24,6 +24,7 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include "core/train/resumable_run.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -262,6 +263,9 @@ void MainWindow::buildActions() {
   previewAction_->setShortcut(QKeySequence("Ctrl+I"));
   startAction_ = run->addAction("&Start training", this, [this] { startRun(); });
   startAction_->setShortcuts({QKeySequence("Ctrl+R"), QKeySequence(Qt::Key_F5)});
+  resumeAction_ = run->addAction("Resume &interrupted run", this, [this] { resumeRun(resumableRunDir()); });
+  resumeAction_->setShortcut(QKeySequence("Ctrl+Shift+R"));
+  resumeAction_->setToolTip("Continue the shown run from its last checkpoint, with its own settings");
   pauseAction_ = run->addAction("&Pause", this, [this] { setPaused(!worker_->paused()); });
   pauseAction_->setShortcut(QKeySequence(Qt::Key_F6));
   pauseAction_->setCheckable(true);
@@ -321,6 +325,8 @@ void MainWindow::connectWorker() {
                           .arg(formatDuration(record.wallSeconds))
                           .arg(flops_->savingText())
                           .arg(dir.isEmpty() ? QString() : "; record " + QDir(dir).filePath("run.json")));
+    if (record.status == "cancelled" && !dir.isEmpty())
+      appendLog("info", "a checkpoint was written; Run > Resume interrupted run (Ctrl+Shift+R) continues the run");
     renderNow();
     updateActions();
   });
@@ -340,7 +346,7 @@ bool MainWindow::running() const { return runActive_; }
 
 const RunRecord& MainWindow::shownRecord() const { return live_ ? builder_.record() : loaded_; }
 
-bool MainWindow::startRun() {
+bool MainWindow::startRun(RunFolderMode mode) {
   if (running()) return false;
   RunConfig c = setup_->config();
   if (c.outDir.empty()) c.outDir = defaultRunDir().toStdString();
@@ -353,7 +359,68 @@ bool MainWindow::startRun() {
     showError("Cannot start training", QString::fromStdString(e.what()));
     return false;
   }
+  if (mode == RunFolderMode::New && QFileInfo::exists(QDir(QString::fromStdString(c.outDir)).filePath("run.json"))) {
+    askAboutOccupiedFolder(c);
+    return false;
+  }
+  startWorker(c, mode);
+  return true;
+}
+
+QString MainWindow::resumableRunDir() const {
+  if (running() || live_) return {};
+  if (!loaded_.config.is_object()) return {};
+  const QString dir = QString::fromStdString(loaded_.config.value("out_dir", std::string()));
+  if (dir.isEmpty() || (loaded_.status != "running" && loaded_.status != "cancelled" && loaded_.status != "failed")) return {};
+  return QFileInfo::exists(QDir(dir).filePath("checkpoint/trainer_state.json")) ? dir : QString();
+}
+
+bool MainWindow::resumeRun(const QString& runDir) {
+  if (running()) return false;
+  RunConfig c;
+  try {
+    check(!runDir.isEmpty(), "no interrupted run is shown; open its run.json first (File > Open run record)");
+    c = resumableRunConfig(runDir.toStdString());
+  } catch (const std::exception& e) {
+    showError("Cannot resume the run", QString::fromStdString(e.what()));
+    return false;
+  }
+  setup_->setConfig(c);  // the panel shows the settings the run continues with
+  startWorker(c, RunFolderMode::Resume);
+  return true;
+}
+
+// The output folder holds a run: replace it, resume it (when it was interrupted), or go back.
+void MainWindow::askAboutOccupiedFolder(const RunConfig& c) {
+  const QString dir = QString::fromStdString(c.outDir);
+  QString status = "an unreadable record";
+  bool resumable = false;
+  try {
+    const RunRecord r = RunRecord::load(QDir(dir).filePath("run.json").toStdString());
+    status = QString("a %1 run (%2 steps)").arg(QString::fromStdString(r.status)).arg(r.steps.size());
+    resumable = r.status != "finished" && QFileInfo::exists(QDir(dir).filePath("checkpoint/trainer_state.json"));
+  } catch (const std::exception&) {
+  }
+  auto* box = new QMessageBox(QMessageBox::Question, "Output folder holds a run",
+                              QString("%1 holds %2.\nReplace it with the new run%3, or choose another output folder?")
+                                  .arg(dir, status, resumable ? ", resume it from its checkpoint" : ""),
+                              QMessageBox::Cancel, this);
+  box->setObjectName("occupiedFolderDialog");
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  QPushButton* replace = box->addButton("Replace", QMessageBox::DestructiveRole);
+  replace->setObjectName("replaceRun");
+  QPushButton* resume = resumable ? box->addButton("Resume", QMessageBox::AcceptRole) : nullptr;
+  if (resume) resume->setObjectName("resumeRun");
+  connect(box, &QMessageBox::finished, this, [this, box, replace, resume, dir] {
+    if (box->clickedButton() == replace) startRun(RunFolderMode::Overwrite);
+    else if (resume && box->clickedButton() == resume) resumeRun(dir);
+  });
+  box->open();
+}
+
+void MainWindow::startWorker(const RunConfig& c, RunFolderMode mode) {
   runConfig_ = c;
+  if (persistent_) QSettings().setValue("lastRunDir", QString::fromStdString(c.outDir));
   worker_->wait();  // the previous run's thread returns right after its last signal
   runActive_ = true;
   if (persistent_) QSettings().setValue("lastConfig", QString::fromStdString(setup_->config().toJson().dump()));
@@ -363,11 +430,11 @@ bool MainWindow::startRun() {
   lastTokensPerSecond_ = 0;
   totalSteps_ = 0;
   setup_->setRunning(true);
-  appendLog("info", QString("starting %1 -> %2").arg(QString::fromStdString(c.method)).arg(QString::fromStdString(c.outDir)));
-  worker_->startRun(c);
+  appendLog("info", QString("%1 %2 -> %3")
+                        .arg(mode == RunFolderMode::Resume ? "resuming" : "starting", QString::fromStdString(c.method), QString::fromStdString(c.outDir)));
+  worker_->startRun(c, mode);
   updateActions();
   render();
-  return true;
 }
 
 void MainWindow::setPaused(bool paused) {
@@ -396,6 +463,11 @@ bool MainWindow::openRunRecord(const QString& path) {
   shownSelection_ = -1;
   rememberRecent("recentRuns", path);
   appendLog("info", QString("opened %1 (%2, %3 steps, %4)").arg(path, runLabel(loaded_)).arg(loaded_.steps.size()).arg(QString::fromStdString(loaded_.status)));
+  if (!resumableRunDir().isEmpty()) {
+    appendLog("info", QString("this run was interrupted after %1 steps; Run > Resume interrupted run (Ctrl+Shift+R) continues it from its checkpoint")
+                          .arg(loaded_.steps.size()));
+    statusBar()->showMessage("interrupted run: Run > Resume interrupted run continues it");
+  }
   renderNow();
   updateActions();
   return true;
@@ -569,6 +641,7 @@ void MainWindow::updateStatus() {
 void MainWindow::updateActions() {
   const bool run = running();
   startAction_->setEnabled(!run);
+  resumeAction_->setEnabled(!resumableRunDir().isEmpty());
   pauseAction_->setEnabled(run);
   stopAction_->setEnabled(run);
   if (!run) {
@@ -623,6 +696,16 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::loadDemoOrLast() {
   QSettings settings;
+  // The last run was interrupted (a crash, a kill, Stop): show it, ready to resume.
+  const QString lastRun = settings.value("lastRunDir").toString();
+  if (!lastRun.isEmpty() && QFileInfo::exists(QDir(lastRun).filePath("checkpoint/trainer_state.json")) &&
+      QFileInfo::exists(QDir(lastRun).filePath("run.json"))) {
+    try {
+      if (resumableRunConfig(lastRun.toStdString()).outDir.size() > 0) openRunRecord(QDir(lastRun).filePath("run.json"));
+    } catch (const std::exception&) {
+      // finished or unreadable: nothing to offer
+    }
+  }
   const QString last = settings.value("lastConfig").toString();
   if (!last.isEmpty()) {
     try {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/report/run_record.h"
+#include "core/util/run_folder.h"
 #include "ui/record_builder.h"
 
 class QAction;
@@ -58,7 +59,14 @@ class MainWindow : public QMainWindow {
   // What the views show now.
   const RunRecord& shownRecord() const;
 
-  bool startRun();
+  // Starts the setup panel's run. With mode New and an output folder that holds a run, asks
+  // (window-modal, not blocking) whether to replace it or resume it; false then.
+  bool startRun(RunFolderMode mode = RunFolderMode::New);
+  // Continues the interrupted run in `runDir` from its checkpoint (its own settings, shown in
+  // the setup panel). Errors go to an error dialog; false then.
+  bool resumeRun(const QString& runDir);
+  // The run folder of the shown record when that run was interrupted and can be resumed; else empty.
+  QString resumableRunDir() const;
   void setPaused(bool paused);
   void stopRun();
   bool openRunRecord(const QString& path);
@@ -98,6 +106,8 @@ class MainWindow : public QMainWindow {
   // Runs `write`; on a gt::Error shows it under the title `failure`, else `done` in the status bar.
   bool writeFile(const QString& failure, const QString& done, const std::function<void()>& write);
   QString defaultRunDir() const;
+  void startWorker(const RunConfig& c, RunFolderMode mode);
+  void askAboutOccupiedFolder(const RunConfig& c);
 
   bool persistent_;
   SetupPanel* setup_;
@@ -113,7 +123,7 @@ class MainWindow : public QMainWindow {
   QTimer* redraw_;
   RunWorker* worker_;
   QMenu* recentMenu_ = nullptr;
-  QAction *startAction_, *pauseAction_, *stopAction_, *previewAction_, *exportPlotAction_, *exportCsvAction_, *exportSelectionsAction_,
+  QAction *startAction_, *resumeAction_, *pauseAction_, *stopAction_, *previewAction_, *exportPlotAction_, *exportCsvAction_, *exportSelectionsAction_,
       *exportRecordAction_, *openModelAction_, *openDataAction_, *openRunAction_, *overlayAction_, *clearOverlayAction_;
 
   RecordBuilder builder_;

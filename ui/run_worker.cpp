@@ -42,9 +42,10 @@ RunWorker::~RunWorker() {
   wait();
 }
 
-bool RunWorker::startRun(const RunConfig& config) {
+bool RunWorker::startRun(const RunConfig& config, RunFolderMode mode) {
   if (isRunning()) return false;
   config_ = config;
+  mode_ = mode;
   control_ = std::make_unique<RunControl>();
   start(QThread::LowPriority);
   return true;
@@ -68,7 +69,7 @@ void RunWorker::run() {
   log::info("training on " + std::to_string(computeThreads()) + " compute thread(s)");
   SignalObserver observer(this);
   try {
-    Trainer trainer(config_, &observer, control_.get());
+    Trainer trainer(config_, &observer, control_.get(), mode_);
     Q_EMIT runFinished(trainer.run());
   } catch (const std::exception& e) {
     Q_EMIT runFailed(QString::fromStdString(e.what()));

@@ -10,6 +10,7 @@
 #include "core/train/run_config.h"
 #include "core/train/run_control.h"
 #include "core/train/run_observer.h"
+#include "core/util/run_folder.h"
 
 Q_DECLARE_METATYPE(gt::RunStartInfo)
 Q_DECLARE_METATYPE(gt::SelectionEvent)
@@ -28,8 +29,9 @@ class RunWorker : public QThread {
   explicit RunWorker(QObject* parent = nullptr);
   ~RunWorker() override;  // stops a running training and waits for it
 
-  // Starts training a copy of `config`; false when a run is still going.
-  bool startRun(const RunConfig& config);
+  // Starts training a copy of `config`; false when a run is still going. `mode`: what the
+  // output folder may hold (Resume continues the run in it; its config from resumableRunConfig).
+  bool startRun(const RunConfig& config, RunFolderMode mode = RunFolderMode::New);
   void setPaused(bool paused);
   bool paused() const;
   void stop();
@@ -51,6 +53,7 @@ class RunWorker : public QThread {
 
  private:
   RunConfig config_;
+  RunFolderMode mode_ = RunFolderMode::New;
   std::unique_ptr<RunControl> control_;
 };
 

@@ -41,8 +41,13 @@ class ProgressPrinter : public RunObserver {
   void runStarted(const RunStartInfo& i) override {
     std::fprintf(stderr, "%s, %lld parameters, %lld examples, %lld steps\n", i.modelType.c_str(), (long long)i.parameters,
                  (long long)i.trainExamples, (long long)i.totalSteps);
+    resumedSteps_ = i.resumedSteps;
+    replaying_ = resumedSteps_ > 0;
+    if (resumedSteps_ > 0) std::fprintf(stderr, "resuming after step %lld\n", (long long)resumedSteps_);
   }
   void selectionMade(const SelectionEvent& e) override {
+    if (e.step < resumedSteps_) return;  // replayed from the earlier session
+    replaying_ = false;
     int n = 0;
     for (bool m : e.mask) n += m;
     endLine();
@@ -50,9 +55,11 @@ class ProgressPrinter : public RunObserver {
                  e.mask.size(), e.rho, e.predictedFraction);
   }
   void stepDone(const StepEvent& e) override {
+    if (e.step < resumedSteps_) return;
+    replaying_ = false;
     elapsed_ += e.seconds;
     const double done = double(e.step + 1) / double(e.totalSteps);
-    const double eta = elapsed_ / double(e.step + 1) * double(e.totalSteps - e.step - 1);
+    const double eta = elapsed_ / double(e.step + 1 - resumedSteps_) * double(e.totalSteps - e.step - 1);
     const double fraction = e.cumulativeFlopsFull > 0 ? e.cumulativeFlops / e.cumulativeFlopsFull : 0;
     if (tty_) {
       const int width = 30, filled = int(done * width);
@@ -66,16 +73,19 @@ class ProgressPrinter : public RunObserver {
     }
   }
   void evaluationDone(const EvaluationEvent& e) override {
+    if (replaying_) return;
     endLine();
     std::fprintf(stderr, "epoch %lld: validation loss %.4f on %lld examples\n", (long long)e.epoch + 1, e.loss, (long long)e.examples);
   }
   void generationEvalDone(const GenerationEvalRecord& g) override {
+    if (replaying_) return;
     endLine();
     std::fprintf(stderr, "%s: ROUGE-1 %.2f ROUGE-2 %.2f ROUGE-L %.2f on %lld %s examples (%s)\n",
                  g.epoch < 0 ? "before training" : ("epoch " + std::to_string(g.epoch + 1)).c_str(), 100 * g.rouge1, 100 * g.rouge2,
                  100 * g.rougeL, (long long)g.examples, g.split.c_str(), duration(g.seconds).c_str());
   }
   void epochDone(const EpochEvent& e) override {
+    if (replaying_) return;
     endLine();
     std::fprintf(stderr, "epoch %lld done: mean loss %.4f in %s\n", (long long)e.epoch + 1, e.meanLoss, duration(e.seconds).c_str());
   }
@@ -91,6 +101,8 @@ class ProgressPrinter : public RunObserver {
   }
   bool tty_, open_ = false;
   double elapsed_ = 0;
+  int64_t resumedSteps_ = 0;
+  bool replaying_ = false;
 };
 
 }  // namespace

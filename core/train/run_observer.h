@@ -18,6 +18,9 @@ struct RunStartInfo {
   double forwardFlopsPerStep = 0;   // T_fp at the reference shape
   double fullFlopsPerStep = 0;      // T_full at the reference shape
   int64_t referenceBatch = 0, referenceSeq = 0;
+  // A resumed run first replays the events of its earlier steps (selections, steps, epochs,
+  // evaluations) so a viewer shows the whole run; those are the steps below this number.
+  int64_t resumedSteps = 0;
 };
 
 struct SelectionEvent {

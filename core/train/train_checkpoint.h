@@ -13,6 +13,7 @@
 
 #include "core/report/run_record.h"
 #include "core/train/adamw.h"
+#include "core/train/resumable_run.h"
 #include "core/train/run_config.h"
 #include "core/util/run_folder.h"
 
@@ -40,9 +41,5 @@ void writeTrainCheckpoint(RunFolder& folder, const std::vector<std::pair<std::st
 std::pair<TrainPosition, RunRecord> readTrainCheckpoint(const std::filesystem::path& runDir,
                                                         const std::vector<std::pair<std::string, torch::Tensor>>& params,
                                                         AdamW& optimizer, const torch::Device& device);
-
-// The settings of the run in RUN (from its checkpoint), with out_dir set to RUN. Throws gt::Error
-// saying why the run cannot be resumed (no run, finished, no checkpoint).
-RunConfig resumableRunConfig(const std::filesystem::path& runDir);
 
 }  // namespace gt
