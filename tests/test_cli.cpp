@@ -7,6 +7,7 @@
 #include "test_support.h"
 
 using namespace gt;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -240,6 +241,30 @@ class TestCli : public QObject {
              QString("run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL\n"
                      "full,Full FT,,2.000000,100.00,100.00,100.00,30.00,12.00,28.00\n"
                      "gt-0.5,GreenTrainer,0.50,1.000000,50.00,55.00,55.00,29.00,11.00,27.00\n"));
+    // A baseline that did not finish, or a run of another model, is refused unless --allow-mixed, then marked.
+    auto edited = [&](const fs::path& from, const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+      nlohmann::json j = nlohmann::json::parse(test::readFile(from / "run.json"));
+      edit(j);
+      fs::create_directories(tmp.path() / name);
+      test::writeFile(tmp.path() / name / "run.json", j.dump());
+      return QString::fromStdString((tmp.path() / name).string());
+    };
+    const QString cancelled = edited(full, "full-cancelled", [](nlohmann::json& j) { j["status"] = "cancelled"; });
+    const QString other = edited(gtRun, "gt-opt", [](nlohmann::json& j) { j["model"]["model_type"] = "opt"; });
+    r = run({"compare", cancelled, QString::fromStdString(gtRun.string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: full-cancelled: the Full FT baseline did not finish (status cancelled); pass --allow-mixed to compare "
+                            "against it anyway\n"));
+    r = run({"compare", QString::fromStdString(full.string()), other});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: gt-opt: trained another model (opt) than the Full FT baseline full (llama); pass --allow-mixed to "
+                            "compare them anyway\n"));
+    r = run({"compare", cancelled, other, "--allow-mixed", "--markdown"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out.split('\n')[0], QString("| run | method | rho | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L | note |"));
+    QCOMPARE(r.out.split('\n')[2], QString("| full-cancelled | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | cancelled |"));
+    QCOMPARE(r.out.split('\n')[3], QString("| gt-opt | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | other model |"));
+
     auto bad = run({"compare", QString::fromStdString((tmp.path() / "nothing").string())});
     QCOMPARE(bad.code, 1);
     QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + (tmp.path() / "nothing").string() + ": no run record (expected RUN_DIR/run.json)"));

@@ -16,11 +16,14 @@ Command compareCommand() {
               std::vector<std::string> runs;
               std::string csv;
               bool markdown = false;
+              bool allowMixed = false;
             };
             auto a = std::make_shared<Args>();
             cmd.add_option("RUN_DIR", a->runs, "Run folders (or their run.json files)")->required();
             cmd.add_option("--csv", a->csv, "Also write the table to this CSV file");
             cmd.add_flag("--markdown", a->markdown, "Print a Markdown table");
+            cmd.add_flag("--allow-mixed", a->allowMixed,
+                         "Also compare against a Full FT run that did not finish, and runs of other models (marked in a note column)");
             return std::function<void()>([a] {
               std::vector<std::pair<std::string, RunRecord>> records;
               for (const auto& run : a->runs) {
@@ -30,7 +33,7 @@ Command compareCommand() {
                 const auto name = (p.filename() == "run.json" ? p.parent_path() : p).filename().string();
                 records.emplace_back(name.empty() ? run : name, RunRecord::load(p));
               }
-              const auto rows = compareRuns(records);
+              const auto rows = compareRuns(records, a->allowMixed);
               if (!a->csv.empty()) writeTextAtomically(a->csv, comparisonCsv(rows));
               std::cout << (a->markdown ? comparisonMarkdown(rows) : comparisonText(rows));
               bool anyFull = false;

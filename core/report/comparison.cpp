@@ -3,8 +3,25 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/util/error.h"
+
 namespace gt {
 namespace {
+
+// The model a record trained, as far as the record says: type and sizes.
+std::string modelSummary(const RunRecord& r) {
+  std::string s = r.model.value("model_type", std::string("?"));
+  for (const char* key : {"parameters", "layers", "hidden_size", "vocab_size"})
+    if (r.model.contains(key)) s += std::string(", ") + key + " " + r.model[key].dump();
+  return s;
+}
+
+bool sameModel(const RunRecord& a, const RunRecord& b) {
+  if (a.model.value("model_type", std::string()) != b.model.value("model_type", std::string())) return false;
+  for (const char* key : {"parameters", "layers", "hidden_size", "vocab_size"})
+    if (a.model.contains(key) && b.model.contains(key) && a.model[key] != b.model[key]) return false;
+  return true;
+}
 
 std::string methodName(const std::string& m) {
   if (m == "full") return "Full FT";
@@ -23,29 +40,53 @@ std::string fixed(double v, int digits) {
 
 std::string opt(const std::optional<double>& v, int digits, const char* none = "-") { return v ? fixed(*v, digits) : none; }
 
+bool anyNote(const std::vector<ComparisonRow>& rows) {
+  for (const auto& r : rows)
+    if (!r.note.empty()) return true;
+  return false;
+}
+
+// The table's cells; the "note" column only when some row is marked.
 std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& rows) {
   std::vector<std::vector<std::string>> out;
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
     out.push_back({r.run, r.method, opt(r.rho, 2), fixed(r.pflops, 4), fixed(r.flopsPercent, 1), fixed(r.seconds, 1),
                    opt(r.timePercent, 1), opt(r.rouge1, 2), opt(r.rouge2, 2), opt(r.rougeL, 2)});
+    if (anyNote(rows)) out.back().push_back(r.note.empty() ? "-" : r.note);
+  }
   return out;
 }
 
-const std::vector<std::string> kHeader = {"run", "method", "rho", "PFLOPs", "FLOPs %", "time (s)", "time %", "ROUGE-1", "ROUGE-2", "ROUGE-L"};
+std::vector<std::string> header(const std::vector<ComparisonRow>& rows) {
+  std::vector<std::string> h = {"run", "method", "rho", "PFLOPs", "FLOPs %", "time (s)", "time %", "ROUGE-1", "ROUGE-2", "ROUGE-L"};
+  if (anyNote(rows)) h.push_back("note");
+  return h;
+}
 
 }  // namespace
 
-std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs) {
+std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed) {
   const RunRecord* full = nullptr;
+  std::string fullName;
   for (const auto& [name, r] : runs)
-    if (r.config.value("method", "") == "full") {
+    if (r.config.value("method", "") == "full" && (r.status == "finished" || allowMixed)) {
       full = &r;
+      fullName = name;
       break;
     }
+  for (const auto& [name, r] : runs)
+    check(allowMixed || r.config.value("method", "") != "full" || r.status == "finished",
+          name + ": the Full FT baseline did not finish (status " + r.status + "); pass --allow-mixed to compare against it anyway");
   std::vector<ComparisonRow> rows;
   for (const auto& [name, r] : runs) {
     ComparisonRow row;
     row.run = name;
+    if (r.status != "finished") row.note = r.status;
+    if (full && !sameModel(r, *full)) {
+      check(allowMixed, name + ": trained another model (" + modelSummary(r) + ") than the Full FT baseline " + fullName + " (" +
+                            modelSummary(*full) + "); pass --allow-mixed to compare them anyway");
+      row.note += std::string(row.note.empty() ? "" : ", ") + "other model";
+    }
     const std::string method = r.config.value("method", "");
     row.method = methodName(method);
     if (method == "gt") row.rho = r.config.value("rho", 0.0);
@@ -68,10 +109,11 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
 
 std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows) {
   std::ostringstream out;
+  const auto h = header(rows);
   out << "|";
-  for (const auto& h : kHeader) out << " " << h << " |";
+  for (const auto& name : h) out << " " << name << " |";
   out << "\n|";
-  for (size_t i = 0; i < kHeader.size(); ++i) out << (i < 2 ? " --- |" : " ---: |");
+  for (size_t i = 0; i < h.size(); ++i) out << (i < 2 || i == 10 ? " --- |" : " ---: |");
   out << "\n";
   for (const auto& row : cells(rows)) {
     out << "|";
@@ -83,7 +125,8 @@ std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows) {
 
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
   std::ostringstream out;
-  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL\n";
+  const bool notes = anyNote(rows);
+  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL" << (notes ? ",note\n" : "\n");
   for (const auto& r : rows) {
     std::string run = r.run;
     if (run.find_first_of(",\"\n") != std::string::npos) {
@@ -93,22 +136,24 @@ std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
     }
     out << run << "," << r.method << "," << opt(r.rho, 2, "") << "," << fixed(r.pflops, 6) << "," << fixed(r.flopsPercent, 2) << ","
         << fixed(r.seconds, 2) << "," << opt(r.timePercent, 2, "") << "," << opt(r.rouge1, 2, "") << "," << opt(r.rouge2, 2, "") << ","
-        << opt(r.rougeL, 2, "") << "\n";
+        << opt(r.rougeL, 2, "");
+    if (notes) out << "," << r.note;
+    out << "\n";
   }
   return out.str();
 }
 
 std::string comparisonText(const std::vector<ComparisonRow>& rows) {
   auto table = cells(rows);
-  table.insert(table.begin(), kHeader);
-  std::vector<size_t> width(kHeader.size(), 0);
+  table.insert(table.begin(), header(rows));
+  std::vector<size_t> width(table.front().size(), 0);
   for (const auto& row : table)
     for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   std::ostringstream out;
   for (const auto& row : table) {
     for (size_t i = 0; i < row.size(); ++i) {
       const std::string pad(width[i] - row[i].size(), ' ');
-      out << (i < 2 ? row[i] + pad : pad + row[i]) << (i + 1 < row.size() ? "  " : "");
+      out << (i < 2 || i == 10 ? row[i] + pad : pad + row[i]) << (i + 1 < row.size() ? "  " : "");
     }
     out << "\n";
   }

@@ -2,7 +2,9 @@
 // (steps + GreenTrainer's importance passes) and its share of Full FT's, wall time and its share
 // of Full FT's, and the final ROUGE-1/2/L. Full FT's numbers come from a `full` run among the
 // records when there is one; otherwise FLOPs shares use each record's own predicted Full FT
-// FLOPs on the same batches and time shares are left empty.
+// FLOPs on the same batches and time shares are left empty. A baseline that did not finish, or
+// runs of another model than the baseline's, are refused unless allowMixed; such rows are then
+// marked in a "note" column.
 #pragma once
 #include <optional>
 #include <string>
@@ -21,9 +23,12 @@ struct ComparisonRow {
   double seconds = 0;
   std::optional<double> timePercent;
   std::optional<double> rouge1, rouge2, rougeL;  // ×100; absent when the run scored no generation
+  std::string note;  // "cancelled", "other model", ... (empty: comparable)
 };
 
-std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs);
+// Throws gt::Error naming the run when the Full FT baseline did not finish or a run trained
+// another model (unless allowMixed).
+std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed = false);
 std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows);
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows);
 std::string comparisonText(const std::vector<ComparisonRow>& rows);
