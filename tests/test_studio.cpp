@@ -607,6 +607,47 @@ class TestStudio : public QObject {
     QCOMPARE(table.item(3, ui::TensorTable::Name)->text(), QString("model.layers.0.t3.weight"));
   }
 
+  // A run with one selection (a one-epoch run) draws its column; a record far larger than the
+  // screen is drawn sampled, with the same values where it samples.
+  void heatmapDrawsOneSelectionAndHugeRecords() {
+    auto record = [](size_t tensors, size_t selections) {
+      RunRecord r;
+      for (size_t t = 0; t < tensors; ++t) r.tensors.push_back({"t" + std::to_string(t), {2, 2}, 1.0, 1.0});
+      for (size_t s = 0; s < selections; ++s) {
+        SelectionRecord sel;
+        sel.step = int64_t(s);
+        sel.selected = {"t" + std::to_string(s % tensors)};
+        sel.importanceScaled.assign(tensors, 1.0);
+        r.selections.push_back(std::move(sel));
+      }
+      return r;
+    };
+    auto countDarkGreen = [](const QImage& image) {
+      int n = 0;
+      for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x) {
+          const QColor c = image.pixelColor(x, y);
+          n += std::abs(c.red() - 0) < 12 && std::abs(c.green() - 109) < 12 && std::abs(c.blue() - 44) < 12;
+        }
+      return n;
+    };
+    ui::HeatmapPlot h;
+    h.resize(600, 400);
+    h.showRecord(record(4, 1));
+    QCOMPARE(h.columns(), 1);
+    QVERIFY(ui::HeatmapPlot::isSelectedValue(h.cellValue(0, 0)));
+    QVERIFY(!ui::HeatmapPlot::isSelectedValue(h.cellValue(0, 1)));
+    QVERIFY2(countDarkGreen(h.toPixmap(600, 400).toImage()) > 500, "the single selection's trained tensor is not drawn");
+
+    h.showRecord(record(10, 30000));  // 30,000 selections: drawn every 15th
+    QCOMPARE(h.columns(), 30000);
+    QVERIFY(ui::HeatmapPlot::isSelectedValue(h.cellValue(15 * 7, (15 * 7) % 10)));
+    QVERIFY(countDarkGreen(h.toPixmap(600, 400).toImage()) > 0);
+    h.showRecord(record(5000, 3));  // 5,000 tensors: every 3rd
+    QCOMPARE(h.rows(), 5000);
+    QVERIFY(ui::HeatmapPlot::isSelectedValue(h.cellValue(0, 0)));
+  }
+
   void screenshotCommandRendersARun() {
     test::TempDir tmp;
     // A record made by the trainer in-process is the input: reuse the exports test's shape.

@@ -2,6 +2,8 @@
 
 #include <QToolTip>
 #include <algorithm>
+#include <climits>
+#include <unordered_map>
 #include <cmath>
 
 #include "ui/chain_layers.h"
@@ -30,21 +32,44 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QCustomPlot(parent) {
   showRecord({});
 }
 
+// At most this many drawn cells per axis (about a screen's pixels): a larger record is drawn by
+// taking every k-th selection / tensor, so memory and time stay bounded whatever the file holds.
+constexpr size_t kMaxDrawnPerAxis = 2048;
+
 void HeatmapPlot::showRecord(const RunRecord& record) {
   tensors_ = record.tensors;
   selections_ = record.selections;
-  rows_ = int(record.tensors.size());
-  columns_ = int(record.selections.size());
-  const auto masks = selectionMasks(record);
+  const size_t rows = std::min<size_t>(record.tensors.size(), size_t(INT_MAX / 2));
+  const size_t columns = std::min<size_t>(record.selections.size(), size_t(INT_MAX / 2));
+  rows_ = int(rows);
+  columns_ = int(columns);
+  strideColumns_ = int((columns + kMaxDrawnPerAxis - 1) / kMaxDrawnPerAxis);
+  strideRows_ = int((rows + kMaxDrawnPerAxis - 1) / kMaxDrawnPerAxis);
+  strideColumns_ = std::max(strideColumns_, 1);
+  strideRows_ = std::max(strideRows_, 1);
+  const int drawnColumns = (columns_ + strideColumns_ - 1) / strideColumns_, drawnRows = (rows_ + strideRows_ - 1) / strideRows_;
+  // QCPColorMap draws nothing for a single cell along an axis: a lone column (one selection) or
+  // row is drawn as two equal halves spanning the cell.
+  const int cellsX = drawnColumns == 1 ? 2 : std::max(drawnColumns, 1), cellsY = drawnRows == 1 ? 2 : std::max(drawnRows, 1);
   map_->data()->clear();
-  map_->data()->setSize(std::max(columns_, 1), std::max(rows_, 1));
-  map_->data()->setRange(QCPRange(0, std::max(columns_ - 1, 0)), QCPRange(0, std::max(rows_ - 1, 0)));
+  map_->data()->setSize(cellsX, cellsY);
+  map_->data()->setRange(drawnColumns == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, double(std::max(drawnColumns - 1, 0)) * strideColumns_),
+                         drawnRows == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, double(std::max(drawnRows - 1, 0)) * strideRows_));
   map_->data()->fill(std::nan(""));
-  for (int c = 0; c < columns_; ++c) {
-    const auto& imp = record.selections[size_t(c)].importanceScaled;
-    for (int r = 0; r < rows_; ++r) {
-      const double i = size_t(r) < imp.size() ? std::clamp(imp[size_t(r)], 0.0, 1.0) : 0.0;
-      map_->data()->setCell(c, r, masks[size_t(c)][size_t(r)] ? 0.5 + 0.5 * i : 0.45 * i);
+  std::unordered_map<std::string, int> index;
+  for (int r = 0; r < rows_; ++r) index[record.tensors[size_t(r)].name] = r;
+  std::vector<bool> mask(rows, false);
+  for (int dc = 0; dc < drawnColumns; ++dc) {
+    const auto& s = record.selections[size_t(dc) * size_t(strideColumns_)];
+    std::fill(mask.begin(), mask.end(), false);
+    for (const auto& name : s.selected)
+      if (auto it = index.find(name); it != index.end()) mask[size_t(it->second)] = true;
+    for (int dr = 0; dr < drawnRows; ++dr) {
+      const size_t r = size_t(dr) * size_t(strideRows_);
+      const double i = r < s.importanceScaled.size() ? std::clamp(s.importanceScaled[r], 0.0, 1.0) : 0.0;
+      const double v = mask[r] ? 0.5 + 0.5 * i : 0.45 * i;
+      for (int x = dc; x < (drawnColumns == 1 ? 2 : dc + 1); ++x)
+        for (int y = dr; y < (drawnRows == 1 ? 2 : dr + 1); ++y) map_->data()->setCell(x, y, v);
     }
   }
   auto yTicks = QSharedPointer<QCPAxisTickerText>::create();
@@ -52,7 +77,7 @@ void HeatmapPlot::showRecord(const RunRecord& record) {
   yAxis->setTicker(yTicks);
   // One label per selection while they fit (about 45 px each), then every k-th.
   auto xTicks = QSharedPointer<QCPAxisTickerText>::create();
-  const int every = std::max(1, columns_ * 45 / std::max(axisRect()->width(), 200));
+  const int every = int(std::max<int64_t>(1, int64_t(columns_) * 45 / std::max(axisRect()->width(), 200)));
   for (int c = 0; c < columns_; c += every) xTicks->addTick(c, QString::number(record.selections[size_t(c)].step));
   xAxis->setTicker(xTicks);
   xAxis->setRange(-0.5, std::max(columns_, 1) - 0.5);
@@ -62,7 +87,7 @@ void HeatmapPlot::showRecord(const RunRecord& record) {
 
 double HeatmapPlot::cellValue(int column, int row) const {
   if (column < 0 || row < 0 || column >= columns_ || row >= rows_) return std::nan("");
-  return map_->data()->cell(column, row);
+  return map_->data()->cell(column / strideColumns_, row / strideRows_);
 }
 
 QString HeatmapPlot::cellDescription(int column, int row) const {

@@ -18,6 +18,7 @@ class HeatmapPlot : public QCustomPlot {
   int columns() const { return columns_; }
   int rows() const { return rows_; }
   // The cell's value: 0.5 + importance/2 when selected, importance * 0.45 otherwise; NaN outside.
+  // A record with more than 2048 selections or tensors is drawn sampled: the value drawn there.
   double cellValue(int column, int row) const;
   static bool isSelectedValue(double value) { return value >= 0.5; }
   // Tooltip text for a cell (what hovering shows).
@@ -37,6 +38,7 @@ class HeatmapPlot : public QCustomPlot {
   std::vector<ChainEntry> tensors_;          // what hovering describes (the record's steps are not kept)
   std::vector<SelectionRecord> selections_;
   int columns_ = 0, rows_ = 0;
+  int strideColumns_ = 1, strideRows_ = 1;  // drawn cells sample every k-th selection / tensor of a huge record
 };
 
 }  // namespace gt::ui

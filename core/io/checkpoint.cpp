@@ -121,9 +121,20 @@ void loadWeights(CausalLM& model, const CheckpointTensors& tensors, const std::s
 std::shared_ptr<CausalLM> loadModel(const fs::path& modelDir, const LoadOptions& options) {
   check(fs::is_directory(modelDir), modelDir.string() + ": not a model folder (expected config.json and model.safetensors)");
   const ModelConfig config = ModelConfig::fromFile(modelDir / "config.json");
-  auto model = createModel(config);
-  CheckpointTensors tensors(modelDir);
+  CheckpointTensors tensors(modelDir);  // every file's header validated before anything is allocated
+  std::shared_ptr<CausalLM> model;
+  try {
+    model = createModel(config);
+  } catch (const Error& e) {
+    throw Error((modelDir / "config.json").string() + ": " + e.what());
+  }
   loadWeights(*model, tensors, modelDir.string());
+  // NaN or infinite weights make every output garbage: refuse them, naming the tensor.
+  for (const auto& p : model->named_parameters(true)) {
+    if (torch::isfinite(p.value()).all().item<bool>()) continue;
+    const std::string file = tensors.contains(p.key()) ? tensors.fileOf(p.key()) : (modelDir / "model.safetensors").string();
+    throw Error(file + ": tensor '" + p.key() + "' holds NaN or infinite values; the checkpoint is damaged");
+  }
   model->to(options.device, options.dtype);
   model->eval();
   return model;

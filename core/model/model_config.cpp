@@ -1,5 +1,7 @@
 #include "core/model/model_config.h"
 
+#include <cmath>
+
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
@@ -180,6 +182,14 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& json, const std::string&
     c.headDim = c.hiddenSize / c.numHeads;
   }
   readTokenIds(f, c);
+  check(std::isfinite(c.normEps) && c.normEps > 0, source + ": the normalisation epsilon (rms_norm_eps / layer_norm_epsilon) must be a positive "
+                                                            "number, got " + std::to_string(c.normEps));
+  check(c.ffnDim > 0 && c.headDim > 0, source + ": the MLP size and head size must be positive");
+  for (int64_t id : c.eosTokenIds)
+    check(id >= 0 && id < c.vocabSize, source + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                           std::to_string(c.vocabSize) + ")");
+  check(c.padTokenId < c.vocabSize, source + ": pad_token_id " + std::to_string(c.padTokenId) + " is outside the vocabulary [0, " +
+                                        std::to_string(c.vocabSize) + ")");
   return c;
 }
 

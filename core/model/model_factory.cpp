@@ -6,9 +6,34 @@
 #include "core/model/opt.h"
 #include "core/util/error.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 namespace gt {
 
+namespace {
+
+// Parameters the config asks for (embeddings, blocks, head), to refuse sizes that cannot be
+// allocated before trying. Doubles: a malformed config must not overflow the estimate.
+double estimatedParameters(const ModelConfig& c) {
+  const double h = double(c.hiddenSize), attn = double(c.numHeads + 2 * c.numKvHeads) * double(c.headDim) * h + double(c.numHeads * c.headDim) * h;
+  const double mlp = (c.modelType == "llama" || c.modelType == "qwen2" ? 3.0 : 2.0) * h * double(c.ffnDim);
+  return double(c.vocabSize) * h * (c.tieWordEmbeddings ? 1 : 2) + double(c.maxPositions) * h + double(c.numLayers) * (attn + mlp);
+}
+
+}  // namespace
+
 std::shared_ptr<CausalLM> createModel(const ModelConfig& config) {
+  const double bytes = 4 * estimatedParameters(config);
+  const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && bytes > memory) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "the model would need about %.1f GB of memory in float32 (vocab_size %lld, hidden size %lld, %lld layers); "
+                  "this machine has %.1f GB", bytes / 1e9, (long long)config.vocabSize, (long long)config.hiddenSize,
+                  (long long)config.numLayers, memory / 1e9);
+    throw Error(buf);
+  }
   if (config.modelType == "opt") return createOpt(config);
   if (config.modelType == "bloom") return createBloom(config);
   if (config.modelType == "gpt2") return createGpt2(config);

@@ -1,5 +1,7 @@
 #include "core/train/dataset.h"
 
+#include "core/io/byte_level.h"
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -15,6 +17,24 @@ namespace {
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return s;
+}
+
+// Spreadsheet exports often start with a UTF-8 byte-order mark: it is not part of the first column's name.
+void skipByteOrderMark(std::istream& in) {
+  char bom[3];
+  if (in.read(bom, 3) && bom[0] == '\xEF' && bom[1] == '\xBB' && bom[2] == '\xBF') return;
+  in.clear();
+  in.seekg(0);
+}
+
+// Checks a record's header or fields: valid UTF-8 (JSON Lines rows get this from the parser), unique column names.
+void checkText(const std::vector<std::string>& fields, const std::string& where, bool header) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    check(utf8Lossy(fields[i]) == fields[i], where + ": " + (header ? "column name " : "field ") + std::to_string(i + 1) +
+                                                 " is not valid UTF-8 (save the file as UTF-8)");
+    if (header)
+      for (size_t j = 0; j < i; ++j) check(fields[j] != fields[i], where + ": column '" + fields[i] + "' appears twice in the header");
+  }
 }
 
 // One CSV record (RFC 4180: quoted fields, "" escapes, newlines inside quotes).
@@ -62,6 +82,7 @@ std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
   const std::string file = spec.path.string();
   std::ifstream in(spec.path, std::ios::binary);
   check(static_cast<bool>(in), file + ": cannot read dataset");
+  skipByteOrderMark(in);
   std::vector<std::string> header, fields;
   int64_t line = 1;
   const bool quoting = sep == ',';
@@ -70,6 +91,7 @@ std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
   } catch (const Error& e) {
     throw Error(file + ": " + e.what());
   }
+  checkText(header, file + ":1", true);
   auto column = [&](const std::string& name, bool required) {
     auto it = std::find(header.begin(), header.end(), name);
     check(it != header.end() || !required, file + ": no column '" + name + "' in the header (columns: " + [&] {
@@ -94,6 +116,7 @@ std::vector<Example> readDelimited(const DatasetSpec& spec, char sep) {
     if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
     check(fields.size() == header.size(), file + ":" + std::to_string(rowLine) + ": expected " + std::to_string(header.size()) +
                                               " fields, found " + std::to_string(fields.size()));
+    checkText(fields, file + ":" + std::to_string(rowLine), false);
     if (splitCol >= 0 && fields[size_t(splitCol)] != spec.split) continue;
     out.push_back({fields[size_t(src)], fields[size_t(tgt)]});
   }
@@ -169,11 +192,13 @@ DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std:
   } else {
     std::ifstream in(path, std::ios::binary);
     check(static_cast<bool>(in), file + ": cannot read dataset");
+    skipByteOrderMark(in);
     const char sep = layout.format == "csv" ? ',' : '\t';
     std::vector<std::string> fields;
     int64_t line = 1;
     try {
       check(readCsvRecord(in, sep, layout.fields, line, sep == ','), "no header row");
+      checkText(layout.fields, file + ":1", true);
       const auto splitCol = std::find(layout.fields.begin(), layout.fields.end(), splitField) - layout.fields.begin();
       while (readCsvRecord(in, sep, fields, line, sep == ',')) {
         if (fields.size() == 1 && fields[0].empty()) continue;
@@ -181,6 +206,7 @@ DatasetLayout inspectDatasetLayout(const std::filesystem::path& path, const std:
         if (size_t(splitCol) < fields.size()) addSplit(fields[size_t(splitCol)]);
       }
     } catch (const Error& e) {
+      if (std::string(e.what()).rfind(file + ":", 0) == 0) throw;  // already says where
       throw Error(file + ":" + std::to_string(line) + ": " + e.what());
     }
   }

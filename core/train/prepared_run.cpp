@@ -36,11 +36,6 @@ PreparedRun prepareRun(const RunConfig& c) {
   check(c.method != "prefix" || mc.maxPositions <= 0 || c.maxLength + c.prefixTokens <= mc.maxPositions,
         "max_length " + std::to_string(c.maxLength) + " + prefix_tokens " + std::to_string(c.prefixTokens) + " is longer than the model's " +
             std::to_string(mc.maxPositions) + " learned positions (" + configFile + "); lower --max-length or --prefix-tokens");
-  for (int64_t id : mc.eosTokenIds)
-    check(id >= 0 && id < mc.vocabSize, configFile + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                            std::to_string(mc.vocabSize) + ")");
-  check(mc.padTokenId < mc.vocabSize, configFile + ": pad_token_id " + std::to_string(mc.padTokenId) + " is outside the vocabulary [0, " +
-                                          std::to_string(mc.vocabSize) + ")");
   p.tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
   const Tokenizer* tokenizer = p.tokenizer.get();
   check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
