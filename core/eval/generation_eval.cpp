@@ -1,5 +1,7 @@
 #include "core/eval/generation_eval.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -45,7 +47,9 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   const GenerationOptions& g = o.generation;
   check(!examples.empty(), "evaluation: no examples");
   check(g.numBeams >= 1 && o.batchSize >= 1 && g.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
-  check(o.maxLength > g.maxNewTokens, "evaluation: max length must exceed max new tokens");
+  check(o.maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(o.maxLength) + ") must exceed --max-new-tokens (" +
+                                          std::to_string(g.maxNewTokens) + "): generation needs room for the prompt");
+  check(std::isfinite(g.lengthPenalty), "evaluation: --length-penalty must be a finite number");
   const auto start = std::chrono::steady_clock::now();
   const PromptTemplate tmpl = PromptTemplate::parse(promptTemplate);
 

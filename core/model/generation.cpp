@@ -1,5 +1,7 @@
 #include "core/model/generation.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "core/util/error.h"
@@ -185,8 +187,16 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
   for (const auto& p : prompts) checkPrompt(model, p);
   check(o.maxNewTokens >= 0, "generate: max_new_tokens must be >= 0");
   check(o.numBeams >= 1, "generate: num_beams must be >= 1");
-  check(o.repetitionPenalty > 0, "generate: repetition_penalty must be > 0");
+  check(std::isfinite(o.repetitionPenalty) && o.repetitionPenalty > 0, "generate: repetition_penalty must be a finite number > 0");
+  check(std::isfinite(o.lengthPenalty), "generate: length_penalty must be a finite number");
   if (o.maxNewTokens == 0 || prompts.empty()) return prompts;
+  if (const int64_t positions = model.config().maxPositions; positions > 0) {
+    int64_t longestPrompt = 0;
+    for (const auto& p : prompts) longestPrompt = std::max<int64_t>(longestPrompt, int64_t(p.size()));
+    check(longestPrompt + o.maxNewTokens <= positions,
+          "generate: the prompt (" + std::to_string(longestPrompt) + " tokens) + max_new_tokens (" + std::to_string(o.maxNewTokens) +
+              ") exceeds the model's " + std::to_string(positions) + " learned positions; lower --max-new-tokens or shorten the prompt");
+  }
   torch::NoGradGuard noGrad;
   const bool wasTraining = model.is_training();
   model.eval();
