@@ -25,6 +25,7 @@ void applyCommonOptions(const CommonOptions& o) {
   check(o.dtype == "float32" || o.dtype == "bfloat16" || o.dtype == "float16",
         "--dtype: expected float32, bfloat16 or float16, got '" + o.dtype + "'");
   check(o.device == "cpu" || o.device.rfind("cuda", 0) == 0, "--device: expected cpu or cuda[:N], got '" + o.device + "'");
+  checkDeviceAndDtype(o.device, o.dtype);
   check(o.threads >= 0, "--threads: expected a non-negative count");
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   check(o.threads <= int(4 * cores), "--threads: " + std::to_string(o.threads) + " is more than 4 x the " + std::to_string(cores) +

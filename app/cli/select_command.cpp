@@ -21,12 +21,15 @@ SelectionProblem readProblem(const std::string& path) {
   p.tFp = number(j, "t_fp", "");
   p.tFull = number(j, "t_full", "");
   p.rho = number(j, "rho", "");
-  p.tq = j.contains("tq") ? int64_t(number(j, "tq", "")) : 1000;
+  check(!j.contains("tq") || (j["tq"].is_number_integer() && j["tq"].get<int64_t>() >= 10 && j["tq"].get<int64_t>() <= 100000),
+        path + ": 'tq' must be an integer in [10, 100000]");
+  p.tq = j.contains("tq") ? j["tq"].get<int64_t>() : 1000;
   check(j.contains("tensors") && j["tensors"].is_array(), path + ": 'tensors' must be an array");
   for (size_t i = 0; i < j["tensors"].size(); ++i) {
     const auto& t = j["tensors"][i];
     const std::string where = "tensors[" + std::to_string(i) + "].";
     check(t.is_object(), path + ": tensors[" + std::to_string(i) + "] must be an object");
+    check(!t.contains("name") || t["name"].is_string(), path + ": " + where + "'name' must be a string");
     p.tensors.push_back({t.value("name", "tensor" + std::to_string(i)), number(t, "dw", where), number(t, "reach", where),
                          number(t, "importance", where)});
   }

@@ -28,6 +28,9 @@ Command tokenizeCommand() {
               auto tok = loadTokenizer(a->path);
               if (dec->count()) {
                 const auto ids = parseIdList(a->decode, "--decode");
+                for (int64_t id : ids)
+                  check(id >= 0 && id < tok->vocabSize(), "--decode: token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                                              std::to_string(tok->vocabSize()) + ") of " + a->path);
                 const std::string out = tok->decode(ids, !a->keepSpecial);
                 if (a->o.json) std::cout << nlohmann::json({{"ids", ids}, {"text", out}}).dump() << "\n";
                 else std::cout << out << "\n";

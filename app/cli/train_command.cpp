@@ -121,6 +121,10 @@ Command trainCommand() {
               using T = std::decay_t<decltype(a->c.*member)>;
               auto value = std::make_shared<T>();
               auto* opt = cmd.add_option(name, *value, help);
+              if constexpr (std::is_unsigned_v<T>)  // CLI11 would wrap -1 around
+                opt->check(CLI::Validator(
+                    [](std::string& v) { return v.find('-') != std::string::npos ? std::string("expected a non-negative integer") : std::string(); },
+                    "UINT"));
               given->push_back(opt);
               opts->push_back([opt, value, member](RunConfig& c) {
                 if (opt->count()) c.*member = *value;

@@ -53,6 +53,9 @@ Lora::Lora(CausalLM& model, LoraConfig config, uint64_t seed) : Lora(model, std:
   for (auto& a : attached_) {
     const auto& w = a.layer->weight;
     const int64_t in = w.size(1), out = w.size(0);
+    check(config_.rank <= std::min(in, out), "lora_rank (--lora-rank " + std::to_string(config_.rank) + ") must be at most " +
+                                                  std::to_string(std::min(in, out)) + ", the smaller side of " + a.module + " (" +
+                                                  std::to_string(out) + " x " + std::to_string(in) + ")");
     a.adapter->a = torch::empty({config_.rank, in}, w.options()).uniform_(-1.0 / std::sqrt(double(in)), 1.0 / std::sqrt(double(in)));
     a.adapter->b = torch::zeros({out, config_.rank}, w.options());
     a.adapter->a.set_requires_grad(true);

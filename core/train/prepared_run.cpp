@@ -1,5 +1,7 @@
 #include "core/train/prepared_run.h"
 
+#include "core/util/runtime_info.h"
+
 #include "core/io/checkpoint.h"
 #include "core/io/dtype_name.h"
 #include "core/util/error.h"
@@ -23,6 +25,7 @@ PreparedRun prepareRun(const RunConfig& c) {
   PreparedRun p;
   // Cheap checks first: a missing dataset should not wait for the model to load.
   check(std::filesystem::is_regular_file(c.data), c.data + ": dataset file not found");
+  checkDeviceAndDtype(c.device, c.dtype);
   LoadOptions lo;
   lo.dtype = dtypeFromName(c.dtype);
   lo.device = torch::Device(c.device);

@@ -26,6 +26,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/run_folder.h"
+#include "core/util/runtime_info.h"
 
 namespace gt {
 namespace {
@@ -89,6 +90,7 @@ Trainer::Trainer(RunConfig config, RunObserver* observer, RunControl* control, R
 RunRecord Trainer::run() {
   const RunConfig& c = config_;
   c.validate();
+  checkDeviceAndDtype(c.device, c.dtype);
   const auto runStart = Clock::now();
   // The run folder first: a run that cannot write its results must not start.
   std::optional<RunFolder> folder;

@@ -25,9 +25,28 @@ nlohmann::json readJsonFile(const std::filesystem::path& path) {
 }
 
 void forEachJsonLine(std::istream& in, const std::string& file, const std::function<void(const JsonLine& line)>& line) {
+  // A line longer than this is not a dataset row (e.g. /dev/zero): refuse it rather than grow without bound.
+  constexpr size_t kMaxLineBytes = size_t(64) << 20;
   std::string text;
   JsonLine current;
-  while (std::getline(in, text)) {
+  char buf[65536];
+  while (true) {
+    text.clear();
+    bool sawLine = false;
+    while (true) {
+      const int c = in.peek();
+      if (c == std::char_traits<char>::eof()) break;
+      sawLine = true;
+      if (c == '\n') {
+        in.get();
+        break;
+      }
+      in.get(buf, sizeof buf, '\n');  // at least one character: the next one is neither EOF nor '\n'
+      text.append(buf, size_t(in.gcount()));
+      check(text.size() <= kMaxLineBytes,
+            file + ":" + std::to_string(current.number + 1) + ": line longer than 64 MiB (expected one JSON object per line)");
+    }
+    if (!sawLine) break;
     ++current.number;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     current.where = file + ":" + std::to_string(current.number);

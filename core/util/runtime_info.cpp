@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/util/error.h"
+
 namespace gt {
 namespace {
 
@@ -78,5 +80,30 @@ void setComputeThreads(int threads) {
 }
 
 int cudaDeviceCount() { return int(torch::cuda::device_count()); }
+
+void checkDeviceAndDtype(const std::string& device, const std::string& dtype) {
+  check(device == "cpu" || device.rfind("cuda", 0) == 0, "device: expected cpu or cuda[:N], got '" + device + "'");
+  int index = 0;
+  if (device.rfind("cuda:", 0) == 0) {
+    size_t used = 0;
+    try {
+      index = std::stoi(device.substr(5), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    check(used > 0 && used == device.size() - 5 && index >= 0, "device: expected cpu or cuda[:N], got '" + device + "'");
+  } else {
+    check(device == "cpu" || device == "cuda", "device: expected cpu or cuda[:N], got '" + device + "'");
+  }
+  if (device != "cpu") {
+    const int count = cudaDeviceCount();
+    check(count > 0, "device " + device + ": CUDA is not available (this LibTorch build or machine has no CUDA device); use --device cpu");
+    check(index < count, "device " + device + ": this machine has " + std::to_string(count) + " CUDA device(s), cuda:0 to cuda:" +
+                             std::to_string(count - 1));
+  }
+  // LibTorch's CPU kernels lack float16 LayerNorm/softmax paths: refuse before loading.
+  check(!(device == "cpu" && dtype == "float16"), "dtype float16 is not supported on the CPU (LibTorch has no float16 CPU kernels for "
+                                                  "LayerNorm); use float32 or bfloat16, or a CUDA device");
+}
 
 }  // namespace gt

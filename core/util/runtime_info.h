@@ -17,6 +17,9 @@ int computeThreads();
 void setComputeThreads(int threads);  // LibTorch's intra-op threads and OpenBLAS's pool (process-wide)
 // CUDA devices LibTorch can use (0 on the Debian CPU build).
 int cudaDeviceCount();
+// Throws gt::Error when `device` (cpu, cuda, cuda:N) is malformed or absent here, or `dtype`
+// cannot run on it (float16 on the CPU).
+void checkDeviceAndDtype(const std::string& device, const std::string& dtype);
 // One line per fact, for --version and inspect.
 std::string runtimeSummary();
 

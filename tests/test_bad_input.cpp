@@ -1,0 +1,183 @@
+// Hostile but realistic input through the CLI, one row per case (issue 13): each must end in a
+// named error before any work — exit 1 (2 for usage errors), the exact message — and leave no run
+// folder behind. Damaged copies of the OPT fixture are made in a temporary folder.
+#include <QtTest/QtTest>
+
+#include <QProcess>
+#include <cstring>
+#include <fstream>
+
+#include "test_support.h"
+
+using namespace gt;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  QString out, err;
+};
+
+Result run(const QStringList& args) {
+  QProcess p;
+  p.start(GT_CLI_PATH, args);
+  p.waitForFinished(120000);
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
+
+// A copy of the OPT fixture with config.json edited.
+fs::path optWith(const fs::path& dir, const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+  const fs::path out = dir / name;
+  fs::create_directories(out);
+  for (const auto& e : fs::directory_iterator(test::fixture("models/opt"))) fs::copy_file(e.path(), out / e.path().filename());
+  nlohmann::json config = nlohmann::json::parse(test::readFile(out / "config.json"));
+  edit(config);
+  test::writeFile(out / "config.json", config.dump(2));
+  return out;
+}
+
+}  // namespace
+
+class TestBadInput : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() { QVERIFY2(!test::fixture("models/opt").empty(), "fixture models/opt not found"); }
+
+  void refusedWithNamedErrors() {
+    test::TempDir tmp;
+    const fs::path opt = test::fixture("models/opt"), tok = test::fixture("tokenizers/bytes-only"), data = test::fixture("data/tiny.jsonl");
+    const fs::path out = tmp.path() / "run";
+    auto trainOn = [&](const fs::path& model, const fs::path& dataset, const QStringList& extra) {
+      return QStringList{"train", "--model", q(model), "--tokenizer", q(tok), "--data", q(dataset), "--epochs", "1", "--max-length", "100",
+                         "--out", q(out)} +
+             extra;
+    };
+    auto train = [&](const fs::path& model, const QStringList& extra) { return trainOn(model, data, QStringList{"--split", "train"} + extra); };
+    auto config = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+      const fs::path m = optWith(tmp.path(), name, edit);
+      return std::make_pair(m, (m / "config.json").string());
+    };
+    const auto [eosModel, eosConfig] = config("eos", [](nlohmann::json& j) { j["eos_token_id"] = -7; });
+    const auto [padModel, padConfig] = config("pad", [](nlohmann::json& j) { j["pad_token_id"] = 99999; });
+    const auto [hugeModel, hugeConfig] = config("huge", [](nlohmann::json& j) { j["vocab_size"] = 1000000000000; });
+    const auto [typeModel, typeConfig] = config("type", [](nlohmann::json& j) { j["hidden_size"] = "abc"; });
+
+    // NaN weights: one float of the q projection overwritten in place.
+    const fs::path nanModel = optWith(tmp.path(), "nan", [](nlohmann::json&) {});
+    {
+      std::string bytes = test::readFile(nanModel / "model.safetensors");
+      uint64_t headerLen = 0;
+      std::memcpy(&headerLen, bytes.data(), 8);
+      const auto header = nlohmann::json::parse(bytes.substr(8, headerLen));
+      const uint64_t begin = header["model.decoder.layers.0.self_attn.q_proj.weight"]["data_offsets"][0].get<uint64_t>();
+      const float nan = std::nanf("");
+      std::memcpy(bytes.data() + 8 + headerLen + begin + 4 * 5, &nan, 4);
+      test::writeFile(nanModel / "model.safetensors", bytes);
+    }
+    const std::string nanMessage = (nanModel / "model.safetensors").string() +
+                                   ": tensor 'model.decoder.layers.0.self_attn.q_proj.weight' holds NaN or infinite values; the checkpoint is damaged";
+
+    // CSV datasets: invalid UTF-8, a duplicate column.
+    const fs::path badUtf8 = tmp.path() / "bad.csv", dupHeader = tmp.path() / "dup.csv";
+    test::writeFile(badUtf8, "source,target\nfine,row\nbad \xff\xfe text,x\n");
+    test::writeFile(dupHeader, "source,target,target\na,b,c\n");
+    const fs::path record = tmp.path() / "record.json";
+    test::writeFile(record, R"({"config": {}, "steps": []})");
+    test::writeFile(tmp.path() / "afile", "x");
+
+    struct Case {
+      const char* name;
+      QStringList args;
+      int code;
+      std::string message;  // stderr, exactly ("error: " + message + "\n"); a trailing '*' matches a prefix
+    };
+    const std::vector<Case> cases = {
+        {"eos id below 0", train(eosModel, {}), 1, eosConfig + ": eos_token_id -7 is outside the vocabulary [0, 512)"},
+        {"pad id beyond vocab", {"generate", q(padModel), "--input-ids", "1,2"}, 1, padConfig + ": pad_token_id 99999 is outside the vocabulary [0, 512)"},
+        {"vocab of 1e12", train(hugeModel, {}), 1, hugeConfig + ": the model would need about 256000.0 GB of memory in float32*"},
+        {"wrong-typed config field", {"inspect", q(typeModel)}, 1, typeConfig + ": field 'hidden_size' must be an integer, got \"abc\""},
+        {"NaN weights: inspect", {"inspect", q(nanModel)}, 1, nanMessage},
+        {"NaN weights: generate", {"generate", q(nanModel), "--input-ids", "1,2"}, 1, nanMessage},
+        {"NaN weights: train", train(nanModel, {}), 1, nanMessage},
+        {"float16 on the CPU", train(opt, {"--dtype", "float16"}), 1,
+         "dtype float16 is not supported on the CPU (LibTorch has no float16 CPU kernels for LayerNorm); use float32 or bfloat16, or a CUDA device"},
+        {"CUDA device absent", {"generate", q(opt), "--input-ids", "1,2", "--device", "cuda:7"}, 1,
+         "device cuda:7: CUDA is not available (this LibTorch build or machine has no CUDA device); use --device cpu"},
+        {"negative train examples", train(opt, {"--max-train-examples", "-5"}), 1,
+         "max_train_examples (--max-train-examples): expected >= 0 (0: all rows), got -5"},
+        {"too many threads", train(opt, {"--threads", "100000"}), 1, "--threads: 100000 is more than 4 x the *"},
+        {"huge DP quantisation", train(opt, {"--solver", "paper", "--tq", "100000000"}), 1, "tq: expected at most 100000 quantisation steps, got 100000000"},
+        {"generation longer than max length", train(opt, {"--generate-split", "valid", "--eval-max-new-tokens", "100"}), 1,
+         "eval_max_new_tokens (--eval-max-new-tokens 100) must be less than max_length (--max-length 100): generation needs room for the prompt"},
+        {"LoRA rank beyond the matrices", train(opt, {"--method", "lora", "--lora-rank", "100000"}), 1,
+         "lora_rank (--lora-rank 100000) must be at most 64, the smaller side of model.decoder.layers.0.self_attn.q_proj (64 x 64)"},
+        {"prefix beyond positions", train(opt, {"--method", "prefix", "--prefix-tokens", "100000"}), 1,
+         "max_length 100 + prefix_tokens 100000 is longer than the model's 128 learned positions (" + (opt / "config.json").string() +
+             "); lower --max-length or --prefix-tokens"},
+        {"a run record as --config", train(opt, {"--config", q(record)}), 1,
+         record.string() + ": this is a run record, not run settings; pass its settings with --config and a new --out, or continue that run "
+                           "with --resume RUN_DIR"},
+        {"--out is a file", {"train", "--model", q(opt), "--tokenizer", q(tok), "--data", q(data), "--out", q(tmp.path() / "afile")}, 1,
+         (tmp.path() / "afile").string() + ": exists and is not a folder; expected a folder for the run"},
+        {"--out is the model folder", {"train", "--model", q(opt), "--tokenizer", q(tok), "--data", q(data), "--out", q(opt)}, 1,
+         opt.string() + ": the run folder must not be, contain or lie inside an input folder (" + opt.string() +
+             "); a run would overwrite or mix with it. Choose another output folder"},
+        {"CSV not UTF-8", trainOn(opt, badUtf8, {}), 1, badUtf8.string() + ":3: field 1 is not valid UTF-8 (save the file as UTF-8)"},
+        {"CSV duplicate column", trainOn(opt, dupHeader, {}), 1, dupHeader.string() + ":1: column 'target' appears twice in the header"},
+        {"NaN length penalty", {"generate", q(opt), "--input-ids", "1,2", "--length-penalty", "nan"}, 1, "generate: length_penalty must be a finite number"},
+        {"generation past the positions", {"generate", q(opt), "--input-ids", "1,2", "--max-new-tokens", "100000"}, 1,
+         "generate: the prompt (2 tokens) + max_new_tokens (100000) exceeds the model's 128 learned positions; lower --max-new-tokens or shorten the prompt"},
+        {"decode an id outside the vocabulary", {"tokenize", q(tok), "--decode", "1,2,99999"}, 1,
+         "--decode: token id 99999 is outside the vocabulary [0, 257) of " + tok.string()},
+        {"endless line", {"rouge", "--pairs", "/dev/zero"}, 1, "/dev/zero:1: line longer than 64 MiB (expected one JSON object per line)"},
+    };
+    for (const auto& c : cases) {
+      const Result r = run(c.args);
+      QVERIFY2(r.code == c.code, qPrintable(QString("%1: exit %2, stderr %3").arg(c.name).arg(r.code).arg(r.err)));
+      const QString expected = "error: " + QString::fromStdString(c.message);
+      if (expected.endsWith('*'))
+        QVERIFY2(r.err.startsWith(expected.chopped(1)), qPrintable(QString("%1: %2").arg(c.name, r.err)));
+      else
+        QVERIFY2(r.err == expected + "\n", qPrintable(QString("%1:\n  got      %2  expected %3").arg(c.name, r.err, expected)));
+      QVERIFY2(!r.err.contains("frame #"), c.name);
+      QVERIFY2(!fs::exists(out), (std::string(c.name) + ": a refused run left its folder").c_str());
+    }
+
+    // Usage errors exit 2 with CLI11's message.
+    for (const QStringList& args : {QStringList{"train", "--no-such-flag"}, QStringList{"train", "--seed", "-1"}, QStringList{"nosuchcommand"}}) {
+      const Result r = run(args);
+      QVERIFY2(r.code == 2, qPrintable(args.join(' ') + ": exit " + QString::number(r.code)));
+    }
+    QVERIFY(run({"train", "--seed", "-1"}).err.startsWith("--seed: expected a non-negative integer"));
+  }
+
+  // A CSV exported with a byte-order mark trains like the same file without it.
+  void csvByteOrderMarkIsNotAColumn() {
+    test::TempDir tmp;
+    test::writeFile(tmp.path() / "bom.csv", "\xEF\xBB\xBFsource,target\nsome long text here,short\nanother long text,tiny\n");
+    const Result r = run({"train", "--model", q(test::fixture("models/opt")), "--tokenizer", q(test::fixture("tokenizers/bytes-only")), "--data",
+                          q(tmp.path() / "bom.csv"), "--method", "full", "--epochs", "1", "--max-length", "64", "--no-save-model", "--out",
+                          q(tmp.path() / "run")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("status: finished"));
+  }
+
+  // --tokenizer pointing at a tokenizer.json file: the saved model folder still gets the tokenizer.
+  void tokenizerFileIsCopiedIntoTheModel() {
+    test::TempDir tmp;
+    const fs::path tokFile = test::fixture("tokenizers/bytes-only") / "tokenizer.json";
+    QVERIFY(fs::exists(tokFile));
+    const Result r = run({"train", "--model", q(test::fixture("models/opt")), "--tokenizer", q(tokFile), "--data", q(test::fixture("data/tiny.jsonl")),
+                          "--split", "train", "--method", "full", "--epochs", "1", "--max-length", "100", "--out", q(tmp.path() / "run")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(test::readFile(tmp.path() / "run" / "model" / "tokenizer.json"), test::readFile(tokFile));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestBadInput)
+#include "test_bad_input.moc"
