@@ -447,7 +447,7 @@ RunRecord Trainer::run() {
   record.status = cancelled ? "cancelled" : "finished";
   // The outputs are published before the record that says "finished", each folder in one rename;
   // a cancelled run keeps its checkpoint instead (train --resume continues it).
-  if (folder && !cancelled && c.saveModel) {
+  if (folder && !cancelled && c.saveModel) try {
     if (prefix) {
       folder->publishFolder("prefix", [&](const std::filesystem::path& dir) { prefix->save(dir); });  // the base model is unchanged
     } else {
@@ -459,6 +459,16 @@ RunRecord Trainer::run() {
       if (std::filesystem::is_regular_file(tokenizerFiles)) tokenizerFiles = tokenizerFiles.parent_path();  // --tokenizer DIR/tokenizer.json
       folder->publishFolder("model", [&](const std::filesystem::path& dir) { saveModel(model, dir, tokenizerFiles); });
     }
+  } catch (const std::exception& e) {
+    // E.g. a full disk: the record (small) says so, and the checkpoint stays for --resume.
+    record.status = "failed";
+    record.error = std::string("saving the model: ") + e.what() + "; free space and continue with train --resume";
+    try {
+      saveRecord();
+    } catch (const std::exception&) {
+    }
+    if (observer_) observer_->failed(record.error);
+    throw Error(record.error);
   }
   saveRecord();
   if (folder && !cancelled) folder->remove("checkpoint");  // the record now says everything

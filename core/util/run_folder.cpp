@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <map>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -45,6 +48,18 @@ void fsyncPath(const fs::path& path, bool directory) {
   const std::string why = rc != 0 ? errnoText() : "";
   ::close(fd);
   check(rc == 0, path.string() + ": flush to disk failed (" + why + ")");
+}
+
+// Test hook for the crash-consistency tests: GT_TEST_KILL_AT=NAME:before|after:K sends SIGKILL to
+// this process at the K-th publication of NAME (run.json, checkpoint, model, ...), just before or
+// just after its rename. Unset (always, outside tests), it does nothing.
+void killPoint(const std::string& name, const char* when) {
+  static const char* spec = std::getenv("GT_TEST_KILL_AT");
+  if (spec == nullptr) return;
+  static std::map<std::string, int> seen;
+  const std::string key = name + ":" + when;
+  const int count = ++seen[key];
+  if (std::string(spec) == key + ":" + std::to_string(count)) ::kill(::getpid(), SIGKILL);
 }
 
 std::string megabytes(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; }
@@ -176,7 +191,9 @@ void RunFolder::publishFile(const std::string& name, const std::string& bytes) {
   }
   if (err == 0 && ::fsync(fd) != 0) err = errno;
   ::close(fd);
+  if (err == 0) killPoint(name, "before");
   if (err == 0 && std::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err == 0) killPoint(name, "after");
   if (err != 0) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -196,6 +213,7 @@ void RunFolder::publishFolder(const std::string& name, const std::function<void(
     for (const auto& e : fs::recursive_directory_iterator(staging))
       if (e.is_regular_file()) fsyncPath(e.path(), false);
     fsyncPath(staging, true);
+    killPoint(name, "before");
     if (fs::exists(target)) {
       // One atomic swap; the old folder then sits under the staging name and is removed.
       if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
@@ -214,6 +232,7 @@ void RunFolder::publishFolder(const std::string& name, const std::function<void(
     fs::remove_all(staging, ec);
     throw;
   }
+  killPoint(name, "after");
   fs::remove_all(staging, ec);
   published_ = true;
   fsyncPath(dir_, true);
