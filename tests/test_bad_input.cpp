@@ -156,6 +156,24 @@ class TestBadInput : public QObject {
     QVERIFY(run({"train", "--seed", "-1"}).err.startsWith("--seed: expected a non-negative integer"));
   }
 
+  // A prefix trained on one family is refused on another, even where the shapes agree.
+  void prefixOfAnotherFamilyIsRefused() {
+    test::TempDir tmp;
+    const Result r = run({"train", "--model", q(test::fixture("models/opt")), "--tokenizer", q(test::fixture("tokenizers/bytes-only")), "--data",
+                          q(test::fixture("data/tiny.jsonl")), "--split", "train", "--method", "prefix", "--epochs", "1", "--max-length", "100",
+                          "--out", q(tmp.path() / "run")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const fs::path config = tmp.path() / "run" / "prefix" / "prefix_config.json";
+    nlohmann::json j = nlohmann::json::parse(test::readFile(config));
+    QCOMPARE(QString::fromStdString(j["model_type"].get<std::string>()), QString("opt"));
+    QCOMPARE(run({"generate", q(test::fixture("models/opt")), "--input-ids", "1,2", "--adapter", q(tmp.path() / "run" / "prefix")}).code, 0);
+    j["model_type"] = "bloom";
+    test::writeFile(config, j.dump());
+    const Result bad = run({"generate", q(test::fixture("models/opt")), "--input-ids", "1,2", "--adapter", q(tmp.path() / "run" / "prefix")});
+    QCOMPARE(bad.code, 1);
+    QCOMPARE(bad.err, QString::fromStdString("error: " + config.string() + ": the prefix was trained on a bloom model; this model is opt\n"));
+  }
+
   // A CSV exported with a byte-order mark trains like the same file without it.
   void csvByteOrderMarkIsNotAColumn() {
     test::TempDir tmp;

@@ -154,7 +154,7 @@ class TestCli : public QObject {
     test::writeFile(problem, R"({"t_fp": 10, "t_full": 40, "rho": 0.5, "tensors": [{"name": "a", "dw": "x", "reach": 1, "importance": 1}]})");
     auto r = run({"select", QString::fromStdString(problem.string())});
     QCOMPARE(r.code, 1);
-    QCOMPARE(r.err, QString::fromStdString("error: " + problem.string() + ": tensors[0].'dw' must be a number\n"));
+    QCOMPARE(r.err, QString::fromStdString("error: " + problem.string() + ": tensors[0].'dw' must be a finite number\n"));
   }
 
   void trainWritesRecordAndRejectsBadRho() {

@@ -14,6 +14,9 @@ fs::path fixture(const std::string& relative) {
   if (fs::exists(local)) return local;
   const fs::path shared = fs::path(GT_SHARED_FIXTURES) / relative;
   if (fs::exists(shared)) return shared;
+  // CI has every fixture (../shared included): there a missing one is a failure, not a skip.
+  if (qEnvironmentVariableIntValue("GT_REQUIRE_FIXTURES") == 1)
+    qFatal("fixture %s not found in %s or %s (GT_REQUIRE_FIXTURES=1: tests must not skip)", relative.c_str(), GT_TEST_FIXTURES, GT_SHARED_FIXTURES);
   return {};
 }
 

@@ -11,7 +11,8 @@
 namespace gt::test {
 
 // tests/fixtures/<relative> when it exists (small copies kept in the repository), else
-// ../shared/fixtures/<relative>; empty path when neither exists.
+// ../shared/fixtures/<relative>; empty path when neither exists (tests then QSKIP), unless
+// GT_REQUIRE_FIXTURES=1 (set by .ci/run), where a missing fixture aborts the test.
 std::filesystem::path fixture(const std::string& relative);
 
 // A fresh empty directory under the system temp folder, removed by the destructor.

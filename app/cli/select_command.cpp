@@ -1,6 +1,7 @@
 // greentrainer select PROBLEM.json [--solver exact|paper|brute] [--json]
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <iostream>
 
 #include "app/cli/common_options.h"
@@ -13,7 +14,7 @@ namespace gt::cli {
 SelectionProblem readProblem(const std::string& path) {
   const auto j = readJsonFile(path);
   auto number = [&](const nlohmann::json& obj, const char* key, const std::string& where) {
-    check(obj.contains(key) && obj[key].is_number(), path + ": " + where + "'" + key + "' must be a number");
+    check(obj.contains(key) && obj[key].is_number() && std::isfinite(obj[key].get<double>()), path + ": " + where + "'" + key + "' must be a finite number");
     return obj[key].get<double>();
   };
   check(j.is_object(), path + ": expected a JSON object");

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
       window.openRunRecord(path);
     }
     const QString out = parser.value(screenshot);
+    if (QFileInfo(out).isDir()) return fail(out + ": is a folder; expected a file name for the screenshot (.png)");
     const QImage image = window.screenshot(windowSize);
     const QString temp = out + ".part.png";
     if (image.isNull() || !image.save(temp, "PNG")) {
@@ -100,7 +101,10 @@ int main(int argc, char** argv) {
       return fail(out + ": cannot write the screenshot");
     }
     QFile::remove(out);
-    if (!QFile::rename(temp, out)) return fail(out + ": cannot write the screenshot");
+    if (!QFile::rename(temp, out)) {
+      QFile::remove(temp);
+      return fail(out + ": cannot write the screenshot");
+    }
     std::printf("wrote %s (%dx%d)\n", out.toLocal8Bit().constData(), image.width(), image.height());
     return 0;
   }

@@ -47,7 +47,11 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   const GenerationOptions& g = o.generation;
   check(!examples.empty(), "evaluation: no examples");
   check(g.numBeams >= 1 && o.batchSize >= 1 && g.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
-  check(o.maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(o.maxLength) + ") must exceed --max-new-tokens (" +
+  // A model with learned positions cannot read past them: cut prompts to fit those instead.
+  const int64_t positions = model.config().maxPositions;
+  const int64_t maxLength = positions > 0 ? std::min(o.maxLength, positions) : o.maxLength;
+  check(maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(maxLength) + (maxLength < o.maxLength ? ", the model's positions" : "") +
+                                        ") must exceed --max-new-tokens (" +
                                           std::to_string(g.maxNewTokens) + "): generation needs room for the prompt");
   check(std::isfinite(g.lengthPenalty), "evaluation: --length-penalty must be a finite number");
   const auto start = std::chrono::steady_clock::now();
@@ -57,7 +61,7 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   std::vector<size_t> source;  // index into examples
   EvalResult result;
   for (size_t i = 0; i < examples.size(); ++i) {
-    auto p = promptTokens(tokenizer, tmpl, examples[i].source, o.maxLength - g.maxNewTokens);
+    auto p = promptTokens(tokenizer, tmpl, examples[i].source, maxLength - g.maxNewTokens);
     if (p.empty()) {
       ++result.skipped;
       continue;
@@ -65,7 +69,7 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
     prompts.push_back(std::move(p));
     source.push_back(i);
   }
-  check(!prompts.empty(), "evaluation: no prompt fits max length " + std::to_string(o.maxLength));
+  check(!prompts.empty(), "evaluation: no prompt fits max length " + std::to_string(maxLength));
 
   // Batches of similar length (less padding); results go back to input order.
   std::vector<size_t> order(prompts.size());

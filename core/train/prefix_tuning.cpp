@@ -65,6 +65,10 @@ PrefixTuning PrefixTuning::load(const ModelConfig& config, const std::filesystem
   check(j.value("num_layers", int64_t(-1)) == config.numLayers && j.value("num_key_value_heads", int64_t(-1)) == config.numKvHeads &&
             j.value("head_dim", int64_t(-1)) == config.headDim,
         configPath.string() + ": the prefix was made for another architecture (num_layers, num_key_value_heads or head_dim differ)");
+  // Same shapes do not make the same model: a prefix holds one family's keys and values.
+  check(!j.contains("model_type") || j["model_type"] == config.modelType,
+        configPath.string() + ": the prefix was trained on a " + j.value("model_type", std::string("?")) + " model; this model is " +
+            config.modelType);
   const int64_t tokens = j["num_virtual_tokens"].get<int64_t>();
   check(tokens >= 1, configPath.string() + ": num_virtual_tokens must be >= 1");
   SafetensorsFile file(dir / "prefix_model.safetensors");
@@ -91,7 +95,7 @@ LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir) {
 void PrefixTuning::save(const std::filesystem::path& dir) const {
   std::filesystem::create_directories(dir);
   writeSafetensors(dir / "prefix_model.safetensors", {{"prompt_embeddings", embedding_.detach().to(torch::kFloat32)}});
-  const nlohmann::ordered_json config = {{"peft_type", "PREFIX_TUNING"}, {"task_type", "CAUSAL_LM"}, {"num_virtual_tokens", virtualTokens_},
+  const nlohmann::ordered_json config = {{"peft_type", "PREFIX_TUNING"}, {"task_type", "CAUSAL_LM"}, {"model_type", config_.modelType}, {"num_virtual_tokens", virtualTokens_},
                                          {"num_layers", config_.numLayers}, {"num_key_value_heads", config_.numKvHeads},
                                          {"head_dim", config_.headDim}, {"prefix_projection", false}};
   writeTextAtomically(dir / "prefix_config.json", config.dump(2) + "\n");
