@@ -193,6 +193,46 @@ class TestResume : public QObject {
              QString::fromStdString((tmp.path() / "stopped").string() + ": the run has finished; there is nothing to resume"));
   }
 
+  // Stopped while scoring ROUGE after an epoch: nothing partial is recorded, the checkpoint marks
+  // the evaluation pending, and the resumed run scores it first — the same record as straight through.
+  void stoppedDuringGenerationResumesIt() {
+    test::TempDir tmp;
+    auto withRouge = [&](const fs::path& out) {
+      RunConfig c = tinyRun(out, "gt");
+      c.generateSplit = "valid";
+      c.generateEveryEpoch = true;
+      c.generateBeforeTraining = true;
+      c.evalMaxNewTokens = 4;
+      c.evalBatchSize = 1;
+      return c;
+    };
+    const RunRecord a = Trainer(withRouge(tmp.path() / "straight")).run();
+    QCOMPARE(a.generationEvals.size(), size_t(4));  // before training + 3 epochs
+    class StopAtEpochEnd : public RunObserver {
+     public:
+      explicit StopAtEpochEnd(RunControl& c) : c_(c) {}
+      void epochDone(const EpochEvent& e) override {
+        if (e.epoch == 1) c_.cancel();
+      }
+      RunControl& c_;
+    };
+    RunControl control;
+    StopAtEpochEnd observer(control);
+    const RunRecord stopped = Trainer(withRouge(tmp.path() / "stopped"), &observer, &control).run();
+    QCOMPARE(QString::fromStdString(stopped.status), QString("cancelled"));
+    QCOMPARE(stopped.epochs.size(), size_t(2));
+    QCOMPARE(stopped.generationEvals.size(), size_t(2));  // before training and epoch 1; epoch 2's was stopped
+    const RunRecord b = Trainer(resumableRunConfig(tmp.path() / "stopped"), nullptr, nullptr, RunFolderMode::Resume).run();
+    compareRecords(a, b);
+    QCOMPARE(b.generationEvals.size(), a.generationEvals.size());
+    for (size_t i = 0; i < a.generationEvals.size(); ++i) {
+      QCOMPARE(b.generationEvals[i].epoch, a.generationEvals[i].epoch);
+      QCOMPARE(b.generationEvals[i].rougeL, a.generationEvals[i].rougeL);
+      QCOMPARE(b.generationEvals[i].examples, a.generationEvals[i].examples);
+    }
+    QCOMPARE(test::readFile(tmp.path() / "stopped" / "predictions.jsonl"), test::readFile(tmp.path() / "straight" / "predictions.jsonl"));
+  }
+
   void runFolderRefusals() {
     test::TempDir tmp;
     const fs::path model = test::fixture("models/opt");

@@ -55,6 +55,7 @@ void writeTrainCheckpoint(RunFolder& folder, const std::vector<std::pair<std::st
                             {"epoch_flops_full", p.epochFlopsFull},
                             {"epoch_seconds", p.epochSeconds},
                             {"epoch_steps", p.epochSteps},
+                            {"generation_pending", p.generationPending},
                             {"adamw_steps", steps}};
   folder.publishFolder("checkpoint", [&](const fs::path& dir) {
     writeSafetensors(dir / kWeights, weights);
@@ -85,6 +86,7 @@ std::pair<TrainPosition, RunRecord> readTrainCheckpoint(const fs::path& runDir, 
     p.epochFlopsFull = j.at("epoch_flops_full").get<double>();
     p.epochSeconds = j.at("epoch_seconds").get<double>();
     p.epochSteps = j.at("epoch_steps").get<int64_t>();
+    p.generationPending = j.at("generation_pending").get<bool>();
     adamSteps = j.at("adamw_steps").get<std::map<std::string, int64_t>>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(statePath.string() + ": malformed trainer state (" + e.what() + ")");

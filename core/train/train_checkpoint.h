@@ -29,6 +29,8 @@ struct TrainPosition {
   // The unfinished epoch's sums, so its EpochRecord comes out as if never interrupted.
   double epochLoss = 0, epochFlops = 0, epochFlopsFull = 0, epochSeconds = 0;
   int64_t epochSteps = 0;
+  // The ROUGE evaluation due after epoch - 1 (before training when epoch is 0) was stopped: run it first.
+  bool generationPending = false;
 };
 
 // Writes RUN/checkpoint through `folder`. `params` are the optimizer's tensors.

@@ -273,6 +273,7 @@ RunRecord Trainer::run() {
   };
 
   const auto eos = eosTokenIds(c.model, model.config());
+  // False when stopped by a cancel: nothing is recorded, and the checkpoint marks it pending.
   auto generationEval = [&](int64_t epoch) {
     EvalOptions eo;
     eo.generation.numBeams = c.evalBeams;
@@ -286,6 +287,10 @@ RunRecord Trainer::run() {
     const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eo,
                                         [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
     model.train();
+    if (control_ && control_->cancelled()) {
+      log::info("generation stopped; it runs again when the run is resumed");
+      return false;
+    }
     GenerationEvalRecord g{epoch, c.generateSplit, r.examples, r.rouge.rouge1, r.rouge.rouge2, r.rouge.rougeL, r.exactMatch, c.evalStem, r.seconds, {}};
     for (size_t i = 0; i < r.rows.size() && i < 5; ++i) g.samples.emplace_back(r.rows[i].prediction, r.rows[i].reference);
     if (folder) folder->publishFile("predictions.jsonl", predictionsJsonl(r.rows));
@@ -294,11 +299,21 @@ RunRecord Trainer::run() {
               std::to_string(100 * g.rouge2) + " ROUGE-L " + std::to_string(100 * g.rougeL));
     if (observer_) observer_->generationEvalDone(g);
     record.generationEvals.push_back(std::move(g));
+    return true;
+  };
+  // Runs a due generation evaluation; when it is stopped, writes a checkpoint that says so and ends the run.
+  auto dueGeneration = [&](int64_t epoch) {
+    pos.generationPending = !generationEval(epoch);
+    if (pos.generationPending) {
+      saveCheckpoint();
+      cancelled = true;
+    }
   };
 
   saveRecord();  // status "running": the folder now holds this run
   try {
-    if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) generationEval(-1);
+    if (resuming && pos.generationPending) dueGeneration(pos.epoch - 1);  // resumed where a due evaluation was stopped
+    else if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) dueGeneration(-1);
     for (int64_t epoch = pos.epoch; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
       const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId);
@@ -427,9 +442,9 @@ RunRecord Trainer::run() {
       record.epochs.push_back(er);
       if (observer_) observer_->epochDone({epoch, er.meanLoss, er.seconds});
       const bool last = epoch + 1 == c.epochs;
-      if (!prep.generate.empty() && (c.generateEveryEpoch || last) && !(control_ && control_->cancelled())) generationEval(epoch);
       pos = TrainPosition{epoch + 1, 0, globalStep, rho, mask};
-      saveCheckpoint();
+      if (!prep.generate.empty() && (c.generateEveryEpoch || last)) dueGeneration(epoch);
+      if (!cancelled) saveCheckpoint();
     }
   } catch (const std::exception& e) {
     for (auto& p : model.parameters()) p.set_requires_grad(true);
