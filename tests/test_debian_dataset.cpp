@@ -41,8 +41,15 @@ class TestDebianDataset : public QObject {
   }
 
   void splitsByHashOfSource() {
-    // FNV-1a 64 values computed independently (Python): pkg85 % 100 == 0, pkg145 % 100 == 1.
-    QCOMPARE(fnv1a("foo"), uint64_t(0xfb3890511c4b930dull));
+    // Values from tests/fixtures/debian/split_hash.py, an independent implementation of exactly
+    // this function (basis 1469598103934665603). True FNV-1a of "" would be 0xcbf29ce484222325.
+    QCOMPARE(splitHash(""), uint64_t(0x14650fb0739d0383ull));
+    QCOMPARE(splitHash("foo"), uint64_t(0xfb3890511c4b930dull));
+    QCOMPARE(splitHash("pkg85"), uint64_t(0x37a7bcfef8be024cull));
+    QCOMPARE(splitHash("pkg145"), uint64_t(0x026821407efe3839ull));
+    QCOMPARE(splitHash("linux"), uint64_t(0x1578ca8895724813ull));
+    QCOMPARE(splitHash("python3-numpy"), uint64_t(0xb6287d200097f088ull));
+    QCOMPARE(splitHash("zstd"), uint64_t(0x8a1da579bd68a440ull));
     QCOMPARE(splitFor("foo"), std::string("train"));
     QCOMPARE(splitFor("pkg85"), std::string("test"));
     QCOMPARE(splitFor("pkg145"), std::string("valid"));

@@ -73,7 +73,7 @@ Command datasetCommand() {
                 // A fixed pseudo-random choice of train rows (by hash of the package), then all valid/test.
                 std::vector<const DebianPair*> train, rest;
                 for (const auto* p : all) (p->split == "train" ? train : rest).push_back(p);
-                std::sort(train.begin(), train.end(), [](auto* x, auto* y) { return fnv1a(x->package) < fnv1a(y->package); });
+                std::sort(train.begin(), train.end(), [](auto* x, auto* y) { return splitHash(x->package) < splitHash(y->package); });
                 if (int64_t(train.size()) > a->subsetTrain) train.resize(size_t(a->subsetTrain));
                 std::sort(train.begin(), train.end(), [](auto* x, auto* y) { return x->package < y->package; });
                 train.insert(train.end(), rest.begin(), rest.end());

@@ -99,14 +99,14 @@ bool isBoilerplate(const std::string& synopsis, const std::string& body) {
   return false;
 }
 
-uint64_t fnv1a(const std::string& text) {
+uint64_t splitHash(const std::string& text) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   return h;
 }
 
 std::string splitFor(const std::string& sourcePackage) {
-  const uint64_t bucket = fnv1a(sourcePackage) % 100;
+  const uint64_t bucket = splitHash(sourcePackage) % 100;
   return bucket == 0 ? "test" : bucket == 1 ? "valid" : "train";
 }
 
