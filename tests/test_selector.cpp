@@ -32,6 +32,21 @@ SelectionProblem randomInstance(std::mt19937_64& rng, size_t n) {
 
 double budget(const SelectionProblem& p) { return p.rho * p.tFull; }
 
+// GREENTRAINER.md §1, written out here: T_fp + the selected tensors' dw + the deepest selected reach.
+double flopsOfMask(const SelectionProblem& p, const std::vector<bool>& mask) {
+  double dw = 0, reach = 0;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) dw += p.tensors[i].dw, reach = std::max(reach, p.tensors[i].reach);
+  return p.tFp + dw + reach;
+}
+
+double importanceOfMask(const SelectionProblem& p, const std::vector<bool>& mask) {
+  double sum = 0;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) sum += p.tensors[i].importance;
+  return sum;
+}
+
 }  // namespace
 
 class TestSelector : public QObject {
@@ -60,8 +75,12 @@ class TestSelector : public QObject {
       paperWorse += pa.objective < e.objective - 1e-9;
       for (const auto* r : {&e, &b, &pa}) {
         QVERIFY2(r->flops <= budget(p) * (1 + 1e-12), qPrintable(QString("instance %1 over budget").arg(k)));
-        QCOMPARE(r->flops, maskFlops(p, r->mask));
-        QCOMPARE(r->fraction, r->flops / p.tFull);
+        QCOMPARE(r->mask.size(), p.tensors.size());
+        const double flops = flopsOfMask(p, r->mask);
+        QVERIFY2(std::abs(r->flops - flops) <= 1e-12 * flops, qPrintable(QString("instance %1: flops %2 vs %3").arg(k).arg(r->flops).arg(flops)));
+        QVERIFY2(std::abs(r->fraction - flops / p.tFull) <= 1e-12, qPrintable(QString("instance %1: fraction").arg(k)));
+        QVERIFY2(std::abs(r->objective - importanceOfMask(p, r->mask)) <= 1e-12, qPrintable(QString("instance %1: objective").arg(k)));
+        QCOMPARE(maskFlops(p, r->mask), r->flops);
       }
     }
     QVERIFY(solved > 400);
