@@ -2,6 +2,7 @@
 #include <QtTest/QtTest>
 
 #include <QProcess>
+#include <fstream>
 
 #include "core/io/safetensors.h"
 #include "test_support.h"
@@ -268,6 +269,100 @@ class TestCli : public QObject {
     auto bad = run({"compare", QString::fromStdString((tmp.path() / "nothing").string())});
     QCOMPARE(bad.code, 1);
     QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + (tmp.path() / "nothing").string() + ": no run record (expected RUN_DIR/run.json)"));
+  }
+
+  // `eval` end to end on the demo model (batched beam search with the repetition penalty, stemmed
+  // ROUGE) against the same thing done by hand with separate commands: `tokenize` the prompt,
+  // `generate` from its ids one prompt at a time, `tokenize --decode` the new tokens, `rouge`.
+  void evalAgreesWithGenerateAndRouge() {
+    const fs::path demo = fs::path(GT_TEST_FIXTURES).parent_path().parent_path() / "resources" / "demo";
+    QVERIFY(fs::exists(demo / "model" / "config.json"));
+    test::TempDir tmp;
+    std::vector<nlohmann::json> rows;
+    {
+      std::ifstream in(demo / "debian-descriptions.jsonl");
+      std::string line;
+      while (rows.size() < 6 && std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        if (j["split"] == "test" && line.size() < 450) rows.push_back({{"source", j["source"]}, {"target", j["target"]}});
+      }
+    }
+    QCOMPARE(rows.size(), size_t(6));
+    std::string data;
+    for (const auto& r : rows) data += r.dump() + "\n";
+    test::writeFile(tmp.path() / "rows.jsonl", data);
+    const QString model = QString::fromStdString((demo / "model").string());
+    const QStringList search = {"--beams", "2", "--repetition-penalty", "2.5", "--max-new-tokens", "12"};
+    auto r = run(QStringList{"eval", "--model", model, "--data", QString::fromStdString((tmp.path() / "rows.jsonl").string()), "--split", "", "--batch-size", "4",
+                             "--stem", "--json", "--predictions", QString::fromStdString((tmp.path() / "p.jsonl").string())} + search);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto scores = parse(r.out);
+    const auto predictions = test::readJsonl(tmp.path() / "p.jsonl");
+    QCOMPARE(predictions.size(), rows.size());
+    QVERIFY2(scores["rougeL"].get<double>() > 0, "no overlap at all: the comparison would be weak");
+    const int64_t eos = nlohmann::json::parse(test::readFile(demo / "model" / "config.json"))["eos_token_id"].get<int64_t>();
+    std::string pairs;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const std::string prompt = rows[i]["source"].get<std::string>() + " TL;DR: ";  // the default template up to {target}
+      auto t = run({"tokenize", model, "--text", QString::fromStdString(prompt), "--json"});
+      QCOMPARE(t.code, 0);
+      const auto promptIds = parse(t.out)["ids"].get<std::vector<int64_t>>();
+      QStringList ids;
+      for (int64_t id : promptIds) ids << QString::number(id);
+      auto g = run(QStringList{"generate", model, "--input-ids", ids.join(','), "--json"} + search);
+      QVERIFY2(g.code == 0, qPrintable(g.err));
+      auto out = parse(g.out)["ids"].get<std::vector<int64_t>>();
+      std::vector<int64_t> fresh(out.begin() + long(promptIds.size()), out.end());
+      if (!fresh.empty() && fresh.back() == eos) fresh.pop_back();
+      QString text;
+      if (!fresh.empty()) {
+        QStringList f;
+        for (int64_t id : fresh) f << QString::number(id);
+        auto d = run({"tokenize", model, "--decode", f.join(','), "--json"});
+        QCOMPARE(d.code, 0);
+        text = QString::fromStdString(parse(d.out)["text"].get<std::string>()).trimmed();
+      }
+      QCOMPARE(QString::fromStdString(predictions[i]["prediction"].get<std::string>()), text);
+      QCOMPARE(QString::fromStdString(predictions[i]["reference"].get<std::string>()), QString::fromStdString(rows[i]["target"].get<std::string>()));
+      pairs += nlohmann::json({{"prediction", text.toStdString()}, {"reference", rows[i]["target"]}}).dump() + "\n";
+    }
+    test::writeFile(tmp.path() / "pairs.jsonl", pairs);
+    auto rouge = run({"rouge", "--pairs", QString::fromStdString((tmp.path() / "pairs.jsonl").string()), "--stem", "--json"});
+    QCOMPARE(rouge.code, 0);
+    const auto mean = parse(rouge.out)["mean"];
+    for (const char* k : {"rouge1", "rouge2", "rougeL"}) QCOMPARE(mean[k].get<double>(), scores[k].get<double>());
+  }
+
+  // Adapters through the CLI: `eval --adapter RUN/adapter` (LoRA) and `--adapter RUN/prefix` give
+  // exactly the predictions the training run itself wrote for the same split and settings.
+  void evalWithAdaptersMatchesTheRun() {
+    const fs::path opt = test::fixture("models/opt"), tok = test::fixture("tokenizers/bytes-only"), data = test::fixture("data/tiny.jsonl");
+    test::TempDir tmp;
+    for (const std::string method : {"lora", "prefix"}) {
+      const fs::path out = tmp.path() / method;
+      auto t = run({"train", "--model", QString::fromStdString(opt.string()), "--tokenizer", QString::fromStdString(tok.string()), "--data",
+                    QString::fromStdString(data.string()), "--split", "train", "--method", QString::fromStdString(method), "--epochs", "2",
+                    "--lr", "1e-2", "--max-length", "100", "--generate-split", "valid", "--eval-beams", "2", "--eval-max-new-tokens", "8",
+                    "--out", QString::fromStdString(out.string())});
+      QVERIFY2(t.code == 0, qPrintable(t.err));
+      const fs::path adapter = out / (method == "lora" ? "adapter" : "prefix");
+      auto e = run({"eval", "--model", QString::fromStdString(opt.string()), "--tokenizer", QString::fromStdString(tok.string()), "--adapter",
+                    QString::fromStdString(adapter.string()), "--data", QString::fromStdString(data.string()), "--split", "valid", "--beams", "2",
+                    "--repetition-penalty", "2.5", "--max-new-tokens", "8", "--max-length", "100", "--predictions",
+                    QString::fromStdString((tmp.path() / (method + ".jsonl")).string())});
+      QVERIFY2(e.code == 0, qPrintable(e.err));
+      const auto ours = test::readJsonl(tmp.path() / (method + ".jsonl")), theirs = test::readJsonl(out / "predictions.jsonl");
+      QCOMPARE(ours.size(), theirs.size());
+      for (size_t i = 0; i < ours.size(); ++i) QCOMPARE(ours[i]["prediction"], theirs[i]["prediction"]);
+      // The base model without the adapter predicts something else.
+      auto base = run({"eval", "--model", QString::fromStdString(opt.string()), "--tokenizer", QString::fromStdString(tok.string()), "--data",
+                       QString::fromStdString(data.string()), "--split", "valid", "--beams", "2", "--repetition-penalty", "2.5", "--max-new-tokens",
+                       "8", "--max-length", "100", "--predictions", QString::fromStdString((tmp.path() / "base.jsonl").string())});
+      QCOMPARE(base.code, 0);
+      QVERIFY2(test::readJsonl(tmp.path() / "base.jsonl")[0]["prediction"] != ours[0]["prediction"] ||
+                   test::readJsonl(tmp.path() / "base.jsonl")[1]["prediction"] != ours[1]["prediction"],
+               "the adapter changed nothing: the comparison would be empty");
+    }
   }
 
   void rougeAndEvalCommands() {
