@@ -8,6 +8,7 @@
 #include "core/green/flops_measurement.h"
 #include "core/green/flops_profiler.h"
 #include "core/io/checkpoint.h"
+#include "core/model/model_config.h"
 #include "core/model/model_factory.h"
 #include "test_support.h"
 
@@ -101,6 +102,46 @@ class TestFlopsProfiler : public QObject {
     QCOMPARE(embed.dw.matmul, 2 * n * d * V);  // tied: lm_head's weight gradient
     // Forward: lm_head + q,k,v,out + fc1, fc2 + attention core.
     QCOMPARE(p.forward.matmul, 2 * n * d * V + 4 * 2 * n * d * d + 2 * 2 * n * d * f + 4 * B * S * S * d);
+  }
+
+  // Elementwise FLOPs (norms, activations, softmax, cross-entropy, biases, residuals) are
+  // estimates the LibTorch profiler does not count (it reports mm/addmm/bmm and plain add/mul,
+  // while LayerNorm, softmax and the loss run as fused kernels). Their rules, counted by hand per
+  // family (per element: norm 7 forward / 8 backward, softmax 5 / 4 per score, cross-entropy 5 / 2
+  // per logit, ReLU 1 / 1, SiLU-gate 5 / 7, bias or norm-scale gradient 1, residual add 1), with
+  // n = B*s tokens, d hidden, f FFN, V vocab, L layers, H heads:
+  //  OPT (pre-LN, biases, ReLU, tied):
+  //   forward = 5nV + 7nd (final norm) + L * (2nd residual + nd + nd (fc2, out_proj bias) + 3nd (q/k/v bias)
+  //             + 2 * 7nd (norms) + nf (fc1 bias) + nf (ReLU) + 5BHs^2)
+  //   full    = forward + reach (2nV + 8nd + L * (2 * 8nd + nf + 4BHs^2))
+  //             + dw (2nd final norm + L * (9nd + nf) + nd positions + nd tokens)
+  //  Llama (RMSNorm scale only, no biases, SiLU-gate):
+  //   forward = 5nV + 7nd + L * (2nd + 2 * 7nd + 5nf + 5BHs^2)
+  //   full    = forward + 2nV + 8nd + L * (2 * 8nd + 7nf + 4BHs^2) + nd + L * 2nd + nd (tokens)
+  void elementwiseFlopsMatchTheHandCount_data() {
+    QTest::addColumn<QString>("fixture");
+    QTest::newRow("opt") << "models/opt";
+    QTest::newRow("llama") << "models/llama-gqa-tied";
+  }
+  void elementwiseFlopsMatchTheHandCount() {
+    QFETCH(QString, fixture);
+    const auto c = ModelConfig::fromFile(test::fixture(fixture.toStdString()) / "config.json");
+    const double B = 2, s = 8, n = B * s, d = double(c.hiddenSize), f = double(c.ffnDim), V = double(c.vocabSize), L = double(c.numLayers),
+                 H = double(c.numHeads);
+    const FlopsProfile p = profileFlops(c, 2, 8);
+    double forward = 0, full = 0;
+    if (c.modelType == "opt") {
+      forward = 5 * n * V + 7 * n * d + L * (2 * n * d + 2 * n * d + 3 * n * d + 14 * n * d + 2 * n * f + 5 * B * H * s * s);
+      full = forward + 2 * n * V + 8 * n * d + L * (16 * n * d + n * f + 4 * B * H * s * s) + 2 * n * d + L * (9 * n * d + n * f) + 2 * n * d;
+    } else {
+      forward = 5 * n * V + 7 * n * d + L * (2 * n * d + 14 * n * d + 5 * n * f + 5 * B * H * s * s);
+      full = forward + 2 * n * V + 8 * n * d + L * (16 * n * d + 7 * n * f + 4 * B * H * s * s) + n * d + L * 2 * n * d + n * d;
+    }
+    QVERIFY2(std::abs(p.forward.elementwise - forward) <= 1e-9 * forward,
+             qPrintable(QString("forward elementwise %1, hand count %2").arg(p.forward.elementwise).arg(forward)));
+    QVERIFY2(std::abs(p.full.elementwise - full) <= 1e-9 * full, qPrintable(QString("full elementwise %1, hand count %2").arg(p.full.elementwise).arg(full)));
+    // A small share of T_full, as GREENTRAINER.md says (about 2% at real sizes; more for these tiny widths).
+    QVERIFY(p.full.elementwise < 0.5 * p.full.total());
   }
 
   void rejectsBadShape() {
