@@ -156,25 +156,33 @@ std::vector<bool> solvePaper(const SelectionProblem& p, const Quantised& q) {
       int bestLast = k > 0 ? last[k - 1][size_t(t)] : -1;
       int bk = -2;
       int64_t bt = 0;
-      if (v > 0) {
-        if (q.dw[k] + q.reach[k] <= t && v > bestV) bestV = v, bestLast = int(k), bk = -1;
-        for (size_t kp = 0; kp < k; ++kp) {
-          const int64_t tp = t - (q.dw[k] + q.reach[k] - q.reach[kp]);
-          if (tp < 0 || last[kp][size_t(tp)] != int(kp)) continue;  // invalid sub-problem: its solution does not end at k'
-          const double cand = P[kp][size_t(tp)] + v;
-          if (cand > bestV) bestV = cand, bestLast = int(k), bk = int(kp), bt = tp;
-        }
+      // As the authors' selection_DP scans them: the nearest k' first, k selected alone last;
+      // a candidate must beat everything before it strictly (ties keep the earlier choice).
+      for (size_t kp = k; kp-- > 0;) {
+        const int64_t tp = t - (q.dw[k] + q.reach[k] - q.reach[kp]);
+        if (tp < 0 || last[kp][size_t(tp)] != int(kp)) continue;  // invalid sub-problem: its solution does not end at k'
+        const double cand = P[kp][size_t(tp)] + v;
+        if (cand > bestV) bestV = cand, bestLast = int(k), bk = int(kp), bt = tp;
       }
+      if (q.dw[k] + q.reach[k] <= t && v > bestV) bestV = v, bestLast = int(k), bk = -1;
       P[k][size_t(t)] = bestV;
       last[k][size_t(t)] = bestLast;
       fromK[k][size_t(t)] = bk;
       fromT[k][size_t(t)] = bt;
     }
   }
-  if (P[n - 1][size_t(T)] <= 0) return bestSingle(p, q);
+  // The answer is the first sub-problem, in table order, whose value beats every earlier one
+  // (the table is not monotone in t, so P[n-1][T] may be lower). Nothing above 0 (no tensor with
+  // positive importance fits): where the authors return an empty mask, we return the best
+  // single tensor that fits, so that a training step always has something to train.
+  double best = 0;
+  int k = -1;
+  int64_t t = 0;
+  for (size_t kk = 0; kk < n; ++kk)
+    for (int64_t tt = 0; tt <= T; ++tt)
+      if (P[kk][size_t(tt)] > best) best = P[kk][size_t(tt)], k = int(kk), t = tt;
+  if (k < 0) return bestSingle(p, q);
   std::vector<bool> mask(n, false);
-  int k = int(n) - 1;
-  int64_t t = T;
   while (k >= 0) {
     const int choice = fromK[size_t(k)][size_t(t)];
     if (choice == -2) {
