@@ -395,8 +395,8 @@ class TestResume : public QObject {
     QCOMPARE(mixed.code, 1);
     QVERIFY(mixed.err.contains("error: --resume continues the run with its own settings; drop --lr"));
 
-    {  // SIGTERM after the first step line
-      const fs::path run = tmp.path() / "term";
+    for (const auto& [sig, code] : {std::pair<int, int>{SIGTERM, 143}, {SIGINT, 130}}) {  // after the second step line
+      const fs::path run = tmp.path() / ("signal" + std::to_string(sig));
       QProcess p;
       p.setReadChannel(QProcess::StandardError);
       p.start(GT_CLI_PATH, cliTrain(run));
@@ -405,10 +405,11 @@ class TestResume : public QObject {
         p.waitForReadyRead(1000);
         err += QString::fromUtf8(p.readAllStandardError());
       }
-      ::kill(pid_t(p.processId()), SIGTERM);
+      ::kill(pid_t(p.processId()), sig);
       QVERIFY(p.waitForFinished(60000));
       const QString out = QString::fromUtf8(p.readAllStandardOutput());
-      QCOMPARE(p.exitCode(), 143);
+      QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+      QCOMPARE(p.exitCode(), code);
       QVERIFY2(out.contains("status: cancelled"), qPrintable(out));
       QVERIFY2(out.contains("resume with: greentrainer train --resume " + QString::fromStdString(run.string())), qPrintable(out));
       QCOMPARE(QString::fromStdString(RunRecord::load(run / "run.json").status), QString("cancelled"));
