@@ -165,6 +165,8 @@ class TestTrainer : public QObject {
       return QString::fromStdString(test::errorMessage([&] { Trainer(c).run(); }));
     };
     QCOMPARE(message([](RunConfig& c) { c.rho = 0; }), QString("rho: expected a value in (0, 1], got 0"));
+    QCOMPARE(message([](RunConfig& c) { c.promptTemplate = "{source} r\xe9sum\xe9: {target}"; }),  // Latin-1 bytes
+             QString("prompt_template: not valid UTF-8 (a path or text with bytes of another encoding)"));
     QCOMPARE(message([](RunConfig& c) { c.rho = 1.5; }), QString("rho: expected a value in (0, 1], got 1.5"));
     QVERIFY(message([](RunConfig& c) { c.rho = 0.2; }).contains("is at or below the forward pass's share of full fine-tuning"));
     QCOMPARE(message([](RunConfig& c) { c.model = "/nonexistent/model"; }),

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/io/byte_level.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -100,6 +101,12 @@ RunConfig RunConfig::fromJson(const nlohmann::json& j, const std::string& where)
 }
 
 void RunConfig::validate() const {
+  // Every text setting ends up in the run record (JSON): refuse bytes that are not UTF-8 up front.
+  RunConfig copy = *this;
+  fields(copy, [&](const char* key, auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>)
+      check(utf8Lossy(value) == value, std::string(key) + ": not valid UTF-8 (a path or text with bytes of another encoding)");
+  });
   check(!model.empty(), "model: a model folder is required (--model)");
   check(!data.empty(), "data: a dataset file is required (--data)");
   check(method == "full" || method == "gt" || method == "top2" || method == "lora" || method == "prefix",
