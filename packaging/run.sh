@@ -29,7 +29,7 @@ echo "== greentrainer train: GreenTrainer at rho 0.5 on the Debian descriptions 
 "$gt" train --model "$model" --data "$data" --split train --max-train-examples "${GT_TRAIN_EXAMPLES:-1000}" \
   --epochs "${GT_EPOCHS:-1}" --batch-size 16 --lr 3e-4 --max-length 256 --method gt --rho 0.5 \
   --generate-split test --max-generate-examples "${GT_TEST_EXAMPLES:-100}" --generate-before-training \
-  --threads "$threads" --out "$run_dir"
+  --threads "$threads" --out "$run_dir" --overwrite
 echo
 echo "== greentrainer generate with the fine-tuned model (4-beam search)"
 "$gt" generate "$run_dir/model" --max-new-tokens 24 --beams 4 --early-stopping --repetition-penalty 2.5 --threads "$threads" \

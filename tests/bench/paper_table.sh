@@ -18,7 +18,7 @@ run() {
   local name=$1
   shift
   echo "== $name"
-  "$gt" train "${common[@]}" "$@" --out "$out/$name" | grep -E "^(training FLOPs|ROUGE)"
+  "$gt" train "${common[@]}" "$@" --out "$out/$name" --overwrite | grep -E "^(training FLOPs|ROUGE)"
 }
 run full --method full --lr 3e-4
 run top2 --method top2 --lr 3e-4
