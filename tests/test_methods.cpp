@@ -3,6 +3,8 @@
 // bit-identical by training.
 #include <QtTest/QtTest>
 
+#include <set>
+
 #include "core/green/flops_profiler.h"
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
@@ -117,7 +119,32 @@ class TestMethods : public QObject {
     for (size_t i = 0; i < prompts.size(); ++i) QCOMPARE(batched[i], generate(*model, prompts[i], g));
   }
 
-  void topTwoSelectsLastBlocksAndFinalNorm() {
+  // The paper's FT-Top2: the final norm (all its tensors) and the output embedding -- lm_head when
+  // untied, the token embedding it shares otherwise -- for each family.
+  void ftTop2TrainsFinalNormAndOutputEmbedding() {
+    auto selected = [](const ModelConfig& c) {
+      const auto profile = profileFlops(c, 2, 8);
+      const auto mask = ftTop2Mask(profile, c.tieWordEmbeddings);
+      std::set<std::string> names;
+      for (size_t i = 0; i < mask.size(); ++i)
+        if (mask[i]) names.insert(profile.tensors[i].name);
+      return names;
+    };
+    using Names = std::set<std::string>;
+    nlohmann::json llama = {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 16}, {"intermediate_size", 32},
+                            {"num_hidden_layers", 4}, {"num_attention_heads", 2}, {"num_key_value_heads", 1}, {"tie_word_embeddings", true}};
+    QCOMPARE(selected(ModelConfig::fromJson(llama, "tied")), (Names{"model.norm.weight", "model.embed_tokens.weight"}));
+    llama["tie_word_embeddings"] = false;
+    QCOMPARE(selected(ModelConfig::fromJson(llama, "untied")), (Names{"model.norm.weight", "lm_head.weight"}));
+    QCOMPARE(selected(ModelConfig::fromFile(test::fixture("models/opt") / "config.json")),
+             (Names{"model.decoder.final_layer_norm.weight", "model.decoder.final_layer_norm.bias", "model.decoder.embed_tokens.weight"}));
+    QCOMPARE(selected(ModelConfig::fromFile(test::fixture("models/bloom") / "config.json")),
+             (Names{"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.word_embeddings.weight"}));
+    QCOMPARE(selected(ModelConfig::fromFile(test::fixture("models/gpt2") / "config.json")),
+             (Names{"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.wte.weight"}));
+  }
+
+  void topBlocksSelectsLastBlocksAndFinalNorm() {
     const auto config = ModelConfig::fromJson(
         {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 16}, {"intermediate_size", 32}, {"num_hidden_layers", 4},
          {"num_attention_heads", 2}, {"num_key_value_heads", 1}, {"tie_word_embeddings", true}},
@@ -137,7 +164,7 @@ class TestMethods : public QObject {
   // saved model, and every tensor it trains has moved.
   void frozenTensorsStayBitIdentical_data() {
     QTest::addColumn<QString>("method");
-    for (const char* m : {"full", "gt", "top2", "lora", "prefix"}) QTest::newRow(m) << m;
+    for (const char* m : {"full", "gt", "top2", "top-blocks", "lora", "prefix"}) QTest::newRow(m) << m;
   }
   void frozenTensorsStayBitIdentical() {
     QFETCH(QString, method);
@@ -182,10 +209,18 @@ class TestMethods : public QObject {
     if (c.method == "full")
       for (const auto& t : profile.tensors) trained.insert(t.name);
     if (c.method == "gt") trained.insert(r.selections.at(0).selected.begin(), r.selections.at(0).selected.end());
-    if (c.method == "top2") {
+    if (c.method == "top2") trained = {"model.norm.weight", "model.embed_tokens.weight"};  // tied fixture
+    if (c.method == "top-blocks") {
       const auto mask = topBlocksMask(profile, 2, 2);
       for (size_t i = 0; i < mask.size(); ++i)
         if (mask[i]) trained.insert(profile.tensors[i].name);
+    }
+    if (c.method == "top2" || c.method == "top-blocks") {
+      // The step's FLOPs are the profiler's for exactly the trained tensors, at the step's shape.
+      const auto shape = profileFlops(loadModel(base)->config(), r.steps[0].batch, r.steps[0].seq);
+      std::vector<bool> mask(shape.tensors.size(), false);
+      for (size_t i = 0; i < mask.size(); ++i) mask[i] = trained.count(shape.tensors[i].name) > 0;
+      QCOMPARE(r.steps[0].flops, shape.stepFlops(mask).total());
     }
     if (c.method == "lora")
       for (int layer : {0, 1})

@@ -222,7 +222,11 @@ void SetupPanel::buildUi() {
   method_->setObjectName("method");
   method_->addItem("GreenTrainer (adaptive)", "gt");
   method_->addItem("Full fine-tuning", "full");
-  method_->addItem("FT-Top2 (last two blocks)", "top2");
+  method_->addItem("FT-Top2 (final norm + output embedding)", "top2");
+  method_->setItemData(method_->count() - 1, "The paper's naive baseline: trains only the last norm and the output (tied: input) embedding",
+                       Qt::ToolTipRole);
+  method_->addItem("Top blocks (last decoder blocks)", "top-blocks");
+  method_->setItemData(method_->count() - 1, "Freeze tuning: trains the last top_blocks decoder blocks (default 2) and the final norm", Qt::ToolTipRole);
   method_->addItem("LoRA", "lora");
   method_->addItem("Prefix tuning", "prefix");
   tf->addRow("Method:", method_);

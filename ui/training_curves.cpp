@@ -61,6 +61,7 @@ QString runLabel(const RunRecord& record) {
   if (method == "gt") return QString("GT rho %1").arg(record.config.value("rho", 0.0), 0, 'f', 2);
   if (method == "full") return "Full FT";
   if (method == "top2") return "FT-Top2";
+  if (method == "top-blocks") return QString("Top %1 blocks").arg(record.config.value("top_blocks", int64_t(2)));
   if (method == "lora") return "LoRA";
   if (method == "prefix") return "Prefix-T";
   return QString::fromStdString(method);

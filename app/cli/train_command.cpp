@@ -1,4 +1,4 @@
-// greentrainer train --model DIR --data FILE --method full|gt|top2|lora --rho R --epochs E --batch-size B
+// greentrainer train --model DIR --data FILE --method full|gt|top2|top-blocks|lora|prefix --rho R --epochs E --batch-size B
 //   --lr LR --out RUN_DIR [--config run.json]; flags override the config file.
 #include <unistd.h>
 
@@ -142,7 +142,8 @@ Command trainCommand() {
             flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\")");
             flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
             flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
-            flag("--method", &RunConfig::method, "full, gt, top2, lora or prefix (default gt)");
+            flag("--method", &RunConfig::method,
+                 "full, gt, top2 (the paper's FT-Top2: final norm + output embedding), top-blocks (last K blocks), lora or prefix (default gt)");
             flag("--rho", &RunConfig::rho, "FLOPs budget as a fraction of Full FT, in (0, 1] (default 0.5)");
             flag("--epochs", &RunConfig::epochs, "Epochs (default 5)");
             flag("--batch-size", &RunConfig::batchSize, "Batch size (default 4)");
@@ -159,7 +160,7 @@ Command trainCommand() {
             flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
             flag("--solver", &RunConfig::solver, "exact, paper or brute");
             flag("--tq", &RunConfig::tq, "DP quantisation steps (default 1000)");
-            flag("--top-blocks", &RunConfig::topBlocks, "top2: how many last decoder blocks train (default 2)");
+            flag("--top-blocks", &RunConfig::topBlocks, "top-blocks: how many last decoder blocks train, with the final norm (default 2)");
             flag("--lora-rank", &RunConfig::loraRank, "LoRA rank (default 8)");
             flag("--lora-alpha", &RunConfig::loraAlpha, "LoRA alpha (default 32)");
             flag("--lora-dropout", &RunConfig::loraDropout, "LoRA dropout (default 0.1)");

@@ -109,8 +109,8 @@ void RunConfig::validate() const {
   });
   check(!model.empty(), "model: a model folder is required (--model)");
   check(!data.empty(), "data: a dataset file is required (--data)");
-  check(method == "full" || method == "gt" || method == "top2" || method == "lora" || method == "prefix",
-        "method: expected full, gt, top2, lora or prefix, got '" + method + "'");
+  check(method == "full" || method == "gt" || method == "top2" || method == "top-blocks" || method == "lora" || method == "prefix",
+        "method: expected full, gt, top2, top-blocks, lora or prefix, got '" + method + "'");
   check(std::isfinite(rho) && rho > 0 && rho <= 1, "rho: expected a value in (0, 1], got " + str(rho));
   check(epochs >= 1, "epochs: expected at least 1, got " + std::to_string(epochs));
   check(batchSize >= 1, "batch_size: expected at least 1, got " + std::to_string(batchSize));

@@ -21,7 +21,7 @@ struct RunConfig {
   int64_t maxTrainExamples = 0;
   int64_t maxEvalExamples = 200;
 
-  std::string method = "gt";  // full | gt | top2 | lora | prefix
+  std::string method = "gt";  // full | gt | top2 (the paper's FT-Top2) | top-blocks | lora | prefix
   double rho = 0.5;
   int64_t epochs = 5;
   int64_t batchSize = 4;
@@ -42,7 +42,7 @@ struct RunConfig {
   int64_t tq = 1000;
   bool earlyStop = true;
 
-  // FT-Top2: how many of the last decoder blocks train (with the final norm)
+  // top-blocks: how many of the last decoder blocks train (with the final norm)
   int64_t topBlocks = 2;
   // LoRA
   int64_t loraRank = 8;

@@ -72,7 +72,7 @@ double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward,
 }
 
 // Disk space a run may need: the saved model plus a checkpoint holding the trained tensors and
-// two AdamW moments each (all of the model's for full/gt/top2; adapters are small).
+// two AdamW moments each (all of the model's for full/gt/top2/top-blocks; adapters are small).
 uint64_t diskNeeded(const RunConfig& c) {
   uint64_t weights = 0;
   std::error_code ec;
@@ -180,8 +180,9 @@ RunRecord Trainer::run() {
 
   // full and gt start with every tensor (gt re-selects before its first step); lora and prefix train none of the model's.
   std::vector<bool> mask(reference.tensors.size(), frozenReach.empty());
-  if (c.method == "top2") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
-  // Parameters the optimizer may update: the adapters (lora, prefix), the masked tensors (top2), all (full, gt).
+  if (c.method == "top2") mask = ftTop2Mask(reference, model.config().tieWordEmbeddings);
+  if (c.method == "top-blocks") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
+  // Parameters the optimizer may update: the adapters (lora, prefix), the masked tensors (top2, top-blocks), all (full, gt).
   int64_t trainable = 0;
   if (!frozenReach.empty())
     for (const auto& [name, t] : params) trainable += t.numel();
