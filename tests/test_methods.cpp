@@ -3,6 +3,7 @@
 // bit-identical by training.
 #include <QtTest/QtTest>
 
+#include <map>
 #include <set>
 
 #include "core/green/flops_profiler.h"
@@ -12,6 +13,7 @@
 #include "core/model/generation.h"
 #include "core/train/lora.h"
 #include "core/train/prefix_tuning.h"
+#include "core/train/layer_schedules.h"
 #include "core/train/top_blocks.h"
 #include "core/train/trainer.h"
 #include "core/util/json_file.h"
@@ -142,6 +144,99 @@ class TestMethods : public QObject {
              (Names{"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.word_embeddings.weight"}));
     QCOMPARE(selected(ModelConfig::fromFile(test::fixture("models/gpt2") / "config.json")),
              (Names{"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.wte.weight"}));
+  }
+
+  // LISA: N distinct sampled layers per round (seeded, sorted), every layer drawn about equally
+  // often, everything outside the layers always on. BAdam: one layer per round in the asked order;
+  // "random" is a fresh permutation of the layers each pass.
+  void lisaAndBadamFollowTheirSchedules() {
+    const auto config = ModelConfig::fromJson(
+        {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 16}, {"intermediate_size", 32}, {"num_hidden_layers", 8},
+         {"num_attention_heads", 2}, {"num_key_value_heads", 1}, {"tie_word_embeddings", false}},
+        "test config");
+    const auto profile = profileFlops(config, 2, 8);
+    std::map<int64_t, int> drawn;
+    std::set<std::vector<int64_t>> distinct;
+    for (int64_t round = 0; round < 200; ++round) {
+      const auto layers = lisaLayers(8, 2, 42, round);
+      QCOMPARE(layers.size(), size_t(2));
+      QVERIFY(layers[0] < layers[1] && layers[0] >= 0 && layers[1] < 8);
+      QCOMPARE(lisaLayers(8, 2, 42, round), layers);  // a function of (seed, round)
+      for (int64_t l : layers) ++drawn[l];
+      distinct.insert(layers);
+      const auto mask = lisaMask(profile, 8, 2, 42, round);
+      for (size_t i = 0; i < mask.size(); ++i) {
+        const int64_t layer = decoderLayerOf(profile.tensors[i].name);
+        QCOMPARE(bool(mask[i]), layer < 0 || layer == layers[0] || layer == layers[1]);
+      }
+    }
+    QVERIFY(distinct.size() >= 20);
+    for (int64_t l = 0; l < 8; ++l) QVERIFY2(drawn[l] >= 30 && drawn[l] <= 70, qPrintable(QString("layer %1 drawn %2 times of 50 expected").arg(l).arg(drawn[l])));
+    QVERIFY(lisaLayers(8, 2, 43, 0) != lisaLayers(8, 2, 42, 0) || lisaLayers(8, 2, 43, 1) != lisaLayers(8, 2, 42, 1));
+
+    for (int64_t round = 0; round < 24; ++round) {
+      QCOMPARE(badamLayer(8, "ascending", 42, round), round % 8);
+      QCOMPARE(badamLayer(8, "descending", 42, round), 7 - round % 8);
+    }
+    for (int64_t pass = 0; pass < 3; ++pass) {
+      std::set<int64_t> seen;
+      for (int64_t r = 0; r < 8; ++r) seen.insert(badamLayer(8, "random", 42, pass * 8 + r));
+      QCOMPARE(seen.size(), size_t(8));
+    }
+    const auto mask = badamMask(profile, 8, "ascending", 42, 3);
+    for (size_t i = 0; i < mask.size(); ++i) QCOMPARE(bool(mask[i]), decoderLayerOf(profile.tensors[i].name) == 3);
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { lisaLayers(8, 9, 42, 0); })),
+             QString("lisa_layers (--lisa-layers): expected 1..8 layers, got 9"));
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { badamLayer(8, "sideways", 42, 0); })),
+             QString("badam_order (--badam-order): expected ascending, descending or random, got 'sideways'"));
+  }
+
+  // Trained through the trainer: selections at every switch with the scheduled masks, and each
+  // step's FLOPs the profiler's for the mask in force at that step's shape.
+  void lisaAndBadamRunsRecordTheirMasks_data() {
+    QTest::addColumn<QString>("method");
+    QTest::newRow("lisa") << "lisa";
+    QTest::newRow("badam") << "badam";
+  }
+  void lisaAndBadamRunsRecordTheirMasks() {
+    QFETCH(QString, method);
+    const auto base = test::fixture("models/llama-gqa-tied");
+    test::TempDir tmp;
+    RunConfig c;
+    c.model = base.string();
+    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
+    c.data = test::fixture("data/tiny.jsonl").string();
+    c.split = "train";
+    c.method = method.toStdString();
+    c.epochs = 2;
+    c.batchSize = 2;  // 5 steps an epoch
+    c.lr = 1e-3;
+    c.lisaLayers = 1;
+    c.lisaInterval = 3;
+    c.badamInterval = 3;
+    c.badamOrder = "descending";
+    c.saveModel = false;
+    c.outDir = (tmp.path() / "run").string();
+    const RunRecord r = Trainer(c).run();
+    QCOMPARE(r.steps.size(), size_t(10));
+    QCOMPARE(r.selections.size(), size_t(4));  // steps 0, 3, 6, 9
+    const auto config = loadModel(base)->config();
+    const auto reference = profileFlops(config, r.referenceBatch, r.referenceSeq);
+    for (size_t k = 0; k < r.selections.size(); ++k) {
+      QCOMPARE(r.selections[k].step, int64_t(3 * k));
+      const auto expected = c.method == "lisa" ? lisaMask(reference, 2, 1, c.seed, int64_t(k)) : badamMask(reference, 2, "descending", c.seed, int64_t(k));
+      std::vector<std::string> names;
+      for (size_t i = 0; i < expected.size(); ++i)
+        if (expected[i]) names.push_back(reference.tensors[i].name);
+      QVERIFY(r.selections[k].selected == names);
+    }
+    for (const auto& step : r.steps) {
+      const auto& sel = r.selections[size_t(step.step / 3)];
+      const auto shape = profileFlops(config, step.batch, step.seq);
+      std::vector<bool> mask(shape.tensors.size(), false);
+      for (size_t i = 0; i < mask.size(); ++i) mask[i] = std::count(sel.selected.begin(), sel.selected.end(), shape.tensors[i].name) > 0;
+      QCOMPARE(step.flops, shape.stepFlops(mask).total());
+    }
   }
 
   void topBlocksSelectsLastBlocksAndFinalNorm() {

@@ -37,6 +37,10 @@ RunConfig tinyRun(const fs::path& out, const std::string& method) {
   c.reselectEverySteps = 2;  // selections inside epochs too
   c.checkpointEverySteps = 2;
   c.loraDropout = 0.1;  // the RNG state matters
+  c.lisaLayers = 1;      // of the fixture's 2
+  c.lisaInterval = 2;
+  c.badamInterval = 2;
+  c.badamOrder = "random";
   c.outDir = out.string();
   return c;
 }
@@ -143,7 +147,7 @@ class TestResume : public QObject {
   void resumeIsBitExact_data() {
     QTest::addColumn<QString>("method");
     QTest::addColumn<int>("stopAfter");
-    for (const char* m : {"full", "gt", "lora", "prefix"}) {
+    for (const char* m : {"full", "gt", "lora", "prefix", "lisa", "badam"}) {
       QTest::newRow((std::string(m) + " mid-epoch").c_str()) << QString(m) << 4;
       QTest::newRow((std::string(m) + " epoch end").c_str()) << QString(m) << 6;
     }

@@ -227,6 +227,12 @@ void SetupPanel::buildUi() {
                        Qt::ToolTipRole);
   method_->addItem("Top blocks (last decoder blocks)", "top-blocks");
   method_->setItemData(method_->count() - 1, "Freeze tuning: trains the last top_blocks decoder blocks (default 2) and the final norm", Qt::ToolTipRole);
+  method_->addItem("LISA (random layers)", "lisa");
+  method_->setItemData(method_->count() - 1, "Every 20 steps, 2 randomly sampled decoder layers train, with the embeddings, final norm and head",
+                       Qt::ToolTipRole);
+  method_->addItem("BAdam (one layer at a time)", "badam");
+  method_->setItemData(method_->count() - 1, "Block coordinate descent: one decoder layer trains, switching every 50 steps in ascending order",
+                       Qt::ToolTipRole);
   method_->addItem("LoRA", "lora");
   method_->addItem("Prefix tuning", "prefix");
   tf->addRow("Method:", method_);

@@ -62,6 +62,8 @@ QString runLabel(const RunRecord& record) {
   if (method == "full") return "Full FT";
   if (method == "top2") return "FT-Top2";
   if (method == "top-blocks") return QString("Top %1 blocks").arg(record.config.value("top_blocks", int64_t(2)));
+  if (method == "lisa") return "LISA";
+  if (method == "badam") return "BAdam";
   if (method == "lora") return "LoRA";
   if (method == "prefix") return "Prefix-T";
   return QString::fromStdString(method);

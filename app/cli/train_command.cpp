@@ -143,7 +143,8 @@ Command trainCommand() {
             flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
             flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
             flag("--method", &RunConfig::method,
-                 "full, gt, top2 (the paper's FT-Top2: final norm + output embedding), top-blocks (last K blocks), lora or prefix (default gt)");
+                 "full, gt, top2 (the paper's FT-Top2: final norm + output embedding), top-blocks (last K blocks), lisa, badam, lora or "
+                 "prefix (default gt)");
             flag("--rho", &RunConfig::rho, "FLOPs budget as a fraction of Full FT, in (0, 1] (default 0.5)");
             flag("--epochs", &RunConfig::epochs, "Epochs (default 5)");
             flag("--batch-size", &RunConfig::batchSize, "Batch size (default 4)");
@@ -161,6 +162,10 @@ Command trainCommand() {
             flag("--solver", &RunConfig::solver, "exact, paper or brute");
             flag("--tq", &RunConfig::tq, "DP quantisation steps (default 1000)");
             flag("--top-blocks", &RunConfig::topBlocks, "top-blocks: how many last decoder blocks train, with the final norm (default 2)");
+            flag("--lisa-layers", &RunConfig::lisaLayers, "lisa: decoder layers sampled each period (default 2)");
+            flag("--lisa-interval", &RunConfig::lisaInterval, "lisa: steps between samplings (default 20)");
+            flag("--badam-interval", &RunConfig::badamInterval, "badam: steps between block switches (default 50)");
+            flag("--badam-order", &RunConfig::badamOrder, "badam: ascending, descending or random (default ascending)");
             flag("--lora-rank", &RunConfig::loraRank, "LoRA rank (default 8)");
             flag("--lora-alpha", &RunConfig::loraAlpha, "LoRA alpha (default 32)");
             flag("--lora-dropout", &RunConfig::loraDropout, "LoRA dropout (default 0.1)");

@@ -27,6 +27,8 @@ std::string methodName(const std::string& m) {
   if (m == "full") return "Full FT";
   if (m == "top2") return "FT-Top2";
   if (m == "top-blocks") return "Top blocks";
+  if (m == "lisa") return "LISA";
+  if (m == "badam") return "BAdam";
   if (m == "lora") return "LoRA";
   if (m == "prefix") return "Prefix-T";
   if (m == "gt") return "GreenTrainer";

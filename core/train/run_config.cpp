@@ -45,6 +45,10 @@ void fields(RunConfig& c, Visit&& v) {
   v("tq", c.tq);
   v("early_stop", c.earlyStop);
   v("top_blocks", c.topBlocks);
+  v("lisa_layers", c.lisaLayers);
+  v("lisa_interval", c.lisaInterval);
+  v("badam_interval", c.badamInterval);
+  v("badam_order", c.badamOrder);
   v("lora_rank", c.loraRank);
   v("lora_alpha", c.loraAlpha);
   v("lora_dropout", c.loraDropout);
@@ -109,8 +113,13 @@ void RunConfig::validate() const {
   });
   check(!model.empty(), "model: a model folder is required (--model)");
   check(!data.empty(), "data: a dataset file is required (--data)");
-  check(method == "full" || method == "gt" || method == "top2" || method == "top-blocks" || method == "lora" || method == "prefix",
-        "method: expected full, gt, top2, top-blocks, lora or prefix, got '" + method + "'");
+  check(method == "full" || method == "gt" || method == "top2" || method == "top-blocks" || method == "lisa" || method == "badam" ||
+            method == "lora" || method == "prefix",
+        "method: expected full, gt, top2, top-blocks, lisa, badam, lora or prefix, got '" + method + "'");
+  check(lisaLayers >= 1, "lisa_layers (--lisa-layers): expected at least 1, got " + std::to_string(lisaLayers));
+  check(lisaInterval >= 1 && badamInterval >= 1, "lisa_interval / badam_interval: expected at least 1 step");
+  check(badamOrder == "ascending" || badamOrder == "descending" || badamOrder == "random",
+        "badam_order (--badam-order): expected ascending, descending or random, got '" + badamOrder + "'");
   check(std::isfinite(rho) && rho > 0 && rho <= 1, "rho: expected a value in (0, 1], got " + str(rho));
   check(epochs >= 1, "epochs: expected at least 1, got " + std::to_string(epochs));
   check(batchSize >= 1, "batch_size: expected at least 1, got " + std::to_string(batchSize));

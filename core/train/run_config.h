@@ -21,7 +21,7 @@ struct RunConfig {
   int64_t maxTrainExamples = 0;
   int64_t maxEvalExamples = 200;
 
-  std::string method = "gt";  // full | gt | top2 (the paper's FT-Top2) | top-blocks | lora | prefix
+  std::string method = "gt";  // full | gt | top2 (the paper's FT-Top2) | top-blocks | lisa | badam | lora | prefix
   double rho = 0.5;
   int64_t epochs = 5;
   int64_t batchSize = 4;
@@ -44,6 +44,12 @@ struct RunConfig {
 
   // top-blocks: how many of the last decoder blocks train (with the final norm)
   int64_t topBlocks = 2;
+  // LISA: every lisa_interval steps, lisa_layers random decoder layers (+ embeddings, norm, head) train
+  int64_t lisaLayers = 2;
+  int64_t lisaInterval = 20;
+  // BAdam: one decoder layer at a time, switching every badam_interval steps in badam_order
+  int64_t badamInterval = 50;
+  std::string badamOrder = "ascending";  // ascending | descending | random
   // LoRA
   int64_t loraRank = 8;
   double loraAlpha = 32;

@@ -19,6 +19,7 @@
 #include "core/train/adamw.h"
 #include "core/train/dataset.h"
 #include "core/train/prepared_run.h"
+#include "core/train/layer_schedules.h"
 #include "core/train/lora.h"
 #include "core/train/prefix_tuning.h"
 #include "core/train/top_blocks.h"
@@ -182,6 +183,14 @@ RunRecord Trainer::run() {
   std::vector<bool> mask(reference.tensors.size(), frozenReach.empty());
   if (c.method == "top2") mask = ftTop2Mask(reference, model.config().tieWordEmbeddings);
   if (c.method == "top-blocks") mask = topBlocksMask(reference, model.config().numLayers, c.topBlocks);
+  // LISA and BAdam switch layers every K steps; round r's mask is a function of (seed, r).
+  const bool layerSchedule = c.method == "lisa" || c.method == "badam";
+  const int64_t switchInterval = c.method == "lisa" ? c.lisaInterval : c.badamInterval;
+  auto scheduledMask = [&](int64_t round) {
+    return c.method == "lisa" ? lisaMask(reference, model.config().numLayers, c.lisaLayers, c.seed, round)
+                              : badamMask(reference, model.config().numLayers, c.badamOrder, c.seed, round);
+  };
+  if (layerSchedule) mask = scheduledMask(0);
   // Parameters the optimizer may update: the adapters (lora, prefix), the masked tensors (top2, top-blocks), all (full, gt).
   int64_t trainable = 0;
   if (!frozenReach.empty())
@@ -378,6 +387,24 @@ RunRecord Trainer::run() {
           record.importanceSeconds += imp.timeMs / 1000;
           record.selectionSeconds += selMs / 1000;
           log::info("selection at step " + std::to_string(globalStep) + ": " + std::to_string(s.selected.size()) + "/" +
+                    std::to_string(mask.size()) + " tensors, predicted " + std::to_string(s.predictedFraction) + " of Full FT FLOPs");
+          if (observer_) observer_->selectionMade(selectionEvent(s, mask));
+          record.selections.push_back(std::move(s));
+        }
+
+        if (layerSchedule && globalStep % switchInterval == 0) {
+          mask = scheduledMask(globalStep / switchInterval);
+          if (c.method == "badam") optimizer.setState({});  // BAdam keeps Adam state for the active block only
+          SelectionRecord s;
+          s.epoch = epoch;
+          s.step = globalStep;
+          s.rho = 1.0;
+          for (size_t i = 0; i < mask.size(); ++i)
+            if (mask[i]) s.selected.push_back(reference.tensors[i].name);
+          s.importanceRaw.assign(mask.size(), 0.0);
+          s.importanceScaled.assign(mask.size(), 0.0);
+          s.predictedFraction = reference.stepFlops(mask).total() / reference.full.total();
+          log::info(c.method + " at step " + std::to_string(globalStep) + ": " + std::to_string(s.selected.size()) + "/" +
                     std::to_string(mask.size()) + " tensors, predicted " + std::to_string(s.predictedFraction) + " of Full FT FLOPs");
           if (observer_) observer_->selectionMade(selectionEvent(s, mask));
           record.selections.push_back(std::move(s));

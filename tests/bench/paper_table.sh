@@ -23,8 +23,10 @@ run() {
 run full --method full --lr 3e-4
 run top2 --method top2 --lr 3e-4
 run top-blocks --method top-blocks --top-blocks 2 --lr 3e-4
+run lisa --method lisa --lisa-layers 2 --lisa-interval 20 --lr 3e-4
+run badam --method badam --badam-interval 50 --lr 3e-4
 run lora --method lora --lr 2e-3
 run prefix --method prefix --lr 1e-2
 run gt-0.5 --method gt --rho 0.5 --lr 3e-4
 run gt-0.7 --method gt --rho 0.7 --lr 3e-4
-"$gt" compare "$out"/{full,top2,top-blocks,prefix,lora,gt-0.5,gt-0.7} --markdown --csv "$out/table.csv" | tee "$out/table.md"
+"$gt" compare "$out"/{full,top2,top-blocks,lisa,badam,prefix,lora,gt-0.5,gt-0.7} --markdown --csv "$out/table.csv" | tee "$out/table.md"
