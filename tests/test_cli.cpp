@@ -266,6 +266,27 @@ class TestCli : public QObject {
     QCOMPARE(r.out.split('\n')[2], QString("| full-cancelled | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | cancelled |"));
     QCOMPARE(r.out.split('\n')[3], QString("| gt-opt | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | other model |"));
 
+    // --group: seeded repeats (NAME-seedN) as one row, mean ± sample sd, worked by hand:
+    // Full FT wall 100/110 s, ROUGE-L 28/29; GT-0.5 wall 55/65/60 s, ROUGE-L 27/25/26.
+    auto seeded = [&](const fs::path& from, const std::string& name, double wall, double rougeL) {
+      return edited(from, name, [&](nlohmann::json& j) {
+        j["totals"]["wall_seconds"] = wall;
+        j["generation_evals"][0]["rougeL"] = rougeL;
+        if (from == full) j["generation_evals"][0]["rouge1"] = 0.30 + (wall - 100) / 1000;
+      });
+    };
+    const QStringList groupRuns = {seeded(full, "full-seed1", 100, 0.28), seeded(full, "full-seed2", 110, 0.29), seeded(gtRun, "gt-0.5-seed1", 55, 0.27),
+                                   seeded(gtRun, "gt-0.5-seed2", 65, 0.25), seeded(gtRun, "gt-0.5-s3", 60, 0.26)};
+    r = run(QStringList{"compare", "--group"} + groupRuns);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto g = r.out.split('\n');
+    QCOMPARE(g[0], QString("| runs | method | rho | n | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L |"));
+    QCOMPARE(g[2], QString("| full | Full FT | - | 2 | 2.0000 ± 0.0000 | 100.0 ± 0.0 | 105.0 ± 7.1 | 105.0 ± 7.1 | 30.50 ± 0.71 | 12.00 ± 0.00 | "
+                           "28.50 ± 0.71 |"));
+    QCOMPARE(g[3], QString("| gt-0.5 | GreenTrainer | 0.50 | 3 | 1.0000 ± 0.0000 | 50.0 ± 0.0 | 60.0 ± 5.0 | 60.0 ± 5.0 | 29.00 ± 0.00 | 11.00 ± 0.00 | "
+                           "26.00 ± 1.00 |"));
+    QCOMPARE(g.size(), qsizetype(5));
+
     auto bad = run({"compare", QString::fromStdString((tmp.path() / "nothing").string())});
     QCOMPARE(bad.code, 1);
     QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + (tmp.path() / "nothing").string() + ": no run record (expected RUN_DIR/run.json)"));
