@@ -14,18 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  QString out, err;
-};
-
-Result run(const QStringList& args) {
-  QProcess p;
-  p.start(GT_CLI_PATH, args);
-  p.waitForFinished(120000);
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Result = test::CliResult;
+Result run(const QStringList& args) { return test::runCli(args); }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
 

@@ -12,18 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  QString out, err;
-};
-
-Result run(const QStringList& args) {
-  QProcess p;
-  p.start(GT_CLI_PATH, args);
-  p.waitForFinished(120000);
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Result = test::CliResult;
+Result run(const QStringList& args) { return test::runCli(args); }
 
 nlohmann::json parse(const QString& s) { return nlohmann::json::parse(s.toStdString()); }
 

@@ -45,17 +45,7 @@ RunConfig tinyRun(const fs::path& out, const std::string& method) {
   return c;
 }
 
-class CancelAfter : public RunObserver {
- public:
-  CancelAfter(RunControl& control, int64_t steps) : control_(control), steps_(steps) {}
-  void stepDone(const StepEvent& e) override {
-    if (e.step + 1 == steps_) control_.cancel();
-  }
-
- private:
-  RunControl& control_;
-  int64_t steps_;
-};
+using test::CancelAfter;
 
 // Every tensor of a safetensors file, by name.
 std::map<std::string, torch::Tensor> tensorsOf(const fs::path& file) {
@@ -98,18 +88,8 @@ void compareRecords(const RunRecord& a, const RunRecord& b) {
 
 std::string message(const std::function<void()>& body) { return test::errorMessage(body); }
 
-struct Cli {
-  int code;
-  QString out, err;
-};
-
-Cli cli(const QStringList& args) {
-  QProcess p;
-  p.start(GT_CLI_PATH, args);
-  p.waitForFinished(300000);
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Cli = test::CliResult;
+Cli cli(const QStringList& args) { return test::runCli(args); }
 
 QStringList cliTrain(const fs::path& out) {
   return {"train", "--model", QString::fromStdString(test::fixture("models/opt").string()), "--tokenizer",

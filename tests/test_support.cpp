@@ -1,5 +1,6 @@
 #include "test_support.h"
 
+#include <QProcess>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -8,6 +9,14 @@
 
 namespace gt::test {
 namespace fs = std::filesystem;
+
+CliResult runCli(const QStringList& args, int timeoutMs) {
+  QProcess p;
+  p.start(GT_CLI_PATH, args);
+  p.waitForFinished(timeoutMs);
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
 
 fs::path fixture(const std::string& relative) {
   const fs::path local = fs::path(GT_TEST_FIXTURES) / relative;

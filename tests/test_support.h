@@ -3,10 +3,14 @@
 #include <torch/types.h>
 
 #include <QString>
+#include <QStringList>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "core/train/run_control.h"
+#include "core/train/run_observer.h"
 
 namespace gt::test {
 
@@ -35,5 +39,25 @@ std::string errorMessage(const std::function<void()>& body);
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);
+
+// The greentrainer CLI run to completion: exit code (-1 when killed by a signal), stdout, stderr.
+struct CliResult {
+  int code;
+  QString out, err;
+};
+CliResult runCli(const QStringList& args, int timeoutMs = 300000);
+
+// Cancels a run through its RunControl right after its `steps`-th optimizer step.
+class CancelAfter : public RunObserver {
+ public:
+  CancelAfter(RunControl& control, int64_t steps) : control_(control), steps_(steps) {}
+  void stepDone(const StepEvent& e) override {
+    if (e.step + 1 == steps_) control_.cancel();
+  }
+
+ private:
+  RunControl& control_;
+  int64_t steps_;
+};
 
 }  // namespace gt::test

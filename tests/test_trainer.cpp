@@ -32,17 +32,7 @@ RunConfig tinyRun(const fs::path& out) {
   return c;
 }
 
-class CancelAfter : public RunObserver {
- public:
-  CancelAfter(RunControl& control, int64_t steps) : control_(control), steps_(steps) {}
-  void stepDone(const StepEvent& e) override {
-    if (e.step + 1 == steps_) control_.cancel();
-  }
-
- private:
-  RunControl& control_;
-  int64_t steps_;
-};
+using test::CancelAfter;
 
 }  // namespace
 
