@@ -22,6 +22,7 @@
 #include "core/train/layer_schedules.h"
 #include "core/train/lora.h"
 #include "core/train/prefix_tuning.h"
+#include "core/train/run_replay.h"
 #include "core/train/top_blocks.h"
 #include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
@@ -227,41 +228,12 @@ RunRecord Trainer::run() {
     record.selectionSeconds = r.selectionSeconds;
     log::info("resuming at epoch " + std::to_string(pos.epoch + 1) + ", step " + std::to_string(pos.globalStep) + " of " + std::to_string(totalSteps));
   }
-  auto selectionEvent = [&](const SelectionRecord& s, const std::vector<bool>& m) {
-    SelectionEvent e{s.epoch, s.step, s.rho, m, s.importanceScaled, {}, {}, s.predictedFraction};
-    for (const auto& t : reference.tensors) e.dw.push_back(t.dw.total()), e.reach.push_back(t.reach.total());
-    return e;
-  };
+  auto selectionEvent = [&](const SelectionRecord& s, const std::vector<bool>& m) { return selectionEventOf(s, m, reference); };
   if (observer_) {
     RunStartInfo info = start;
     info.resumedSteps = pos.globalStep;
     observer_->runStarted(info);
-    // Replay what the earlier sessions of a resumed run did, in the order it happened.
-    size_t nextSelection = 0;
-    double cum = 0, cumFull = 0;
-    auto replaySelectionsUpTo = [&](int64_t step) {
-      for (; nextSelection < record.selections.size() && record.selections[nextSelection].step <= step; ++nextSelection) {
-        const auto& s = record.selections[nextSelection];
-        std::vector<bool> m(reference.tensors.size(), false);
-        for (const auto& name : s.selected) m[size_t(reference.indexOf(name))] = true;
-        observer_->selectionMade(selectionEvent(s, m));
-      }
-    };
-    for (const auto& sr : record.steps) {
-      replaySelectionsUpTo(sr.step);
-      cum += sr.flops;
-      cumFull += sr.flopsFull;
-      const double stepRho = nextSelection > 0 ? record.selections[nextSelection - 1].rho : c.rho;
-      observer_->stepDone({sr.step, sr.epoch, totalSteps, sr.loss, sr.lr, sr.flops, sr.flopsFull, cum, cumFull, c.method == "gt" ? stepRho : 1.0,
-                           (sr.forwardMs + sr.backwardMs + sr.optimizerMs) / 1000, sr.tokens});
-      for (const auto& er : record.epochs)
-        if (er.epoch == sr.epoch && (&sr == &record.steps.back() || (&sr + 1)->epoch != sr.epoch)) {
-          if (er.evalLoss >= 0) observer_->evaluationDone({er.epoch, er.evalLoss, int64_t(prep.eval.size())});
-          observer_->epochDone({er.epoch, er.meanLoss, er.seconds});
-        }
-    }
-    replaySelectionsUpTo(pos.globalStep - 1);
-    for (const auto& g : record.generationEvals) observer_->generationEvalDone(g);
+    replayRecord(record, reference, totalSteps, pos.globalStep, int64_t(prep.eval.size()), c.method == "gt", *observer_);
   }
   double& rho = pos.rho;
   int64_t& globalStep = pos.globalStep;
