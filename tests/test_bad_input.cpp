@@ -157,6 +157,12 @@ class TestBadInput : public QObject {
     nlohmann::json j = nlohmann::json::parse(test::readFile(config));
     QCOMPARE(QString::fromStdString(j["model_type"].get<std::string>()), QString("opt"));
     QCOMPARE(run({"generate", q(test::fixture("models/opt")), "--input-ids", "1,2", "--adapter", q(tmp.path() / "run" / "prefix")}).code, 0);
+    // Virtual tokens take learned positions too: 2 prompt + 110 new + 20 prefix > 128.
+    const Result past = run({"generate", q(test::fixture("models/opt")), "--input-ids", "1,2", "--max-new-tokens", "110", "--adapter",
+                             q(tmp.path() / "run" / "prefix")});
+    QCOMPARE(past.code, 1);
+    QCOMPARE(past.err, QString("error: generate: the prompt (2 tokens) + max_new_tokens (110) + the prefix's 20 virtual tokens exceeds the "
+                               "model's 128 learned positions; lower --max-new-tokens or shorten the prompt\n"));
     j["model_type"] = "bloom";
     test::writeFile(config, j.dump());
     const Result bad = run({"generate", q(test::fixture("models/opt")), "--input-ids", "1,2", "--adapter", q(tmp.path() / "run" / "prefix")});

@@ -190,13 +190,7 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
   check(std::isfinite(o.repetitionPenalty) && o.repetitionPenalty > 0, "generate: repetition_penalty must be a finite number > 0");
   check(std::isfinite(o.lengthPenalty), "generate: length_penalty must be a finite number");
   if (o.maxNewTokens == 0 || prompts.empty()) return prompts;
-  if (const int64_t positions = model.config().maxPositions; positions > 0) {
-    int64_t longestPrompt = 0;
-    for (const auto& p : prompts) longestPrompt = std::max<int64_t>(longestPrompt, int64_t(p.size()));
-    check(longestPrompt + o.maxNewTokens <= positions,
-          "generate: the prompt (" + std::to_string(longestPrompt) + " tokens) + max_new_tokens (" + std::to_string(o.maxNewTokens) +
-              ") exceeds the model's " + std::to_string(positions) + " learned positions; lower --max-new-tokens or shorten the prompt");
-  }
+
   torch::NoGradGuard noGrad;
   const bool wasTraining = model.is_training();
   model.eval();
@@ -217,6 +211,12 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
     }
   KVCache cache = o.prefixCache ? o.prefixCache(rows) : KVCache{};
   const int64_t prefix = cache.length();
+  // Learned positions bound prompt + new tokens (+ a prefix's virtual tokens, which take positions too).
+  if (const int64_t positions = model.config().maxPositions; positions > 0)
+    check(prefix + longest + o.maxNewTokens <= positions,
+          "generate: the prompt (" + std::to_string(longest) + " tokens) + max_new_tokens (" + std::to_string(o.maxNewTokens) + ")" +
+              (prefix > 0 ? " + the prefix's " + std::to_string(prefix) + " virtual tokens" : std::string()) + " exceeds the model's " +
+              std::to_string(positions) + " learned positions; lower --max-new-tokens or shorten the prompt");
   mask = mask.to(device);
   if (prefix > 0) mask = torch::cat({torch::ones({rows, prefix}, mask.options()), mask}, 1);
   auto positions = (mask.cumsum(1) - 1).clamp_min(0).slice(1, prefix);
