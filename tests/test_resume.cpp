@@ -278,6 +278,14 @@ class TestResume : public QObject {
                                                    "choose another output folder, overwrite the run in it (--overwrite) or resume it (--resume)"));
     QCOMPARE(QString::fromStdString(RunRecord::load(run / "run.json").config["method"].get<std::string>()), QString("lora"));
 
+    // Overwrite refused by bad input (found after the folder is opened): the earlier run is untouched.
+    RunConfig badData = full;
+    badData.data = "/nonexistent/data.jsonl";
+    QCOMPARE(QString::fromStdString(message([&] { Trainer(badData, nullptr, nullptr, RunFolderMode::Overwrite).run(); })),
+             QString("/nonexistent/data.jsonl: dataset file not found"));
+    QCOMPARE(QString::fromStdString(RunRecord::load(run / "run.json").config["method"].get<std::string>()), QString("lora"));
+    QVERIFY(fs::exists(run / "adapter") && fs::exists(run / "predictions.jsonl"));
+
     // Overwrite: none of the earlier run's files stay beside the new record.
     const RunRecord r = Trainer(full, nullptr, nullptr, RunFolderMode::Overwrite).run();
     QCOMPARE(QString::fromStdString(r.status), QString("finished"));

@@ -146,16 +146,17 @@ RunFolder::RunFolder(fs::path dir, RunFolderMode mode, const std::vector<fs::pat
     if (mode == RunFolderMode::New)
       check(others.empty(), where + ": the run folder is not empty (" + list(others) +
                                 "); choose another output folder, overwrite the run in it (--overwrite) or resume it (--resume)");
+    uint64_t reclaimed = 0;  // what replacing the previous run frees
     if (mode == RunFolderMode::Overwrite) {
       check(foreign.empty(), where + ": holds files that are not a run's (" + list(foreign) + "); refusing to overwrite it");
-      remove("run.json");  // first: from here on the folder holds no record, so nothing old passes for new
-      for (const auto& name : others) remove(name);
+      previousRun_ = others;  // removed at the first publication: a run refused before then leaves it as it was
+      for (const auto& name : others) reclaimed += bytesUnder(dir_ / name);
     }
 
     const auto space = fs::space(dir_, ec);
     if (!ec && needBytes > 0)
-      check(space.available >= needBytes, where + ": " + megabytes(space.available) + " free, the run needs about " + megabytes(needBytes) +
-                                              " (model, checkpoint and record)");
+      check(space.available + reclaimed >= needBytes, where + ": " + megabytes(space.available + reclaimed) + " free, the run needs about " +
+                                                          megabytes(needBytes) + " (model, checkpoint and record)");
   } catch (...) {
     release();
     throw;
@@ -173,7 +174,16 @@ void RunFolder::release() {
   if (created_ && !published_) fs::remove(dir_, ec);  // only when empty
 }
 
+void RunFolder::clearPreviousRun() {
+  if (previousRun_.empty()) return;
+  const auto names = std::move(previousRun_);
+  previousRun_.clear();
+  remove("run.json");  // first: from here on the folder holds no record, so nothing old passes for new
+  for (const auto& name : names) remove(name);
+}
+
 void RunFolder::publishFile(const std::string& name, const std::string& bytes) {
+  clearPreviousRun();
   const fs::path target = dir_ / name;
   const fs::path tmp = dir_ / (name + ".tmp-" + randomSuffix());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -204,6 +214,7 @@ void RunFolder::publishFile(const std::string& name, const std::string& bytes) {
 }
 
 void RunFolder::publishFolder(const std::string& name, const std::function<void(const fs::path&)>& write) {
+  clearPreviousRun();
   const fs::path target = dir_ / name;
   const fs::path staging = dir_ / (kStagingPrefix + randomSuffix() + "-" + name);
   std::error_code ec;

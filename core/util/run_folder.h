@@ -13,7 +13,7 @@ namespace gt {
 
 enum class RunFolderMode {
   New,        // the folder must be absent or empty
-  Overwrite,  // a previous run's files are removed first (only a run's files: anything else is refused)
+  Overwrite,  // a previous run's files are removed at the first publication (only a run's files: anything else is refused)
   Resume,     // the folder must hold a run; its files are kept
 };
 
@@ -23,7 +23,9 @@ class RunFolder {
   // it is, contains or lies inside one of `inputs` (the model and tokenizer folders); another
   // process holds it (the message names its PID); it is not empty (New) or holds files that are
   // not a run's (Overwrite); it cannot be written; or it has less than `needBytes` free.
-  // Temporary files and folders left by a killed run are removed.
+  // Temporary files and folders left by a killed run are removed. With Overwrite, the earlier run
+  // stays until the first publish (so a run refused before it starts leaves it as it was), and
+  // its size counts as free space.
   RunFolder(std::filesystem::path dir, RunFolderMode mode, const std::vector<std::filesystem::path>& inputs, uint64_t needBytes);
   // Releases the lock. A folder this object created and in which nothing was published is removed.
   ~RunFolder();
@@ -45,7 +47,9 @@ class RunFolder {
 
  private:
   void release();
+  void clearPreviousRun();
   std::filesystem::path dir_;
+  std::vector<std::string> previousRun_;  // Overwrite: the earlier run's entries, until the first publication
   int lockFd_ = -1;
   bool created_ = false, published_ = false;
 };
