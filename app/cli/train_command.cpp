@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "app/cli/common_options.h"
-#include "core/train/train_checkpoint.h"
+#include "core/train/resumable_run.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -25,6 +25,21 @@ void onStopSignal(int sig) {
   std::signal(sig, SIG_DFL);
 }
 const int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// Routes the stop signals to `control` while it lives, then restores their default action.
+class StopSignalsCancel {
+ public:
+  explicit StopSignalsCancel(RunControl& control) {
+    g_control = &control;
+    for (int sig : kStopSignals) std::signal(sig, onStopSignal);
+  }
+  ~StopSignalsCancel() {
+    for (int sig : kStopSignals) std::signal(sig, SIG_DFL);
+    g_control = nullptr;
+  }
+  StopSignalsCancel(const StopSignalsCancel&) = delete;
+  StopSignalsCancel& operator=(const StopSignalsCancel&) = delete;
+};
 
 std::string duration(double seconds) {
   const int s = int(seconds + 0.5);
@@ -226,19 +241,11 @@ Command trainCommand() {
               check(!c.outDir.empty(), "out_dir: a run folder is required (--out)");
               RunControl control;
               ProgressPrinter progress;
-              g_control = &control;
-              for (int sig : kStopSignals) std::signal(sig, onStopSignal);
               const RunFolderMode mode = !resume->empty() ? RunFolderMode::Resume : *overwrite ? RunFolderMode::Overwrite : RunFolderMode::New;
-              RunRecord record;
-              try {
-                record = Trainer(c, &progress, &control, mode).run();
-              } catch (...) {
-                for (int sig : kStopSignals) std::signal(sig, SIG_DFL);
-                g_control = nullptr;
-                throw;
-              }
-              for (int sig : kStopSignals) std::signal(sig, SIG_DFL);
-              g_control = nullptr;
+              const RunRecord record = [&] {
+                StopSignalsCancel signals(control);
+                return Trainer(c, &progress, &control, mode).run();
+              }();
               const std::filesystem::path out(c.outDir);
               std::cout << "status: " << record.status << "\n";
               std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
