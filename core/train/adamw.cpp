@@ -52,4 +52,13 @@ torch::Tensor AdamW::previewUpdate(const std::string& name, const torch::Tensor&
   return {};
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> AdamW::momentTensors() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& [name, s] : state_) {
+    out.emplace_back(expAvgKey(name), s.expAvg);
+    out.emplace_back(expAvgSqKey(name), s.expAvgSq);
+  }
+  return out;
+}
+
 }  // namespace gt

@@ -40,6 +40,12 @@ class AdamW {
   void setState(std::map<std::string, State> state) { state_ = std::move(state); }
   const std::vector<std::pair<std::string, torch::Tensor>>& params() const { return params_; }
 
+  // The moments as checkpoints store them, one pair of tensors per parameter with state:
+  // expAvgKey(name) and expAvgSqKey(name) ("exp_avg.NAME", "exp_avg_sq.NAME").
+  std::vector<std::pair<std::string, torch::Tensor>> momentTensors() const;
+  static std::string expAvgKey(const std::string& name) { return "exp_avg." + name; }
+  static std::string expAvgSqKey(const std::string& name) { return "exp_avg_sq." + name; }
+
  private:
 
   std::vector<std::pair<std::string, torch::Tensor>> params_;

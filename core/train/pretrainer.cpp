@@ -93,12 +93,7 @@ double validationLoss(CausalLM& model, const std::vector<int64_t>& stream, int64
 void saveCheckpoint(CausalLM& model, const AdamW& opt, const PretrainConfig& c, int64_t step, const fs::path& tokenizerDir) {
   const fs::path dir = c.outDir / "checkpoint";
   saveModel(model, dir, tokenizerDir);
-  std::vector<std::pair<std::string, torch::Tensor>> state;
-  for (const auto& [name, s] : opt.state()) {
-    state.emplace_back("exp_avg." + name, s.expAvg);
-    state.emplace_back("exp_avg_sq." + name, s.expAvgSq);
-  }
-  writeSafetensors(dir / "optimizer.safetensors", state);
+  writeSafetensors(dir / "optimizer.safetensors", opt.momentTensors());
   writeTextAtomically(dir / "trainer_state.json", nlohmann::json({{"step", step}, {"seed", c.seed}}).dump() + "\n");
 }
 
@@ -150,8 +145,9 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     SafetensorsFile state(checkpointDir / "optimizer.safetensors");
     std::map<std::string, AdamW::State> restored;
     for (const auto& [name, _] : named)
-      if (state.contains("exp_avg." + name))
-        restored[name] = {state.tensor("exp_avg." + name).to(device, false, true), state.tensor("exp_avg_sq." + name).to(device, false, true), step};
+      if (state.contains(AdamW::expAvgKey(name)))
+        restored[name] = {state.tensor(AdamW::expAvgKey(name)).to(device, false, true), state.tensor(AdamW::expAvgSqKey(name)).to(device, false, true),
+                          step};
     opt.setState(std::move(restored));
   }
 

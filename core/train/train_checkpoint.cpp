@@ -31,14 +31,10 @@ std::vector<std::pair<std::string, at::Generator>> generators(const torch::Devic
 
 void writeTrainCheckpoint(RunFolder& folder, const std::vector<std::pair<std::string, torch::Tensor>>& params, const AdamW& optimizer,
                           const TrainPosition& p, const RunRecord& record, const torch::Device& device) {
-  std::vector<std::pair<std::string, torch::Tensor>> weights, state;
+  std::vector<std::pair<std::string, torch::Tensor>> weights, state = optimizer.momentTensors();
   for (const auto& [name, t] : params) weights.emplace_back(name, t.detach());
   nlohmann::json steps = nlohmann::json::object();
-  for (const auto& [name, s] : optimizer.state()) {
-    state.emplace_back("exp_avg." + name, s.expAvg);
-    state.emplace_back("exp_avg_sq." + name, s.expAvgSq);
-    steps[name] = s.step;
-  }
+  for (const auto& [name, s] : optimizer.state()) steps[name] = s.step;
   for (auto& [name, gen] : generators(device)) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     state.emplace_back(name, gen.get_state());
@@ -106,10 +102,10 @@ std::pair<TrainPosition, RunRecord> readTrainCheckpoint(const fs::path& runDir, 
   std::map<std::string, AdamW::State> restored;
   for (const auto& [name, step] : adamSteps) {
     const auto it = std::find_if(params.begin(), params.end(), [&](const auto& x) { return x.first == name; });
-    check(it != params.end() && state.contains("exp_avg." + name) && state.contains("exp_avg_sq." + name),
+    check(it != params.end() && state.contains(AdamW::expAvgKey(name)) && state.contains(AdamW::expAvgSqKey(name)),
           (dir / kOptimizer).string() + ": AdamW state for '" + name + "' does not match this run's tensors");
     auto load = [&](const std::string& key) { return state.tensor(key).to(it->second.device(), it->second.scalar_type(), false, true); };
-    restored[name] = {load("exp_avg." + name), load("exp_avg_sq." + name), step};
+    restored[name] = {load(AdamW::expAvgKey(name)), load(AdamW::expAvgSqKey(name)), step};
   }
   optimizer.setState(std::move(restored));
   for (auto& [name, gen] : generators(device)) {
