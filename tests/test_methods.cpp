@@ -22,6 +22,21 @@
 using namespace gt;
 namespace fs = std::filesystem;
 
+namespace {
+
+// A run of `method` on the tied Llama fixture with the byte tokenizer and the tiny dataset's train split.
+RunConfig llamaRun(const std::string& method) {
+  RunConfig c;
+  c.model = test::fixture("models/llama-gqa-tied").string();
+  c.tokenizer = test::fixture("tokenizers/bytes-only").string();
+  c.data = test::fixture("data/tiny.jsonl").string();
+  c.split = "train";
+  c.method = method;
+  return c;
+}
+
+}  // namespace
+
 class TestMethods : public QObject {
   Q_OBJECT
 
@@ -202,12 +217,7 @@ class TestMethods : public QObject {
     QFETCH(QString, method);
     const auto base = test::fixture("models/llama-gqa-tied");
     test::TempDir tmp;
-    RunConfig c;
-    c.model = base.string();
-    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-    c.data = test::fixture("data/tiny.jsonl").string();
-    c.split = "train";
-    c.method = method.toStdString();
+    RunConfig c = llamaRun(method.toStdString());
     c.epochs = 2;
     c.batchSize = 2;  // 5 steps an epoch
     c.lr = 1e-3;
@@ -266,12 +276,7 @@ class TestMethods : public QObject {
     const auto base = test::fixture("models/llama-gqa-tied");
     if (base.empty()) QSKIP("llama fixture not found");
     test::TempDir tmp;
-    RunConfig c;
-    c.model = base.string();
-    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-    c.data = test::fixture("data/tiny.jsonl").string();
-    c.split = "train";
-    c.method = method.toStdString();
+    RunConfig c = llamaRun(method.toStdString());
     c.rho = 0.4;
     c.epochs = 1;
     c.batchSize = 4;

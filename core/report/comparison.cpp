@@ -35,13 +35,8 @@ std::string methodName(const std::string& m) {
   return m;
 }
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
-std::string opt(const std::optional<double>& v, int digits, const char* none = "-") { return v ? fixed(*v, digits) : none; }
+std::string opt(const std::optional<double>& v, int digits, const char* none = "-") { return v ? fixedDigits(*v, digits) : none; }
 
 bool anyNote(const std::vector<ComparisonRow>& rows) {
   for (const auto& r : rows)
@@ -53,7 +48,7 @@ bool anyNote(const std::vector<ComparisonRow>& rows) {
 std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& rows) {
   std::vector<std::vector<std::string>> out;
   for (const auto& r : rows) {
-    out.push_back({r.run, r.method, opt(r.rho, 2), fixed(r.pflops, 4), fixed(r.flopsPercent, 1), fixed(r.seconds, 1),
+    out.push_back({r.run, r.method, opt(r.rho, 2), fixedDigits(r.pflops, 4), fixedDigits(r.flopsPercent, 1), fixedDigits(r.seconds, 1),
                    opt(r.timePercent, 1), opt(r.rouge1, 2), opt(r.rouge2, 2), opt(r.rougeL, 2)});
     if (anyNote(rows)) out.back().push_back(r.note.empty() ? "-" : r.note);
   }
@@ -67,6 +62,12 @@ std::vector<std::string> header(const std::vector<ComparisonRow>& rows) {
 }
 
 }  // namespace
+
+std::string fixedDigits(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
 
 std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed) {
   const RunRecord* full = nullptr;
@@ -137,8 +138,8 @@ std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
       for (char ch : run) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
       run = quoted + "\"";
     }
-    out << run << "," << r.method << "," << opt(r.rho, 2, "") << "," << fixed(r.pflops, 6) << "," << fixed(r.flopsPercent, 2) << ","
-        << fixed(r.seconds, 2) << "," << opt(r.timePercent, 2, "") << "," << opt(r.rouge1, 2, "") << "," << opt(r.rouge2, 2, "") << ","
+    out << run << "," << r.method << "," << opt(r.rho, 2, "") << "," << fixedDigits(r.pflops, 6) << "," << fixedDigits(r.flopsPercent, 2) << ","
+        << fixedDigits(r.seconds, 2) << "," << opt(r.timePercent, 2, "") << "," << opt(r.rouge1, 2, "") << "," << opt(r.rouge2, 2, "") << ","
         << opt(r.rougeL, 2, "");
     if (notes) out << "," << r.note;
     out << "\n";

@@ -30,6 +30,8 @@ struct ComparisonRow {
 // another model (unless allowMixed).
 std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed = false);
 std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows);
+// `v` with `digits` decimals ("%.*f"), as the tables print numbers.
+std::string fixedDigits(double v, int digits);
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows);
 std::string comparisonText(const std::vector<ComparisonRow>& rows);
 

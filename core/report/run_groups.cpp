@@ -25,15 +25,9 @@ GroupedRow::Stat stat(const std::vector<double>& values) {
   return s;
 }
 
-std::string groupFixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::string cell(const GroupedRow::Stat& s, int digits) {
   if (s.count == 0) return "-";
-  return s.count == 1 ? groupFixed(s.mean, digits) : groupFixed(s.mean, digits) + " ± " + groupFixed(s.sd, digits);
+  return s.count == 1 ? fixedDigits(s.mean, digits) : fixedDigits(s.mean, digits) + " ± " + fixedDigits(s.sd, digits);
 }
 
 }  // namespace
@@ -91,7 +85,7 @@ std::string groupedMarkdown(const std::vector<GroupedRow>& rows) {
   out << "| runs | method | rho | n | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L |\n";
   out << "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const auto& r : rows)
-    out << "| " << r.group << " | " << r.method << " | " << (r.rho ? groupFixed(*r.rho, 2) : "-") << " | " << r.runs << " | " << cell(r.pflops, 4)
+    out << "| " << r.group << " | " << r.method << " | " << (r.rho ? fixedDigits(*r.rho, 2) : "-") << " | " << r.runs << " | " << cell(r.pflops, 4)
         << " | " << cell(r.flopsPercent, 1) << " | " << cell(r.seconds, 1) << " | " << cell(r.timePercent, 1) << " | " << cell(r.rouge1, 2)
         << " | " << cell(r.rouge2, 2) << " | " << cell(r.rougeL, 2) << " |\n";
   return out.str();
@@ -102,9 +96,9 @@ std::string groupedCsv(const std::vector<GroupedRow>& rows) {
   out << "runs,method,rho,n";
   for (const char* c : {"pflops", "flops_percent", "seconds", "time_percent", "rouge1", "rouge2", "rougeL"}) out << "," << c << "," << c << "_sd";
   out << "\n";
-  auto pair = [](const GroupedRow::Stat& s, int digits) { return s.count == 0 ? std::string(",") : groupFixed(s.mean, digits) + "," + groupFixed(s.sd, digits); };
+  auto pair = [](const GroupedRow::Stat& s, int digits) { return s.count == 0 ? std::string(",") : fixedDigits(s.mean, digits) + "," + fixedDigits(s.sd, digits); };
   for (const auto& r : rows)
-    out << r.group << "," << r.method << "," << (r.rho ? groupFixed(*r.rho, 2) : "") << "," << r.runs << "," << pair(r.pflops, 6) << ","
+    out << r.group << "," << r.method << "," << (r.rho ? fixedDigits(*r.rho, 2) : "") << "," << r.runs << "," << pair(r.pflops, 6) << ","
         << pair(r.flopsPercent, 2) << "," << pair(r.seconds, 2) << "," << pair(r.timePercent, 2) << "," << pair(r.rouge1, 2) << ","
         << pair(r.rouge2, 2) << "," << pair(r.rougeL, 2) << "\n";
   return out.str();
