@@ -29,6 +29,7 @@
 
 #include "core/io/tokenizer.h"
 #include "core/report/run_record.h"
+#include "core/train/resumable_run.h"
 #include "core/train/trainer.h"
 #include "test_support.h"
 #include "ui/backward_pass_view.h"
@@ -454,9 +455,35 @@ class TestStudio : public QObject {
       w.close();
     }
     // The next start restores the last setup instead of the demo.
-    MainWindow again(true);
-    QCOMPARE(again.setup()->findChild<QLineEdit*>("dataPath")->text(), q(test::fixture("data/tiny.jsonl")));
-    QTRY_VERIFY_WITH_TIMEOUT(again.setup()->model().has_value() && !again.setup()->busy(), 60000);
+    {
+      MainWindow again(true);
+      QCOMPARE(again.setup()->findChild<QLineEdit*>("dataPath")->text(), q(test::fixture("data/tiny.jsonl")));
+      QTRY_VERIFY_WITH_TIMEOUT(again.setup()->model().has_value() && !again.setup()->busy(), 60000);
+    }
+    // The last run was interrupted: the next start shows it, ready to resume; a finished one is not offered.
+    RunConfig c;
+    c.model = test::fixture("models/opt").string();
+    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
+    c.data = test::fixture("data/tiny.jsonl").string();
+    c.split = "train";
+    c.method = "full";
+    c.epochs = 2;
+    c.maxLength = 128;
+    c.outDir = (tmp.path() / "interrupted").string();
+    RunControl control;
+    test::CancelAfter stop(control, 1);
+    QCOMPARE(QString::fromStdString(Trainer(c, &stop, &control).run().status), QString("cancelled"));
+    QSettings().setValue("lastRunDir", q(tmp.path() / "interrupted"));
+    {
+      MainWindow third(true);
+      QCOMPARE(QString::fromStdString(third.shownRecord().status), QString("cancelled"));
+      QCOMPARE(third.resumableRunDir(), q(tmp.path() / "interrupted"));
+      QVERIFY(third.logView()->toPlainText().contains("this run was interrupted after 1 steps"));
+    }
+    QVERIFY(Trainer(resumableRunConfig(tmp.path() / "interrupted"), nullptr, nullptr, RunFolderMode::Resume).run().status == "finished");
+    MainWindow fourth(true);
+    QVERIFY(fourth.resumableRunDir().isEmpty());
+    QVERIFY(!fourth.logView()->toPlainText().contains("this run was interrupted"));
   }
 
   void fixedMethodsRunWithoutSelections() {

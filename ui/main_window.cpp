@@ -698,12 +698,12 @@ void MainWindow::loadDemoOrLast() {
   QSettings settings;
   // The last run was interrupted (a crash, a kill, Stop): show it, ready to resume.
   const QString lastRun = settings.value("lastRunDir").toString();
-  if (!lastRun.isEmpty() && QFileInfo::exists(QDir(lastRun).filePath("checkpoint/trainer_state.json")) &&
-      QFileInfo::exists(QDir(lastRun).filePath("run.json"))) {
+  if (!lastRun.isEmpty() && QFileInfo::exists(QDir(lastRun).filePath("run.json"))) {
     try {
-      if (resumableRunConfig(lastRun.toStdString()).outDir.size() > 0) openRunRecord(QDir(lastRun).filePath("run.json"));
+      resumableRunConfig(lastRun.toStdString());  // throws unless the run can be resumed
+      openRunRecord(QDir(lastRun).filePath("run.json"));
     } catch (const std::exception&) {
-      // finished or unreadable: nothing to offer
+      // finished, without a checkpoint or unreadable: nothing to offer
     }
   }
   const QString last = settings.value("lastConfig").toString();
