@@ -19,11 +19,12 @@ Result run(const QStringList& args) { return test::runCli(args); }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
 
-// A copy of the OPT fixture with config.json edited.
-fs::path optWith(const fs::path& dir, const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+// A copy of a model fixture (OPT unless named) with config.json edited.
+fs::path optWith(const fs::path& dir, const std::string& name, const std::function<void(nlohmann::json&)>& edit,
+                 const std::string& fixture = "models/opt") {
   const fs::path out = dir / name;
   fs::create_directories(out);
-  for (const auto& e : fs::directory_iterator(test::fixture("models/opt"))) fs::copy_file(e.path(), out / e.path().filename());
+  for (const auto& e : fs::directory_iterator(test::fixture(fixture))) fs::copy_file(e.path(), out / e.path().filename());
   nlohmann::json config = nlohmann::json::parse(test::readFile(out / "config.json"));
   edit(config);
   test::writeFile(out / "config.json", config.dump(2));
@@ -56,6 +57,11 @@ class TestBadInput : public QObject {
     const auto [padModel, padConfig] = config("pad", [](nlohmann::json& j) { j["pad_token_id"] = 99999; });
     const auto [hugeModel, hugeConfig] = config("huge", [](nlohmann::json& j) { j["vocab_size"] = 1000000000000; });
     const auto [typeModel, typeConfig] = config("type", [](nlohmann::json& j) { j["hidden_size"] = "abc"; });
+    const fs::path epsModel = optWith(tmp.path(), "eps", [](nlohmann::json& j) { j["rms_norm_eps"] = -1; }, "models/llama-gqa-tied");
+    // select problems: a fractional tq, a tensor name that is not a string.
+    const fs::path badTq = tmp.path() / "tq.json", badName = tmp.path() / "name.json";
+    test::writeFile(badTq, R"({"t_fp": 1, "t_full": 4, "rho": 0.8, "tq": 1.5, "tensors": [{"name": "a", "dw": 1, "reach": 1, "importance": 1}]})");
+    test::writeFile(badName, R"({"t_fp": 1, "t_full": 4, "rho": 0.8, "tensors": [{"name": 5, "dw": 1, "reach": 1, "importance": 1}]})");
 
     // NaN weights: one float of the q projection overwritten in place.
     const fs::path nanModel = optWith(tmp.path(), "nan", [](nlohmann::json&) {});
@@ -91,6 +97,11 @@ class TestBadInput : public QObject {
         {"pad id beyond vocab", {"generate", q(padModel), "--input-ids", "1,2"}, 1, padConfig + ": pad_token_id 99999 is outside the vocabulary [0, 512)"},
         {"vocab of 1e12", train(hugeModel, {}), 1, hugeConfig + ": the model would need about 256000.0 GB of memory in float32*"},
         {"wrong-typed config field", {"inspect", q(typeModel)}, 1, typeConfig + ": field 'hidden_size' must be an integer, got \"abc\""},
+        {"negative norm epsilon", {"inspect", q(epsModel)}, 1,
+         (epsModel / "config.json").string() +
+             ": the normalisation epsilon (rms_norm_eps / layer_norm_epsilon) must be a positive number, got -1.000000"},
+        {"fractional tq", {"select", q(badTq)}, 1, badTq.string() + ": 'tq' must be an integer in [10, 100000]"},
+        {"tensor name not a string", {"select", q(badName)}, 1, badName.string() + ": tensors[0].'name' must be a string"},
         {"NaN weights: inspect", {"inspect", q(nanModel)}, 1, nanMessage},
         {"NaN weights: generate", {"generate", q(nanModel), "--input-ids", "1,2"}, 1, nanMessage},
         {"NaN weights: train", train(nanModel, {}), 1, nanMessage},

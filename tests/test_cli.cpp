@@ -365,6 +365,13 @@ class TestCli : public QObject {
       const auto ours = test::readJsonl(tmp.path() / (method + ".jsonl")), theirs = test::readJsonl(out / "predictions.jsonl");
       QCOMPARE(ours.size(), theirs.size());
       for (size_t i = 0; i < ours.size(); ++i) QCOMPARE(ours[i]["prediction"], theirs[i]["prediction"]);
+      // At eval's default --max-length (512) the 128-position model still evaluates a 300-byte source: it is cut to the positions.
+      test::writeFile(tmp.path() / "long.jsonl", nlohmann::json({{"source", std::string(300, 'a')}, {"target", "b"}}).dump() + "\n");
+      // With the adapter: a prefix's 20 virtual tokens take positions too.
+      const auto longRun = run({"eval", "--model", QString::fromStdString(opt.string()), "--tokenizer", QString::fromStdString(tok.string()), "--adapter",
+                                QString::fromStdString(adapter.string()), "--data", QString::fromStdString((tmp.path() / "long.jsonl").string()),
+                                "--split", "", "--beams", "2", "--max-new-tokens", "8"});
+      QVERIFY2(longRun.code == 0, qPrintable(longRun.err));
       // The base model without the adapter predicts something else.
       auto base = run({"eval", "--model", QString::fromStdString(opt.string()), "--tokenizer", QString::fromStdString(tok.string()), "--data",
                        QString::fromStdString(data.string()), "--split", "valid", "--beams", "2", "--repetition-penalty", "2.5", "--max-new-tokens",

@@ -47,8 +47,9 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   const GenerationOptions& g = o.generation;
   check(!examples.empty(), "evaluation: no examples");
   check(g.numBeams >= 1 && o.batchSize >= 1 && g.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
-  // A model with learned positions cannot read past them: cut prompts to fit those instead.
-  const int64_t positions = model.config().maxPositions;
+  // A model with learned positions cannot read past them (a prefix's virtual tokens take some):
+  // cut prompts to fit those instead.
+  const int64_t positions = model.config().maxPositions - (g.prefixCache && model.config().maxPositions > 0 ? g.prefixCache(1).length() : 0);
   const int64_t maxLength = positions > 0 ? std::min(o.maxLength, positions) : o.maxLength;
   check(maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(maxLength) + (maxLength < o.maxLength ? ", the model's positions" : "") +
                                         ") must exceed --max-new-tokens (" +
