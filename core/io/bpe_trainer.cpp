@@ -30,7 +30,8 @@ BpeTrainer::BpeTrainer(BpeTrainerOptions options) : options_(std::move(options))
 
 void BpeTrainer::addText(const std::string& text) {
   static const auto pre = makePreTokenizer({{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}, "trainer");
-  for (auto& w : pre->apply({text})) {
+  for (auto& piece : pre->apply({PreToken{text, true}})) {
+    std::string& w = piece.text;
     auto it = wordIndex_.find(w);
     if (it == wordIndex_.end()) {
       wordIndex_.emplace(w, wordList_.size());

@@ -1,66 +1,62 @@
 #include "core/io/pre_tokenizer.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include <algorithm>
+#include <functional>
 
 #include "core/io/byte_level.h"
+#include "core/io/unicode_text.h"
 #include "core/util/error.h"
 
 namespace gt {
 
 const char* const kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
-Regex::Regex(const std::string& pattern) {
-  int err = 0;
-  PCRE2_SIZE offset = 0;
-  code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), PCRE2_UTF | PCRE2_UCP, &err, &offset, nullptr);
-  if (!code_) {
-    PCRE2_UCHAR buf[256];
-    pcre2_get_error_message(err, buf, sizeof buf);
-    throw Error("regex '" + pattern + "' at offset " + std::to_string(offset) + ": " + reinterpret_cast<char*>(buf));
-  }
-  pcre2_jit_compile(static_cast<pcre2_code*>(code_), PCRE2_JIT_COMPLETE);
-}
-
-Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
-
-std::vector<std::pair<size_t, size_t>> Regex::findAll(const std::string& text) const {
-  std::vector<std::pair<size_t, size_t>> out;
-  auto* code = static_cast<pcre2_code*>(code_);
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-  size_t start = 0;
-  while (start <= text.size()) {
-    const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start, PCRE2_NO_UTF_CHECK, md, nullptr);
-    if (rc < 0) break;
-    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
-    size_t b = ov[0], e = ov[1];
-    if (e == b) {  // empty match: skip one character
-      if (b >= text.size()) break;
-      size_t next = b + 1;
-      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-      start = next;
-      continue;
-    }
-    out.emplace_back(b, e);
-    start = e;
-  }
-  pcre2_match_data_free(md);
-  return out;
-}
-
 namespace {
 
 enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
+using Ranges = std::vector<std::pair<size_t, size_t>>;
+using FindMatches = std::function<Ranges(const std::string&)>;
 
-// Cuts `text` at the matches of `re` following tokenizers' SplitDelimiterBehavior.
-std::vector<std::string> splitBy(const std::string& text, const Regex& re, Behavior behavior, bool invert) {
+// Each character for which `pred` holds is a match of its own (the library's char patterns).
+FindMatches charMatches(std::function<bool(char32_t)> pred) {
+  return [pred](const std::string& text) {
+    Ranges out;
+    for (size_t i = 0; i < text.size();) {
+      char32_t cp = 0;
+      const size_t len = size_t(utf8Next(text, i, cp));
+      if (pred(cp)) out.emplace_back(i, i + len);
+      i += len;
+    }
+    return out;
+  };
+}
+
+FindMatches regexMatches(const std::string& pattern) {
+  auto re = std::make_shared<Regex>(pattern);
+  return [re](const std::string& text) { return re->findAll(text); };
+}
+
+FindMatches literalMatches(const std::string& needle) {
+  return [needle](const std::string& text) {
+    Ranges out;
+    if (needle.empty()) return out;
+    for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + needle.size()))
+      out.emplace_back(pos, pos + needle.size());
+    return out;
+  };
+}
+
+// Cuts a piece at the matches following the library's SplitDelimiterBehavior; empty pieces
+// are dropped; only the first sub-piece keeps `atTextStart`.
+void splitPiece(const PreToken& piece, const Ranges& matches, Behavior behavior, bool invert, std::vector<PreToken>& out) {
+  const std::string& text = piece.text;
   struct Seg {
     size_t b, e;
     bool match;
   };
   std::vector<Seg> segs;
   size_t last = 0;
-  for (auto [b, e] : re.findAll(text)) {
+  for (auto [b, e] : matches) {
     if (b > last) segs.push_back({last, b, false});
     segs.push_back({b, e, true});
     last = e;
@@ -69,7 +65,8 @@ std::vector<std::string> splitBy(const std::string& text, const Regex& re, Behav
   if (invert)
     for (auto& s : segs) s.match = !s.match;
 
-  std::vector<std::pair<size_t, size_t>> pieces;
+  Ranges pieces;
+  bool prev = false;
   switch (behavior) {
     case Behavior::Removed:
       for (auto& s : segs)
@@ -78,57 +75,45 @@ std::vector<std::string> splitBy(const std::string& text, const Regex& re, Behav
     case Behavior::Isolated:
       for (auto& s : segs) pieces.emplace_back(s.b, s.e);
       break;
-    case Behavior::MergedWithPrevious: {
-      bool prevWasMatch = false;
+    case Behavior::MergedWithPrevious:
       for (auto& s : segs) {
-        if (s.match && !pieces.empty() && !prevWasMatch) pieces.back().second = s.e;
+        if (s.match && !prev && !pieces.empty()) pieces.back().second = s.e;
         else pieces.emplace_back(s.b, s.e);
-        prevWasMatch = s.match;
+        prev = s.match;
       }
       break;
-    }
-    case Behavior::MergedWithNext: {
-      bool pending = false;  // the last piece is a delimiter waiting for what follows it
-      for (auto& s : segs) {
-        if (pending && !s.match) {
-          pieces.back().second = s.e;
-          pending = false;
-        } else {
-          pieces.emplace_back(s.b, s.e);
-          pending = s.match;
-        }
-      }
-      break;
-    }
-    case Behavior::Contiguous: {
-      bool prevMatch = false;
-      for (auto& s : segs) {
-        if (s.match && prevMatch) pieces.back().second = s.e;
+    case Behavior::MergedWithNext:  // a match joins the piece after it unless that is a match too
+      for (size_t k = segs.size(); k-- > 0;) {
+        const auto& s = segs[k];
+        if (s.match && !prev && !pieces.empty()) pieces.back().first = s.b;
         else pieces.emplace_back(s.b, s.e);
-        prevMatch = s.match;
+        prev = s.match;
+      }
+      std::reverse(pieces.begin(), pieces.end());
+      break;
+    case Behavior::Contiguous:
+      for (auto& s : segs) {
+        if (s.match == prev && !pieces.empty()) pieces.back().second = s.e;
+        else pieces.emplace_back(s.b, s.e);
+        prev = s.match;
       }
       break;
-    }
   }
-  std::vector<std::string> out;
   for (auto [b, e] : pieces)
-    if (e > b) out.push_back(text.substr(b, e - b));
-  return out;
+    if (e > b) out.push_back({text.substr(b, e - b), piece.atTextStart && b == 0});
 }
 
 class SplitPreTokenizer : public PreTokenizer {
  public:
-  SplitPreTokenizer(const std::string& pattern, Behavior behavior, bool invert)
-      : re_(pattern), behavior_(behavior), invert_(invert) {}
-  std::vector<std::string> apply(const std::vector<std::string>& pieces) const override {
-    std::vector<std::string> out;
-    for (const auto& p : pieces)
-      for (auto& s : splitBy(p, re_, behavior_, invert_)) out.push_back(std::move(s));
+  SplitPreTokenizer(FindMatches find, Behavior behavior, bool invert) : find_(std::move(find)), behavior_(behavior), invert_(invert) {}
+  std::vector<PreToken> apply(std::vector<PreToken> pieces) const override {
+    std::vector<PreToken> out;
+    for (const auto& p : pieces) splitPiece(p, find_(p.text), behavior_, invert_, out);
     return out;
   }
 
  private:
-  Regex re_;
+  FindMatches find_;
   Behavior behavior_;
   bool invert_;
 };
@@ -136,15 +121,16 @@ class SplitPreTokenizer : public PreTokenizer {
 class ByteLevelPreTokenizer : public PreTokenizer {
  public:
   ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) : addPrefixSpace_(addPrefixSpace), useRegex_(useRegex), re_(kGpt2Pattern) {}
-  std::vector<std::string> apply(const std::vector<std::string>& pieces) const override {
-    std::vector<std::string> out;
-    for (const auto& piece : pieces) {
-      std::string p = piece;
-      if (addPrefixSpace_ && (p.empty() || p[0] != ' ')) p = " " + p;
+  std::vector<PreToken> apply(std::vector<PreToken> pieces) const override {
+    std::vector<PreToken> out;
+    for (auto& piece : pieces) {
+      if (addPrefixSpace_ && (piece.text.empty() || piece.text[0] != ' ')) piece.text = " " + piece.text;
       if (useRegex_) {
-        for (auto& s : splitBy(p, re_, Behavior::Isolated, false)) out.push_back(byteLevelEncode(s));
-      } else if (!p.empty()) {
-        out.push_back(byteLevelEncode(p));
+        const size_t first = out.size();
+        splitPiece(piece, re_.findAll(piece.text), Behavior::Isolated, false, out);
+        for (size_t k = first; k < out.size(); ++k) out[k].text = byteLevelEncode(out[k].text);
+      } else if (!piece.text.empty()) {
+        out.push_back({byteLevelEncode(piece.text), piece.atTextStart});
       }
     }
     return out;
@@ -156,13 +142,42 @@ class ByteLevelPreTokenizer : public PreTokenizer {
   Regex re_;
 };
 
+// SentencePiece's space handling: spaces become the replacement character (U+2581 '▁'), one is
+// prepended (always, or only at the start of the text: "first"), and pieces start at each '▁'.
+class MetaspacePreTokenizer : public PreTokenizer {
+ public:
+  enum class Prepend { Always, First, Never };
+  MetaspacePreTokenizer(std::string replacement, Prepend prepend, bool split)
+      : replacement_(std::move(replacement)), prepend_(prepend), split_(split) {}
+  std::vector<PreToken> apply(std::vector<PreToken> pieces) const override {
+    std::vector<PreToken> out;
+    for (auto& piece : pieces) {
+      std::string t;
+      for (char c : piece.text) {
+        if (c == ' ') t += replacement_;
+        else t.push_back(c);
+      }
+      const bool starts = t.compare(0, replacement_.size(), replacement_) == 0;
+      if (!starts && (prepend_ == Prepend::Always || (prepend_ == Prepend::First && piece.atTextStart))) t = replacement_ + t;
+      PreToken p{std::move(t), piece.atTextStart};
+      if (split_) splitPiece(p, literalMatches(replacement_)(p.text), Behavior::MergedWithNext, false, out);
+      else if (!p.text.empty()) out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+ private:
+  std::string replacement_;
+  Prepend prepend_;
+  bool split_;
+};
+
 class SequencePreTokenizer : public PreTokenizer {
  public:
   explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> steps) : steps_(std::move(steps)) {}
-  std::vector<std::string> apply(const std::vector<std::string>& pieces) const override {
-    auto out = pieces;
-    for (const auto& s : steps_) out = s->apply(out);
-    return out;
+  std::vector<PreToken> apply(std::vector<PreToken> pieces) const override {
+    for (const auto& s : steps_) pieces = s->apply(std::move(pieces));
+    return pieces;
   }
   bool byteLevel() const override {
     for (const auto& s : steps_)
@@ -176,55 +191,78 @@ class SequencePreTokenizer : public PreTokenizer {
 
 class IdentityPreTokenizer : public PreTokenizer {
  public:
-  std::vector<std::string> apply(const std::vector<std::string>& pieces) const override { return pieces; }
+  std::vector<PreToken> apply(std::vector<PreToken> pieces) const override { return pieces; }
 };
 
-std::string escapeRegex(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
-
-Behavior parseBehavior(const std::string& name, const std::string& where) {
+Behavior parseBehavior(const nlohmann::json& spec, const std::string& where, const char* fallback) {
+  const std::string name = spec.contains("behavior") && spec["behavior"].is_string() ? spec["behavior"].get<std::string>() : fallback;
   if (name == "Removed") return Behavior::Removed;
   if (name == "Isolated") return Behavior::Isolated;
   if (name == "MergedWithPrevious") return Behavior::MergedWithPrevious;
   if (name == "MergedWithNext") return Behavior::MergedWithNext;
   if (name == "Contiguous") return Behavior::Contiguous;
-  throw Error(where + ": unknown Split behavior '" + name + "'");
+  throw Error(where + ": unknown split behavior '" + name + "'");
+}
+
+std::unique_ptr<PreTokenizer> metaspace(const nlohmann::json& spec, const std::string& where) {
+  const std::string replacement = spec.value("replacement", "\xE2\x96\x81");
+  check(!replacement.empty(), where + ": Metaspace replacement must be one character");
+  MetaspacePreTokenizer::Prepend prepend = spec.value("add_prefix_space", true) ? MetaspacePreTokenizer::Prepend::Always
+                                                                                  : MetaspacePreTokenizer::Prepend::Never;
+  if (spec.contains("prepend_scheme") && spec["prepend_scheme"].is_string()) {
+    const std::string s = spec["prepend_scheme"].get<std::string>();
+    if (s == "always") prepend = MetaspacePreTokenizer::Prepend::Always;
+    else if (s == "first") prepend = MetaspacePreTokenizer::Prepend::First;
+    else if (s == "never") prepend = MetaspacePreTokenizer::Prepend::Never;
+    else throw Error(where + ": Metaspace prepend_scheme '" + s + "' (expected always, first or never)");
+  }
+  return std::make_unique<MetaspacePreTokenizer>(replacement, prepend, spec.value("split", true));
 }
 
 }  // namespace
 
 std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& spec, const std::string& where) {
   if (spec.is_null()) return std::make_unique<IdentityPreTokenizer>();
-  check(spec.is_object() && spec.contains("type"), where + ": pre_tokenizer must be an object with a 'type'");
+  check(spec.is_object() && spec.contains("type") && spec["type"].is_string(), where + ": pre_tokenizer must be an object with a 'type'");
   const std::string type = spec["type"].get<std::string>();
   if (type == "ByteLevel")
     return std::make_unique<ByteLevelPreTokenizer>(spec.value("add_prefix_space", true), spec.value("use_regex", true));
   if (type == "Split") {
-    check(spec.contains("pattern"), where + ": Split pre-tokenizer needs a 'pattern'");
+    check(spec.contains("pattern") && spec["pattern"].is_object(), where + ": Split pre-tokenizer needs a 'pattern'");
     const auto& p = spec["pattern"];
-    std::string pattern;
-    if (p.contains("Regex")) pattern = p["Regex"].get<std::string>();
-    else if (p.contains("String")) pattern = escapeRegex(p["String"].get<std::string>());
+    FindMatches find;
+    if (p.contains("Regex") && p["Regex"].is_string()) find = regexMatches(p["Regex"].get<std::string>());
+    else if (p.contains("String") && p["String"].is_string()) find = literalMatches(p["String"].get<std::string>());
     else throw Error(where + ": Split pattern must be {\"Regex\": ...} or {\"String\": ...}");
-    return std::make_unique<SplitPreTokenizer>(pattern, parseBehavior(spec.value("behavior", "Isolated"), where), spec.value("invert", false));
+    return std::make_unique<SplitPreTokenizer>(find, parseBehavior(spec, where, "Isolated"), spec.value("invert", false));
   }
-  if (type == "Whitespace") return std::make_unique<SplitPreTokenizer>(R"(\w+|[^\w\s]+)", Behavior::Removed, true);
-  if (type == "WhitespaceSplit") return std::make_unique<SplitPreTokenizer>(R"(\s+)", Behavior::Removed, false);
-  if (type == "Digits")
-    return std::make_unique<SplitPreTokenizer>(spec.value("individual_digits", false) ? R"(\p{N})" : R"(\p{N}+)", Behavior::Isolated, false);
+  if (type == "Metaspace") return metaspace(spec, where);
+  if (type == "Whitespace") return std::make_unique<SplitPreTokenizer>(regexMatches(R"(\w+|[^\w\s]+)"), Behavior::Removed, true);
+  if (type == "WhitespaceSplit") return std::make_unique<SplitPreTokenizer>(charMatches(isUnicodeWhitespace), Behavior::Removed, false);
+  if (type == "Punctuation")
+    return std::make_unique<SplitPreTokenizer>(charMatches(isUnicodePunctuation), parseBehavior(spec, where, "Isolated"), false);
+  if (type == "Digits") {
+    return std::make_unique<SplitPreTokenizer>(charMatches(isUnicodeNumeric), spec.value("individual_digits", false) ? Behavior::Isolated : Behavior::Contiguous,
+                                               false);
+  }
+  if (type == "BertPreTokenizer") {
+    std::vector<std::unique_ptr<PreTokenizer>> steps;
+    steps.push_back(std::make_unique<SplitPreTokenizer>(charMatches(isUnicodeWhitespace), Behavior::Removed, false));
+    steps.push_back(std::make_unique<SplitPreTokenizer>(charMatches(isUnicodePunctuation), Behavior::Isolated, false));
+    return std::make_unique<SequencePreTokenizer>(std::move(steps));
+  }
+  if (type == "CharDelimiterSplit") {
+    check(spec.contains("delimiter") && spec["delimiter"].is_string(), where + ": CharDelimiterSplit needs a 'delimiter'");
+    return std::make_unique<SplitPreTokenizer>(literalMatches(spec["delimiter"].get<std::string>()), Behavior::Removed, false);
+  }
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PreTokenizer>> steps;
     for (const auto& s : spec.value("pretokenizers", nlohmann::json::array())) steps.push_back(makePreTokenizer(s, where));
     return std::make_unique<SequencePreTokenizer>(std::move(steps));
   }
   throw Error(where + ": unsupported pre_tokenizer type '" + type +
-              "' (expected ByteLevel, Split, Whitespace, WhitespaceSplit, Digits or Sequence)");
+              "' (expected ByteLevel, Split, Metaspace, Whitespace, WhitespaceSplit, Punctuation, Digits, BertPreTokenizer, "
+              "CharDelimiterSplit or Sequence)");
 }
 
 }  // namespace gt

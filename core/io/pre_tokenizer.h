@@ -1,6 +1,6 @@
 // Pre-tokenizers of a tokenizer.json ("pre_tokenizer" field): they cut normalised text into
-// pieces that BPE encodes independently. Regular expressions run in PCRE2 with UTF and Unicode
-// properties, so GPT-2's pattern (\p{L}, \p{N}, lookahead) runs as written.
+// pieces that the model encodes independently, with the split behaviours of the tokenizers
+// library (Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous).
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -8,31 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "core/io/regex.h"
+
 namespace gt {
 
-class Regex {
- public:
-  explicit Regex(const std::string& pattern);  // throws gt::Error with PCRE2's message
-  ~Regex();
-  Regex(const Regex&) = delete;
-  Regex& operator=(const Regex&) = delete;
-  // Non-overlapping matches as [begin, end) byte offsets, left to right.
-  std::vector<std::pair<size_t, size_t>> findAll(const std::string& text) const;
-
- private:
-  void* code_ = nullptr;  // pcre2_code*
+struct PreToken {
+  std::string text;
+  bool atTextStart;  // begins at offset 0 of the original text (Metaspace's prepend_scheme "first")
 };
 
 class PreTokenizer {
  public:
   virtual ~PreTokenizer() = default;
   // Transforms the list of pieces (each piece may be split further or rewritten).
-  virtual std::vector<std::string> apply(const std::vector<std::string>& pieces) const = 0;
+  virtual std::vector<PreToken> apply(std::vector<PreToken> pieces) const = 0;
   // True when the pieces come out in GPT-2's byte-to-unicode alphabet.
   virtual bool byteLevel() const { return false; }
 };
 
-// ByteLevel, Split, Whitespace, WhitespaceSplit, Digits, Sequence; null -> no splitting.
+// ByteLevel, Split, Metaspace, Whitespace, WhitespaceSplit, Punctuation, Digits, BertPreTokenizer,
+// CharDelimiterSplit, Sequence; null -> no splitting. Unknown types: gt::Error naming `where`.
 std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& spec, const std::string& where);
 
 // GPT-2's pre-tokenisation pattern (the ByteLevel pre-tokenizer's regex).
