@@ -69,6 +69,70 @@ class TestCli : public QObject {
     QCOMPARE(r.out, QString::fromStdString(ref["decoded"].get<std::string>() + "\n"));
   }
 
+  // --file streams a file line by line (or a JSONL field) with the reference library's ids, adds
+  // the post-processor's special tokens when asked; --text= and --text "" are the empty text.
+  void tokenizeFileAndSpecialTokens() {
+    const auto dir = test::fixture("tokenizers/real/mistral-7b-v0.1");
+    if (dir.empty()) QSKIP("fixture not found");
+    const QString tok = QString::fromStdString((dir / "tokenizer.json").string());
+    const auto rows = test::readJsonl(dir / "reference.jsonl");
+    test::TempDir tmp;
+    std::string lines, jsonl;
+    std::vector<nlohmann::json> used;
+    for (const auto& row : rows) {
+      const std::string text = row["text"].get<std::string>();
+      if (text.empty() || text.find_first_of("\r\n") != std::string::npos) continue;  // one text per line
+      used.push_back(row);
+      lines += text + "\n";
+      jsonl += nlohmann::json({{"id", used.size()}, {"body", text}}).dump() + "\n";
+    }
+    QVERIFY(used.size() > 200);
+    test::writeFile(tmp.path() / "texts.txt", lines);
+    test::writeFile(tmp.path() / "texts.jsonl", jsonl);
+    auto r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "texts.txt").string()), "--json"});
+    QCOMPARE(r.code, 0);
+    auto out = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(size_t(out.size()), used.size());
+    size_t tokens = 0;
+    for (size_t i = 0; i < used.size(); ++i) {
+      QCOMPARE(parse(out[int(i)])["ids"], used[i]["ids"]);
+      tokens += used[i]["ids"].size();
+    }
+    const auto summary = parse(r.err);
+    QCOMPARE(summary["texts"].get<size_t>(), used.size());
+    QCOMPARE(summary["tokens"].get<size_t>(), tokens);
+    r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "texts.jsonl").string()), "--jsonl-field", "body",
+             "--add-special-tokens", "--json"});
+    QCOMPARE(r.code, 0);
+    out = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(size_t(out.size()), used.size());
+    for (size_t i = 0; i < used.size(); ++i) QCOMPARE(parse(out[int(i)])["ids"], used[i]["ids_special"]);
+    r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "texts.jsonl").string()), "--count", "--json"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(parse(r.out)["texts"].get<size_t>(), used.size());  // every line is a text when no field is named
+    r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "texts.jsonl").string()), "--jsonl-field", "title"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString::fromStdString("error: " + (tmp.path() / "texts.jsonl").string() + ":1: field 'title' (a string) is missing\n"));
+    test::writeFile(tmp.path() / "bad.txt", "fine\nnot \xFF utf-8\n");
+    r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "bad.txt").string()), "--count"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString::fromStdString("error: " + (tmp.path() / "bad.txt").string() + ":2: text to encode: not valid UTF-8 at byte 4\n"));
+    r = run({"tokenize", tok, "--file", QString::fromStdString((tmp.path() / "absent.txt").string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString::fromStdString("error: " + (tmp.path() / "absent.txt").string() + ": cannot open for reading\n"));
+
+    // The empty text, both spellings; the argument after --text= is not swallowed.
+    for (const QStringList& empty : {QStringList{"--text="}, QStringList{"--text", ""}}) {
+      r = run(QStringList{"tokenize", tok} + empty + QStringList{"--add-special-tokens", "--json"});
+      QCOMPARE(r.code, 0);
+      QCOMPARE(parse(r.out)["ids"], rows[0]["ids_special"]);  // rows[0] is the empty string: just BOS
+    }
+    QCOMPARE(rows[0]["text"].get<std::string>(), std::string());
+    r = run({"tokenize", tok, "--text", "x", "--count"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: --count needs --file\n"));
+  }
+
   void generateBeamMatchesReference() {
     const auto dir = test::fixture("models/llama-gqa-tied");
     if (dir.empty()) QSKIP("fixture not found");

@@ -2,11 +2,33 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "app/cli/common_options.h"
 #include "core/log/log.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
+
+namespace {
+
+// "--name=" (an empty value after '=') becomes "--name" "": CLI11 would otherwise take the next
+// argument as the value (`tokenize T --text= --json` encoded "--json").
+std::vector<std::string> splitEmptyAssignments(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0 && a.size() > 3 && a.compare(0, 2, "--") == 0 && a.find('=') == a.size() - 1) {
+      args.push_back(a.substr(0, a.size() - 1));
+      args.emplace_back();
+    } else {
+      args.push_back(std::move(a));
+    }
+  }
+  return args;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"greentrainer: fine-tune transformer language models with adaptive backpropagation (GreenTrainer)"};
@@ -26,7 +48,10 @@ int main(int argc, char** argv) {
   }
 
   try {
-    app.parse(argc, argv);
+    auto args = splitEmptyAssignments(argc, argv);
+    std::vector<char*> argp;
+    for (auto& a : args) argp.push_back(a.data());
+    app.parse(int(argp.size()), argp.data());
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints --help / the usage error
     return code == 0 ? 0 : 2;      // usage errors exit 2, as the README says
