@@ -14,16 +14,77 @@
 namespace gt {
 namespace {
 
+// (left id, right id) -> (rank, merged id) in one open-addressing table: a lookup is one probe
+// into a flat array, where a node-based std::unordered_map chases two pointers (the merge loop
+// does little else).
+class MergeTable {
+ public:
+  struct Entry {
+    uint64_t key = kEmpty;
+    int32_t rank = 0;
+    int32_t merged = 0;
+  };
+  static constexpr uint64_t kEmpty = ~uint64_t(0);
+
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    rehash(cap);
+  }
+  void set(uint64_t key, int32_t rank, int32_t merged) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    Entry& e = slot(key);
+    if (e.key == kEmpty) ++size_;
+    e = {key, rank, merged};
+  }
+  const Entry* find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    const Entry& e = const_cast<MergeTable*>(this)->slot(key);
+    return e.key == kEmpty ? nullptr : &e;
+  }
+
+ private:
+  Entry& slot(uint64_t key) {
+    size_t i = size_t((key * 0x9E3779B97F4A7C15ULL) >> shift_);  // the product's top bits mix both ids
+    while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & (slots_.size() - 1);
+    return slots_[i];
+  }
+  void rehash(size_t cap) {
+    std::vector<Entry> old;
+    old.swap(slots_);
+    slots_.assign(cap, Entry{});
+    shift_ = 64;
+    for (size_t c = cap; c > 1; c >>= 1) --shift_;
+    size_ = 0;
+    for (const auto& e : old)
+      if (e.key != kEmpty) set(e.key, e.rank, e.merged);
+  }
+  std::vector<Entry> slots_;
+  size_t size_ = 0;
+  int shift_ = 64;
+};
+
 class BpeModel : public TokenizerModel {
  public:
   VocabTable vocab;
-  // (left id, right id) -> (rank, merged id)
-  std::unordered_map<uint64_t, std::pair<int32_t, int64_t>> merges;
+  MergeTable merges;
+  // Ids of one-character tokens, looked up by code point (ASCII by index) when no prefix/suffix applies.
+  std::vector<int32_t> asciiIds;
+  std::unordered_map<char32_t, int32_t> charIds;
   std::string prefix, suffix;
   int64_t unkId = -1;
   bool fuseUnk = false, byteFallback = false, ignoreMerges = false;
 
   static uint64_t pairKey(int64_t a, int64_t b) { return (uint64_t(a) << 32) | uint64_t(b); }
+
+  void buildCharTables() {
+    asciiIds.assign(128, -1);
+    for (int c = 0; c < 128; ++c) asciiIds[size_t(c)] = int32_t(vocab.find(std::string(1, char(c))));
+    for (const auto& [token, id] : vocab.ids) {
+      char32_t cp = 0;
+      if (!token.empty() && size_t(utf8Next(token, 0, cp)) == token.size() && cp >= 128) charIds[cp] = int32_t(id);
+    }
+  }
 
   void addMerge(const std::string& a, const std::string& b, int32_t rank, const std::string& where) {
     const int64_t ia = vocab.find(a), ib = vocab.find(b);
@@ -31,7 +92,7 @@ class BpeModel : public TokenizerModel {
     const std::string merged = a + (b.size() >= prefix.size() ? b.substr(prefix.size()) : std::string());
     const int64_t im = vocab.find(merged);
     check(ia >= 0 && ib >= 0 && im >= 0, where + ": merge '" + a + " " + b + "' uses tokens missing from the vocabulary");
-    merges[pairKey(ia, ib)] = {rank, im};  // a repeated pair keeps its last rank, as in the library
+    merges.set(pairKey(ia, ib), rank, int32_t(im));  // a repeated pair keeps its last rank, as in the library
   }
 
   void tokenize(const std::string& word, std::vector<int64_t>& out) const override {
@@ -74,7 +135,7 @@ class BpeModel : public TokenizerModel {
   struct Candidate {
     int32_t rank;
     int32_t pos;
-    int64_t merged;
+    int32_t merged;
     bool operator<(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }  // top = lowest rank, leftmost
   };
 
@@ -85,11 +146,20 @@ class BpeModel : public TokenizerModel {
     while (i < word.size()) {
       char32_t cp = 0;
       const size_t len = size_t(utf8Next(word, i, cp));
+      const bool plain = (i == 0 || prefix.empty()) && (i + len < word.size() || suffix.empty());
       std::string s = word.substr(i, len);
       if (i > 0 && !prefix.empty()) s = prefix + s;
       i += len;
       if (i >= word.size() && !suffix.empty()) s += suffix;
-      const int64_t id = vocab.find(s);
+      int64_t id = -1;
+      if (!plain) {
+        id = vocab.find(s);
+      } else if (cp < 128) {
+        id = asciiIds[cp];
+      } else {
+        auto it = charIds.find(cp);
+        if (it != charIds.end()) id = it->second;
+      }
       if (id >= 0) {
         if (pendingUnk >= 0) ids.push_back(pendingUnk), pendingUnk = -1;
         ids.push_back(id);
@@ -124,8 +194,7 @@ class BpeModel : public TokenizerModel {
     auto push = [&](int32_t pos) {
       const int32_t next = sym[size_t(pos)].next;
       if (next >= int32_t(sym.size())) return;
-      auto it = merges.find(pairKey(sym[size_t(pos)].id, sym[size_t(next)].id));
-      if (it != merges.end()) queue.push({it->second.first, pos, it->second.second});
+      if (const auto* m = merges.find(pairKey(sym[size_t(pos)].id, sym[size_t(next)].id))) queue.push({m->rank, pos, m->merged});
     };
     for (int32_t k = 0; k + 1 < int32_t(sym.size()); ++k) push(k);
     while (!queue.empty()) {
@@ -134,8 +203,8 @@ class BpeModel : public TokenizerModel {
       Symbol& left = sym[size_t(top.pos)];
       if (left.removed || left.next >= int32_t(sym.size())) continue;
       Symbol& right = sym[size_t(left.next)];
-      auto it = merges.find(pairKey(left.id, right.id));
-      if (it == merges.end() || it->second.second != top.merged) continue;  // a stale entry
+      const auto* m = merges.find(pairKey(left.id, right.id));
+      if (!m || m->merged != top.merged) continue;  // a stale entry
       left.id = top.merged;
       right.removed = true;
       left.next = right.next;
@@ -185,6 +254,8 @@ std::unique_ptr<TokenizerModel> makeBpeModel(const nlohmann::json& model, const 
   }
   const auto merges = model.value("merges", nlohmann::json::array());
   check(merges.is_array(), where + ": model.merges must be an array");
+  m->merges.reserve(merges.size());
+  m->buildCharTables();
   int32_t rank = 0;
   for (const auto& mg : merges) {
     if (mg.is_string()) {  // "a b"
@@ -204,6 +275,8 @@ std::unique_ptr<TokenizerModel> makeBpeModel(const nlohmann::json& vocab, const 
                                              const std::string& where) {
   auto m = std::make_unique<BpeModel>();
   readVocabObject(m->vocab, vocab, where);
+  m->merges.reserve(merges.size());
+  m->buildCharTables();
   int32_t rank = 0;
   for (const auto& [a, b] : merges) m->addMerge(a, b, rank++, where);
   return m;
