@@ -12,19 +12,6 @@ namespace {
 
 using Tokens = std::vector<std::string>;
 
-std::string replaceLiteral(const std::string& s, const std::string& from, const std::string& to) {
-  if (from.empty()) return s;
-  std::string out;
-  size_t pos = 0, hit;
-  while ((hit = s.find(from, pos)) != std::string::npos) {
-    out.append(s, pos, hit - pos);
-    out += to;
-    pos = hit + from.size();
-  }
-  out.append(s, pos, std::string::npos);
-  return out;
-}
-
 // Runs of "<0xXX>" tokens become the bytes they name; a run that is not valid UTF-8 becomes one
 // U+FFFD per byte (tokenizers' ByteFallback decoder).
 Tokens byteFallback(Tokens tokens) {
@@ -53,13 +40,10 @@ Tokens byteFallback(Tokens tokens) {
   return out;
 }
 
-// The characters of a token as UTF-8 substrings.
-std::vector<std::string> chars(const std::string& t) { return utf8Chars(t); }
-
 DecodeChain strip(const std::string& content, size_t start, size_t stop) {
   return [=](Tokens tokens) {
     for (auto& t : tokens) {
-      const auto cs = chars(t);
+      const auto cs = utf8Chars(t);
       size_t b = 0, e = cs.size();
       while (b < start && b < cs.size() && cs[b] == content) ++b;
       size_t trimmed = 0;
@@ -128,17 +112,7 @@ DecodeChain makeDecoder(const nlohmann::json& spec, const std::string& where) {
     check(p.is_object() && p.contains("Regex") && p["Regex"].is_string(), where + ": Replace decoder needs pattern {\"String\": ...} or {\"Regex\": ...}");
     auto re = std::make_shared<Regex>(p["Regex"].get<std::string>());
     return [re, to](Tokens tokens) {
-      for (auto& t : tokens) {
-        std::string out;
-        size_t last = 0;
-        for (auto [b, e] : re->findAll(t)) {
-          out.append(t, last, b - last);
-          out += to;
-          last = e;
-        }
-        out.append(t, last, std::string::npos);
-        t = std::move(out);
-      }
+      for (auto& t : tokens) t = re->replaceAll(t, to);
       return tokens;
     };
   }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/io/byte_level.h"
-#include "core/io/pre_tokenizer.h"
+#include "core/io/regex.h"
 #include "core/io/precompiled_charsmap.h"
 #include "core/io/unicode_text.h"
 #include "core/util/base64.h"
@@ -53,19 +53,6 @@ std::string stripAccents(const std::string& s) {
   return mapChars(s, [](char32_t cp, std::string& out) {
     if (!isCombiningMark(cp)) appendUtf8(out, cp);
   });
-}
-
-std::string replaceAll(const std::string& s, const std::string& from, const std::string& to) {
-  if (from.empty()) return s;
-  std::string out;
-  size_t pos = 0, hit;
-  while ((hit = s.find(from, pos)) != std::string::npos) {
-    out.append(s, pos, hit - pos);
-    out += to;
-    pos = hit + from.size();
-  }
-  out.append(s, pos, std::string::npos);
-  return out;
 }
 
 bool isChineseChar(char32_t c) {
@@ -135,21 +122,11 @@ Normalizer makeNormalizer(const nlohmann::json& spec, const std::string& where) 
     const auto& p = spec.value("pattern", nlohmann::json());
     if (p.is_object() && p.contains("String")) {
       const std::string from = p["String"].get<std::string>();
-      return [from, to](const std::string& s) { return replaceAll(s, from, to); };
+      return [from, to](const std::string& s) { return replaceLiteral(s, from, to); };
     }
     check(p.is_object() && p.contains("Regex") && p["Regex"].is_string(), where + ": Replace normalizer needs pattern {\"String\": ...} or {\"Regex\": ...}");
     auto re = std::make_shared<Regex>(p["Regex"].get<std::string>());
-    return [re, to](const std::string& s) {
-      std::string out;
-      size_t last = 0;
-      for (auto [b, e] : re->findAll(s)) {
-        out.append(s, last, b - last);
-        out += to;
-        last = e;
-      }
-      out.append(s, last, std::string::npos);
-      return out;
-    };
+    return [re, to](const std::string& s) { return re->replaceAll(s, to); };
   }
   if (type == "Precompiled") {
     const auto& blob = spec.value("precompiled_charsmap", nlohmann::json());

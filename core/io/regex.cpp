@@ -46,4 +46,16 @@ std::vector<std::pair<size_t, size_t>> Regex::findAll(const std::string& text) c
   return out;
 }
 
+std::string Regex::replaceAll(const std::string& text, const std::string& with) const {
+  std::string out;
+  size_t last = 0;
+  for (auto [b, e] : findAll(text)) {
+    out.append(text, last, b - last);
+    out += with;
+    last = e;
+  }
+  out.append(text, last, std::string::npos);
+  return out;
+}
+
 }  // namespace gt

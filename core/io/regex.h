@@ -16,6 +16,8 @@ class Regex {
   Regex& operator=(const Regex&) = delete;
   // Non-overlapping matches as [begin, end) byte offsets, left to right.
   std::vector<std::pair<size_t, size_t>> findAll(const std::string& text) const;
+  // `text` with every match replaced by `with` (literally).
+  std::string replaceAll(const std::string& text, const std::string& with) const;
 
  private:
   void* code_ = nullptr;  // pcre2_code*

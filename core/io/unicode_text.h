@@ -21,6 +21,9 @@ bool isUnicodeNumeric(char32_t cp);      // general categories Nd, Nl, No (Rust 
 bool isUnicodePunctuation(char32_t cp);  // ASCII punctuation or general category P*
 bool isCombiningMark(char32_t cp);       // general categories Mn, Mc, Me
 
+// `text` with every occurrence of `from` (non-empty) replaced by `to`.
+std::string replaceLiteral(const std::string& text, const std::string& from, const std::string& to);
+
 // Byte length of the whitespace run at the start / the byte offset where the whitespace run at
 // the end begins (Unicode whitespace).
 size_t leadingWhitespaceBytes(const std::string& text, size_t begin, size_t end);
