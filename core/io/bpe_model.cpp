@@ -165,18 +165,7 @@ class BpeModel : public TokenizerModel {
         ids.push_back(id);
         continue;
       }
-      if (byteFallback) {
-        std::vector<int64_t> bytes;
-        for (unsigned char b : s) {
-          const int64_t bid = vocab.find(byteFallbackToken(b));
-          if (bid < 0) break;
-          bytes.push_back(bid);
-        }
-        if (bytes.size() == s.size()) {
-          ids.insert(ids.end(), bytes.begin(), bytes.end());
-          continue;
-        }
-      }
+      if (byteFallback && appendByteTokens(vocab, s, ids)) continue;
       if (unkId >= 0) {
         if (pendingUnk >= 0 && !fuseUnk) ids.push_back(pendingUnk);
         pendingUnk = unkId;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/io/vocab_table.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -10,6 +11,19 @@ std::string byteFallbackToken(unsigned char b) {
   char name[8];
   std::snprintf(name, sizeof name, "<0x%02X>", b);
   return name;
+}
+
+bool appendByteTokens(const VocabTable& vocab, const std::string& text, std::vector<int64_t>& out) {
+  const size_t start = out.size();
+  for (unsigned char b : text) {
+    const int64_t id = vocab.find(byteFallbackToken(b));
+    if (id < 0) {
+      out.resize(start);
+      return false;
+    }
+    out.push_back(id);
+  }
+  return true;
 }
 
 std::unique_ptr<TokenizerModel> makeTokenizerModel(const nlohmann::json& model, const std::string& where) {

@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <initializer_list>
+
 #include "core/util/error.h"
 
 namespace gt {
@@ -52,36 +54,31 @@ bool isUnicodeWhitespace(char32_t c) {
          c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-bool isUnicodeAlphanumeric(char32_t cp) {
-  switch (utf8proc_category(utf8proc_int32_t(cp))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
+namespace {
+
+bool inCategories(char32_t cp, std::initializer_list<utf8proc_category_t> categories) {
+  const auto c = utf8proc_category(utf8proc_int32_t(cp));
+  for (auto k : categories)
+    if (c == k) return true;
+  return false;
 }
 
-bool isUnicodeNumeric(char32_t cp) {
-  const auto c = utf8proc_category(utf8proc_int32_t(cp));
-  return c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+}  // namespace
+
+bool isUnicodeAlphanumeric(char32_t cp) {
+  return inCategories(cp, {UTF8PROC_CATEGORY_LU, UTF8PROC_CATEGORY_LL, UTF8PROC_CATEGORY_LT, UTF8PROC_CATEGORY_LM, UTF8PROC_CATEGORY_LO,
+                           UTF8PROC_CATEGORY_ND, UTF8PROC_CATEGORY_NL, UTF8PROC_CATEGORY_NO});
 }
+
+bool isUnicodeNumeric(char32_t cp) { return inCategories(cp, {UTF8PROC_CATEGORY_ND, UTF8PROC_CATEGORY_NL, UTF8PROC_CATEGORY_NO}); }
 
 bool isUnicodePunctuation(char32_t cp) {
   if (cp < 0x80) return (cp >= 0x21 && cp <= 0x2F) || (cp >= 0x3A && cp <= 0x40) || (cp >= 0x5B && cp <= 0x60) || (cp >= 0x7B && cp <= 0x7E);
-  switch (utf8proc_category(utf8proc_int32_t(cp))) {
-    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
-    case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
-      return true;
-    default:
-      return false;
-  }
+  return inCategories(cp, {UTF8PROC_CATEGORY_PC, UTF8PROC_CATEGORY_PD, UTF8PROC_CATEGORY_PS, UTF8PROC_CATEGORY_PE, UTF8PROC_CATEGORY_PI,
+                           UTF8PROC_CATEGORY_PF, UTF8PROC_CATEGORY_PO});
 }
 
-bool isCombiningMark(char32_t cp) {
-  const auto c = utf8proc_category(utf8proc_int32_t(cp));
-  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
-}
+bool isCombiningMark(char32_t cp) { return inCategories(cp, {UTF8PROC_CATEGORY_MN, UTF8PROC_CATEGORY_MC, UTF8PROC_CATEGORY_ME}); }
 
 std::string replaceLiteral(const std::string& s, const std::string& from, const std::string& to) {
   if (from.empty()) return s;

@@ -34,18 +34,7 @@ class UnigramModel : public TokenizerModel {
         out.push_back(id);
         continue;
       }
-      if (byteFallback) {
-        std::vector<int64_t> bytes;
-        for (unsigned char b : piece) {
-          const int64_t bid = vocab.find(byteFallbackToken(b));
-          if (bid < 0) break;
-          bytes.push_back(bid);
-        }
-        if (bytes.size() == piece.size()) {
-          out.insert(out.end(), bytes.begin(), bytes.end());
-          continue;
-        }
-      }
+      if (byteFallback && appendByteTokens(vocab, piece, out)) continue;
       out.push_back(unkId);
     }
   }

@@ -30,4 +30,8 @@ struct VocabTable {
   }
 };
 
+// Byte fallback: appends the "<0xXX>" token of every byte of `text` and returns true, or appends
+// nothing and returns false when one of them is missing from `vocab`.
+bool appendByteTokens(const VocabTable& vocab, const std::string& text, std::vector<int64_t>& out);
+
 }  // namespace gt
