@@ -562,12 +562,13 @@ class TestStudio : public QObject {
     const fs::path csv = tmp.path() / "steps.csv";
     QVERIFY(w.exportStepsCsv(q(csv)));
     const QStringList lines = QString::fromStdString(readAll(csv)).trimmed().split('\n');
-    QCOMPARE(lines.front(), QString("step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms"));
+    QCOMPARE(lines.front(), QString("step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped"));
     QCOMPARE(lines.size(), int(disk.steps.size()) + 1);
     for (int i = 1; i < lines.size(); ++i) {
       const QStringList cells = lines[i].split(',');
-      QCOMPARE(cells.size(), 12);
+      QCOMPARE(cells.size(), 13);
       QCOMPARE(cells[0].toLongLong(), disk.steps[size_t(i - 1)].step);
+      QCOMPARE(cells[12], QString("0"));  // no fp16 overflow skipped a step
       QVERIFY(std::abs(cells[2].toDouble() - disk.steps[size_t(i - 1)].loss) <= 1e-5 * std::abs(disk.steps[size_t(i - 1)].loss));
     }
     const fs::path sel = tmp.path() / "selections.csv";
@@ -587,6 +588,34 @@ class TestStudio : public QObject {
     QVERIFY(w.exportRecord(q(json)));
     const RunRecord copy = RunRecord::load(json);
     QCOMPARE(copy.toJson().dump(), disk.toJson().dump());
+  }
+
+  // The precision choice reaches the run (its record says bf16-mixed) and survives a config round trip;
+  // a config with --dtype bfloat16 and no precision shows as bf16-true; steps carry the peak memory the status bar shows.
+  void precisionChoiceReachesTheRun() {
+    MainWindow w(false);
+    loadFixture(w);
+    test::TempDir tmp;
+    setTraining(w, 1, tmp.path() / "run");
+    auto* precision = w.setup()->findChild<QComboBox*>("precision");
+    precision->setCurrentIndex(precision->findData("bf16-mixed"));
+    QCOMPARE(QString::fromStdString(w.setup()->config().precision), QString("bf16-mixed"));
+    QCOMPARE(QString::fromStdString(w.setup()->config().dtype), QString("float32"));
+    QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
+    QSignalSpy steps(w.worker(), &ui::RunWorker::stepDone);
+    QVERIFY(w.startRun());
+    QVERIFY(!precision->isEnabled());
+    QVERIFY(finished.wait(300000));
+    QVERIFY(steps.size() > 0);
+    QVERIFY(steps.front().at(0).value<gt::StepEvent>().peakMemoryBytes > 0);  // what the status bar shows as "peak N GB"
+    QTRY_VERIFY(!w.running());
+    QCOMPARE(QString::fromStdString(RunRecord::load(tmp.path() / "run" / "run.json").precision), QString("bf16-mixed"));
+    RunConfig c = w.setup()->config();
+    c.precision = "auto";
+    c.dtype = "bfloat16";
+    w.setup()->setConfig(c);
+    QCOMPARE(precision->currentData().toString(), QString("bf16-true"));
+    QCOMPARE(QString::fromStdString(w.setup()->config().dtype), QString("bfloat16"));
   }
 
   void exportDialogNamesTheFileAfterPlotAndFormat() {

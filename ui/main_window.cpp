@@ -304,6 +304,7 @@ void MainWindow::connectWorker() {
   connect(worker_, &RunWorker::stepDone, this, [this](const gt::StepEvent& e) {
     builder_.addStep(e);
     lastTokensPerSecond_ = e.seconds > 0 ? double(e.tokens) / e.seconds : 0;
+    lastPeakMemoryBytes_ = e.peakMemoryBytes;
     render();
   });
   connect(worker_, &RunWorker::evaluationDone, this, [this](const gt::EvaluationEvent& e) { builder_.addEvaluation(e); });
@@ -607,7 +608,7 @@ void MainWindow::updateStatus() {
     const int64_t epochs = runConfig_.epochs;
     QString eta = "-";
     if (done > 0 && totalSteps_ > done) eta = formatDuration(elapsed / double(done) * double(totalSteps_ - done));
-    status_->setText(QString("%1 | epoch %2/%3 | step %4/%5 | ETA %6 | %7 tokens/s | %8")
+    status_->setText(QString("%1 | epoch %2/%3 | step %4/%5 | ETA %6 | %7 tokens/s%8 | %9")
                          .arg(worker_->paused() ? "paused" : "training")
                          .arg(epoch + 1)
                          .arg(epochs)
@@ -615,6 +616,7 @@ void MainWindow::updateStatus() {
                          .arg(totalSteps_)
                          .arg(eta)
                          .arg(lastTokensPerSecond_, 0, 'f', 0)
+                         .arg(lastPeakMemoryBytes_ < 0 ? QString() : QString(" | peak %1 GB").arg(double(lastPeakMemoryBytes_) / 1e9, 0, 'f', 2))
                          .arg(flops_->savingText().isEmpty() ? QString("preparing the first step...") : flops_->savingText()));
     progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
     progress_->setValue(int(done));

@@ -138,6 +138,7 @@ class MainWindow : public QMainWindow {
   double runStartedAt_ = 0;
   int64_t totalSteps_ = 0;
   double lastTokensPerSecond_ = 0;
+  int64_t lastPeakMemoryBytes_ = -1;
 };
 
 }  // namespace gt::ui

@@ -296,6 +296,16 @@ void SetupPanel::buildUi() {
   device_->addItem("CPU", "cpu");
   for (int i = 0; i < cudaDeviceCount(); ++i) device_->addItem(QString("CUDA %1").arg(i), QString("cuda:%1").arg(i));
   tf->addRow("Device:", device_);
+  precision_ = new QComboBox;
+  precision_->setObjectName("precision");
+  precision_->addItem("Auto (bf16-mixed on a GPU, fp32 on the CPU)", "auto");
+  precision_->addItem("fp32", "fp32");
+  precision_->addItem("bf16-mixed (fp32 weights, bf16 compute)", "bf16-mixed");
+  precision_->addItem("fp16-mixed (fp32 weights, fp16 compute, loss scaling)", "fp16-mixed");
+  precision_->addItem("bf16-true (bf16 weights: fastest, small updates vanish)", "bf16-true");
+  precision_->setToolTip("Mixed precisions keep fp32 master weights and AdamW state and compute in 16 bits; "
+                         "bf16-true stores the weights and optimizer state in bf16, which learns visibly worse.");
+  tf->addRow("Precision:", precision_);
   outDir_ = new QLineEdit;
   outDir_->setObjectName("outDir");
   outDir_->setPlaceholderText("a new folder under the app's runs folder");
@@ -369,6 +379,9 @@ RunConfig SetupPanel::config() const {
   c.maxTrainExamples = maxExamples_->value();
   c.maxLength = maxLength_->value();
   c.device = s(device_->currentData().toString());
+  c.precision = s(precision_->currentData().toString());
+  if (c.precision != "auto" && c.precision != "bf16-true" && c.precision != "fp16-true") c.dtype = "float32";
+  if (c.precision == "bf16-true") c.dtype = "bfloat16";
   c.outDir = s(outDir_->text().trimmed());
   return c;
 }
@@ -388,6 +401,8 @@ void SetupPanel::setConfig(const RunConfig& c) {
   maxLength_->setMaximum(1000000);  // the model's limit is applied once it is open
   maxLength_->setValue(int(c.maxLength));
   device_->setCurrentIndex(std::max(0, device_->findData(q(c.device))));
+  const std::string precision = c.precision == "auto" && c.dtype == "bfloat16" ? "bf16-true" : c.precision;
+  precision_->setCurrentIndex(std::max(0, precision_->findData(q(precision))));
   outDir_->setText(q(c.outDir));
   rougeExamples_->setValue(int(c.maxGenerateExamples));
   rougeBefore_->setChecked(c.generateBeforeTraining);
@@ -534,7 +549,7 @@ void SetupPanel::setRunning(bool running) {
   running_ = running;
   for (QWidget* w : std::initializer_list<QWidget*>{openModelButton_, tokenizerButton_, openDataButton_, sourceField_, targetField_, trainSplit_,
                                                     evalSplit_, rougeSplit_, rougeExamples_, rougeBefore_, rougeEveryEpoch_, template_, method_, epochs_, batch_, lr_, seed_, maxExamples_, maxLength_,
-                                                    device_, outDir_, previewButton_})
+                                                    device_, precision_, outDir_, previewButton_})
     w->setEnabled(!running);
   // rho stays live during a GreenTrainer run: it takes effect at the next selection.
   updateMethod();

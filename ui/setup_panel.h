@@ -87,7 +87,7 @@ class SetupPanel : public QWidget {
   QLabel *dataInfo_, *dataProblem_;
   QTableWidget* dataRows_;
   // Training
-  QComboBox *method_, *device_;
+  QComboBox *method_, *device_, *precision_;
   QSlider* rhoSlider_;
   QDoubleSpinBox *rho_, *lr_;
   QLabel* rhoInfo_;

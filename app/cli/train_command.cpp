@@ -69,6 +69,13 @@ class ProgressPrinter : public RunObserver {
     std::fprintf(stderr, "epoch %lld: selected %d/%zu tensors at rho %.2f, predicted %.3f of Full FT FLOPs\n", (long long)e.epoch + 1, n,
                  e.mask.size(), e.rho, e.predictedFraction);
   }
+  static double tokensPerSecond(const StepEvent& e) { return e.seconds > 0 ? double(e.tokens) / e.seconds : 0.0; }
+  static std::string peak(const StepEvent& e) {
+    if (e.peakMemoryBytes < 0) return "";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " peak %.2f GB", double(e.peakMemoryBytes) / 1e9);
+    return buf;
+  }
   void stepDone(const StepEvent& e) override {
     if (e.step < resumedSteps_) return;
     replaying_ = false;
@@ -78,13 +85,14 @@ class ProgressPrinter : public RunObserver {
     const double fraction = e.cumulativeFlopsFull > 0 ? e.cumulativeFlops / e.cumulativeFlopsFull : 0;
     if (tty_) {
       const int width = 30, filled = int(done * width);
-      std::fprintf(stderr, "\r[%s%s] %3d%% step %lld/%lld loss %.4f FLOPs %.3f of Full FT ETA %s   ", std::string(size_t(filled), '#').c_str(),
-                   std::string(size_t(width - filled), ' ').c_str(), int(done * 100), (long long)e.step + 1, (long long)e.totalSteps,
-                   e.loss, fraction, duration(eta).c_str());
+      std::fprintf(stderr, "\r[%s%s] %3d%% step %lld/%lld loss %.4f FLOPs %.3f of Full FT %.0f tok/s%s ETA %s   ",
+                   std::string(size_t(filled), '#').c_str(), std::string(size_t(width - filled), ' ').c_str(), int(done * 100),
+                   (long long)e.step + 1, (long long)e.totalSteps, e.loss, fraction, tokensPerSecond(e), peak(e).c_str(), duration(eta).c_str());
       open_ = true;
     } else {
-      std::fprintf(stderr, "step %lld/%lld epoch %lld loss %.4f lr %.3g FLOPs %.3f of Full FT ETA %s\n", (long long)e.step + 1,
-                   (long long)e.totalSteps, (long long)e.epoch + 1, e.loss, e.lr, fraction, duration(eta).c_str());
+      std::fprintf(stderr, "step %lld/%lld epoch %lld loss %.4f lr %.3g FLOPs %.3f of Full FT %.0f tok/s%s ETA %s\n", (long long)e.step + 1,
+                   (long long)e.totalSteps, (long long)e.epoch + 1, e.loss, e.lr, fraction, tokensPerSecond(e), peak(e).c_str(),
+                   duration(eta).c_str());
     }
   }
   void evaluationDone(const EvaluationEvent& e) override {
@@ -169,7 +177,11 @@ Command trainCommand() {
             flag("--schedule", &RunConfig::schedule, "linear (decay to 0) or constant");
             flag("--seed", &RunConfig::seed, "Seed for shuffling and initialisation (default 42)");
             flag("--device", &RunConfig::device, "cpu or cuda[:N]");
-            flag("--dtype", &RunConfig::dtype, "float32, bfloat16 or float16");
+            flag("--precision", &RunConfig::precision,
+                 "fp32, bf16-mixed (fp32 weights and AdamW state, bf16 autocast), fp16-mixed (the same with loss scaling), "
+                 "bf16-true (bf16 weights and state: fastest, small updates vanish) or fp16-true; auto (default): bf16-mixed on a "
+                 "CUDA device with bf16, else fp32");
+            flag("--dtype", &RunConfig::dtype, "Weights' dtype: float32, or bfloat16/float16 for the -true precisions (prefer --precision)");
             flag("--reselect-every-epochs", &RunConfig::reselectEveryEpochs, "Re-select tensors every N epochs (default 1)");
             flag("--reselect-every-steps", &RunConfig::reselectEverySteps, "Also re-select every N steps (0: off)");
             flag("--importance", &RunConfig::importance, "update_x_grad, update or grad");

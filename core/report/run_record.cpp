@@ -14,6 +14,7 @@ nlohmann::json RunRecord::toJson() const {
   j["version"] = 1;
   j["status"] = status;
   if (!error.empty()) j["error"] = error;
+  j["precision"] = precision;
   j["config"] = config;
   j["model"] = model;
   j["dataset"] = dataset;
@@ -24,7 +25,7 @@ nlohmann::json RunRecord::toJson() const {
   for (const auto& e : steps)
     s.push_back({{"step", e.step}, {"epoch", e.epoch}, {"loss", e.loss}, {"lr", e.lr}, {"flops", e.flops}, {"flops_full", e.flopsFull},
                  {"tokens", e.tokens}, {"batch", e.batch}, {"seq", e.seq}, {"forward_ms", e.forwardMs}, {"backward_ms", e.backwardMs},
-                 {"optimizer_ms", e.optimizerMs}});
+                 {"optimizer_ms", e.optimizerMs}, {"skipped", e.skipped}});
   auto& sel = j["selections"] = nlohmann::ordered_json::array();
   for (const auto& e : selections)
     sel.push_back({{"epoch", e.epoch}, {"step", e.step}, {"rho", e.rho}, {"selected", e.selected}, {"importance_raw", e.importanceRaw},
@@ -49,7 +50,8 @@ nlohmann::json RunRecord::toJson() const {
                  {"flops_with_importance", totalFlops + importanceFlops},
                  {"wall_seconds", wallSeconds},
                  {"importance_seconds", importanceSeconds},
-                 {"selection_seconds", selectionSeconds}};
+                 {"selection_seconds", selectionSeconds},
+                 {"peak_memory_bytes", peakMemoryBytes}};
   return j;
 }
 
@@ -59,6 +61,7 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
   try {
     r.status = j.at("status").get<std::string>();
     r.error = j.value("error", "");
+    r.precision = j.value("precision", "fp32");  // records written before precision modes trained in fp32 (or --dtype)
     r.config = j.at("config");
     r.model = j.at("model");
     r.dataset = j.value("dataset", nlohmann::json::object());
@@ -70,7 +73,8 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     for (const auto& e : j.at("tensors")) r.tensors.push_back({e.at("name"), e.at("shape").get<std::vector<int64_t>>(), e.at("dw"), e.at("reach")});
     for (const auto& e : j.at("steps"))
       r.steps.push_back({e.at("step"), e.at("epoch"), e.at("loss"), e.at("lr"), e.at("flops"), e.at("flops_full"), e.at("tokens"),
-                         e.at("batch"), e.at("seq"), e.at("forward_ms"), e.at("backward_ms"), e.at("optimizer_ms")});
+                         e.at("batch"), e.at("seq"), e.at("forward_ms"), e.at("backward_ms"), e.at("optimizer_ms"),
+                         e.value("skipped", false)});
     for (const auto& e : j.at("selections")) {
       SelectionRecord s;
       s.epoch = e.at("epoch");
@@ -110,6 +114,7 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     r.wallSeconds = t.at("wall_seconds");
     r.importanceSeconds = t.at("importance_seconds");
     r.selectionSeconds = t.at("selection_seconds");
+    r.peakMemoryBytes = t.value("peak_memory_bytes", int64_t(-1));
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": malformed run record: " + e.what());
   }
@@ -128,13 +133,13 @@ RunRecord RunRecord::load(const std::filesystem::path& path) { return fromJson(r
 std::string RunRecord::stepsCsv() const {
   std::ostringstream out;
   out.precision(10);
-  out << "step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms\n";
+  out << "step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped\n";
   double cum = 0, cumFull = 0;
   for (const auto& s : steps) {
     cum += s.flops;
     cumFull += s.flopsFull;
     out << s.step << "," << s.epoch << "," << s.loss << "," << s.lr << "," << s.flops << "," << s.flopsFull << "," << cum << "," << cumFull
-        << "," << s.tokens << "," << s.forwardMs << "," << s.backwardMs << "," << s.optimizerMs << "\n";
+        << "," << s.tokens << "," << s.forwardMs << "," << s.backwardMs << "," << s.optimizerMs << "," << int(s.skipped) << "\n";
   }
   return out.str();
 }

@@ -16,7 +16,8 @@ struct StepRecord {
   double loss = 0, lr = 0;
   double flops = 0, flopsFull = 0;  // predicted FLOPs of this step and of Full FT on the same batch
   int64_t tokens = 0, batch = 0, seq = 0;
-  double forwardMs = 0, backwardMs = 0, optimizerMs = 0;
+  double forwardMs = 0, backwardMs = 0, optimizerMs = 0;  // synchronised with the device
+  bool skipped = false;  // fp16-mixed: gradients overflowed, the update was skipped and the loss scale halved
 };
 
 struct SelectionRecord {
@@ -70,6 +71,8 @@ struct RunRecord {
   std::vector<GenerationEvalRecord> generationEvals;
   double totalFlops = 0, totalFlopsFull = 0, importanceFlops = 0;
   double wallSeconds = 0, importanceSeconds = 0, selectionSeconds = 0;
+  std::string precision = "fp32";   // the precision the run trained in (core/train/mixed_precision.h)
+  int64_t peakMemoryBytes = -1;     // peak device memory (CUDA allocator) or process RSS (CPU); -1: unknown
   std::string status = "running";  // running | finished | cancelled | failed
   std::string error;
 
@@ -78,7 +81,7 @@ struct RunRecord {
   std::string toText() const;                          // the JSON file's contents
   void save(const std::filesystem::path& path) const;  // atomic
   static RunRecord load(const std::filesystem::path& path);
-  // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms
+  // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped
   std::string stepsCsv() const;
 };
 

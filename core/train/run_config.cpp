@@ -37,6 +37,7 @@ void fields(RunConfig& c, Visit&& v) {
   v("seed", c.seed);
   v("device", c.device);
   v("dtype", c.dtype);
+  v("precision", c.precision);
   v("reselect_every_epochs", c.reselectEveryEpochs);
   v("reselect_every_steps", c.reselectEverySteps);
   v("importance", c.importance);
@@ -129,6 +130,15 @@ void RunConfig::validate() const {
   check(schedule == "linear" || schedule == "constant", "schedule: expected linear or constant, got '" + schedule + "'");
   check(dtype == "float32" || dtype == "bfloat16" || dtype == "float16", "dtype: expected float32, bfloat16 or float16, got '" + dtype + "'");
   check(device == "cpu" || device.rfind("cuda", 0) == 0, "device: expected cpu or cuda[:N], got '" + device + "'");
+  check(precision == "auto" || precision == "fp32" || precision == "bf16-mixed" || precision == "fp16-mixed" || precision == "bf16-true" ||
+            precision == "fp16-true",
+        "precision (--precision): expected auto, fp32, bf16-mixed, fp16-mixed, bf16-true or fp16-true, got '" + precision + "'");
+  {
+    // --dtype names the weights' dtype: only the -true precisions keep weights in 16 bits.
+    const std::string implied = precision == "bf16-true" ? "bfloat16" : precision == "fp16-true" ? "float16" : "float32";
+    check(precision == "auto" || dtype == implied || dtype == "float32",  // float32: the default, i.e. not given
+          "precision " + precision + " keeps the weights in " + implied + ", but dtype (--dtype) is " + dtype + "; leave --dtype out");
+  }
   check(reselectEveryEpochs >= 1, "reselect_every_epochs: expected at least 1");
   check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");

@@ -31,7 +31,10 @@ struct RunConfig {
   std::string schedule = "linear";  // linear (decay to 0, no warm-up) | constant
   uint64_t seed = 42;
   std::string device = "cpu";
-  std::string dtype = "float32";
+  std::string dtype = "float32";  // the weights' dtype; bfloat16/float16 here mean a "-true" precision
+  // fp32 | bf16-mixed | fp16-mixed | bf16-true | fp16-true; auto: bf16-mixed on a CUDA device with
+  // bfloat16, else fp32 (or the -true precision of a non-float32 dtype). See core/train/mixed_precision.h.
+  std::string precision = "auto";
 
   // GreenTrainer
   int64_t reselectEveryEpochs = 1;

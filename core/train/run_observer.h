@@ -38,8 +38,9 @@ struct StepEvent {
   double flops = 0, flopsFull = 0;          // this step
   double cumulativeFlops = 0, cumulativeFlopsFull = 0;
   double rho = 0;
-  double seconds = 0;  // wall time of the step
+  double seconds = 0;  // wall time of the step (synchronised with the device)
   int64_t tokens = 0;
+  int64_t peakMemoryBytes = -1;  // peak device memory so far (CUDA allocator, or process RSS on the CPU); -1: unknown
 };
 
 struct EpochEvent {

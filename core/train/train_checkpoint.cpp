@@ -52,6 +52,8 @@ void writeTrainCheckpoint(RunFolder& folder, const std::vector<std::pair<std::st
                             {"epoch_seconds", p.epochSeconds},
                             {"epoch_steps", p.epochSteps},
                             {"generation_pending", p.generationPending},
+                            {"loss_scale", p.lossScale},
+                            {"loss_scale_good_steps", p.lossScaleGoodSteps},
                             {"adamw_steps", steps}};
   folder.publishFolder("checkpoint", [&](const fs::path& dir) {
     writeSafetensors(dir / kWeights, weights);
@@ -83,6 +85,8 @@ std::pair<TrainPosition, RunRecord> readTrainCheckpoint(const fs::path& runDir, 
     p.epochSeconds = j.at("epoch_seconds").get<double>();
     p.epochSteps = j.at("epoch_steps").get<int64_t>();
     p.generationPending = j.at("generation_pending").get<bool>();
+    p.lossScale = j.value("loss_scale", 65536.0);  // absent in checkpoints written before fp16-mixed
+    p.lossScaleGoodSteps = j.value("loss_scale_good_steps", int64_t(0));
     adamSteps = j.at("adamw_steps").get<std::map<std::string, int64_t>>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(statePath.string() + ": malformed trainer state (" + e.what() + ")");

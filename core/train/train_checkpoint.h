@@ -31,6 +31,9 @@ struct TrainPosition {
   int64_t epochSteps = 0;
   // The ROUGE evaluation due after epoch - 1 (before training when epoch is 0) was stopped: run it first.
   bool generationPending = false;
+  // fp16-mixed's loss scale and its count of good steps since the last change.
+  double lossScale = 65536.0;
+  int64_t lossScaleGoodSteps = 0;
 };
 
 // Writes RUN/checkpoint through `folder`. `params` are the optimizer's tensors.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <optional>
+#include <torch/cuda.h>
 #include <sstream>
 
 #include "core/eval/generation_eval.h"
@@ -21,11 +22,13 @@
 #include "core/train/prepared_run.h"
 #include "core/train/layer_schedules.h"
 #include "core/train/lora.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
 #include "core/train/run_replay.h"
 #include "core/train/top_blocks.h"
 #include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
+#include "core/util/device_memory.h"
 #include "core/util/error.h"
 #include "core/util/run_folder.h"
 #include "core/util/runtime_info.h"
@@ -35,6 +38,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// CUDA runs kernels asynchronously: a clock read without waiting for the device measures the
+// launch, not the work. Times of forward, backward and optimizer are read after this.
+void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
 
 // Predicted FLOPs of one importance pass: forward + backward down to the cutoff, twice when the
 // gradient is taken at w + Δw.
@@ -60,8 +69,9 @@ std::vector<std::string> commaList(const std::string& text) {
 }
 
 double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward, const std::vector<TokenizedExample>& data,
-                      int64_t batchSize, int64_t padId, const torch::Device& device) {
+                      int64_t batchSize, int64_t padId, const torch::Device& device, const std::string& precision) {
   torch::NoGradGuard noGrad;
+  AutocastGuard autocast(precision, device);
   double sum = 0;
   int64_t tokens = 0;
   for (const auto& b : makeBatches(data, batchSize, 0, 0, padId, false)) {
@@ -93,13 +103,16 @@ RunRecord Trainer::run() {
   const RunConfig& c = config_;
   c.validate();
   checkDeviceAndDtype(c.device, c.dtype);
+  const std::string precision = resolvePrecision(c);
   const auto runStart = Clock::now();
   // The run folder first: a run that cannot write its results must not start.
   std::optional<RunFolder> folder;
   if (!c.outDir.empty()) folder.emplace(c.outDir, folderMode_, std::vector<std::filesystem::path>{c.model, c.tokenizer}, diskNeeded(c));
   const bool resuming = folder && folderMode_ == RunFolderMode::Resume;
   torch::manual_seed(c.seed);
-  PreparedRun prep = prepareRun(c);
+  RunConfig loadConfig = c;
+  loadConfig.dtype = weightsDtype(precision);  // mixed precisions keep fp32 master weights
+  PreparedRun prep = prepareRun(loadConfig);
   CausalLM& model = *prep.model;
   const auto device = torch::Device(c.device);
   model.train();
@@ -116,6 +129,7 @@ RunRecord Trainer::run() {
 
   RunRecord record;
   record.config = c.toJson();
+  record.precision = precision;
   int64_t parameters = 0;
   auto named = model.named_parameters(true);
   for (const auto& p : named) parameters += p.value().numel();
@@ -172,12 +186,13 @@ RunRecord Trainer::run() {
   else
     for (const auto& p : named) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});
+  LossScaler scaler(precision == "fp16-mixed");
 
   const RunStartInfo start{model.config().modelType, parameters,          int64_t(prep.train.size()), stepsPerEpoch,
                            totalSteps,                record.tensors,      reference.forward.total(),  reference.full.total(),
                            reference.batch,           reference.seq};
 
-  log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + ": " +
+  log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + " in " + precision + ": " +
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
 
   // full and gt start with every tensor (gt re-selects before its first step); lora and prefix train none of the model's.
@@ -214,6 +229,7 @@ RunRecord Trainer::run() {
                                             std::to_string(mask.size()) + "; the checkpoint is not this run's");
     pos = p;
     mask = p.mask;
+    scaler.restore(p.lossScale, p.lossScaleGoodSteps);
     wallBefore = r.wallSeconds;
     r.status = "running";
     r.error.clear();
@@ -226,6 +242,7 @@ RunRecord Trainer::run() {
     record.importanceFlops = r.importanceFlops;
     record.importanceSeconds = r.importanceSeconds;
     record.selectionSeconds = r.selectionSeconds;
+    record.peakMemoryBytes = r.peakMemoryBytes;
     log::info("resuming at epoch " + std::to_string(pos.epoch + 1) + ", step " + std::to_string(pos.globalStep) + " of " + std::to_string(totalSteps));
   }
   auto selectionEvent = [&](const SelectionRecord& s, const std::vector<bool>& m) { return selectionEventOf(s, m, reference); };
@@ -239,8 +256,11 @@ RunRecord Trainer::run() {
   int64_t& globalStep = pos.globalStep;
   bool cancelled = false;
   // The record and its steps table; steps.csv first, so a record never describes steps the table lacks.
+  resetPeakDeviceMemory(c.device);
+  const int64_t peakBefore = record.peakMemoryBytes;  // an earlier session's peak (resumed runs)
   auto saveRecord = [&] {
     record.wallSeconds = wallBefore + msSince(runStart) / 1000;
+    record.peakMemoryBytes = std::max(peakBefore, peakDeviceMemoryBytes(c.device));
     if (folder) {
       folder->publishFile("steps.csv", record.stepsCsv());
       folder->publishFile("run.json", record.toText());
@@ -249,6 +269,8 @@ RunRecord Trainer::run() {
   auto saveCheckpoint = [&] {
     if (!folder) return;
     pos.mask = mask;
+    pos.lossScale = scaler.scale();
+    pos.lossScaleGoodSteps = scaler.goodSteps();
     record.wallSeconds = wallBefore + msSince(runStart) / 1000;
     writeTrainCheckpoint(*folder, params, optimizer, pos, record, device);
     saveRecord();
@@ -266,6 +288,7 @@ RunRecord Trainer::run() {
     eo.batchSize = c.evalBatchSize;
     eo.maxLength = c.maxLength;
     eo.stem = c.evalStem;
+    AutocastGuard autocast(precision, device);
     const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eo,
                                         [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
     model.train();
@@ -332,7 +355,10 @@ RunRecord Trainer::run() {
           const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq());
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
-          const auto imp = computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
+          const auto imp = [&] {
+            AutocastGuard autocast(precision, device);  // the importance pass runs in the training precision
+            return computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
+          }();
           const auto selStart = Clock::now();
           SelectionProblem problem{profile.forward.total(), profile.full.total(), rho, c.tq, {}};
           for (size_t i = 0; i < profile.tensors.size(); ++i)
@@ -393,14 +419,20 @@ RunRecord Trainer::run() {
         sr.lr = lr;
         for (size_t bi = first; bi < last; ++bi) {
           const Batch b = bi == first ? lead : batches[bi].to(device);
+          synchronize(device);
           auto t0 = Clock::now();
-          auto loss = causalLmLoss(forwardBatch(b), b.labels);
+          torch::Tensor loss;
+          {
+            AutocastGuard autocast(precision, device);  // forward in bf16/fp16 for the mixed precisions; the loss is fp32
+            loss = causalLmLoss(forwardBatch(b), b.labels);
+          }
           const double value = loss.item<double>();
           sr.forwardMs += msSince(t0);
           check(std::isfinite(value), "step " + std::to_string(globalStep) + " (epoch " + std::to_string(epoch) + "): the loss is " +
                                           std::to_string(value) + " (NaN or infinite); lower the learning rate or check the data");
           t0 = Clock::now();
-          (loss / double(last - first)).backward();
+          scaler.scaled(loss / double(last - first)).backward();
+          synchronize(device);
           sr.backwardMs += msSince(t0);
           sr.loss += value / double(last - first);
           const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq());
@@ -411,9 +443,13 @@ RunRecord Trainer::run() {
           sr.seq = b.seq();
         }
         auto t0 = Clock::now();
-        optimizer.step();
+        sr.skipped = !scaledOptimizerStep(optimizer, scaler);
         optimizer.zeroGrad();
+        synchronize(device);
         sr.optimizerMs = msSince(t0);
+        if (sr.skipped)
+          log::warn("step " + std::to_string(globalStep) + ": gradients overflowed in fp16; the update was skipped and the loss scale lowered to " +
+                    std::to_string(scaler.scale()));
         record.steps.push_back(sr);
         record.totalFlops += sr.flops;
         record.totalFlopsFull += sr.flopsFull;
@@ -424,7 +460,8 @@ RunRecord Trainer::run() {
         ++globalStep;
         if (observer_)
           observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
-                               c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens});
+                               c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens,
+                               std::max(peakBefore, peakDeviceMemoryBytes(c.device))});
         const bool epochEnds = first + size_t(c.gradAccum) >= batches.size();
         if (c.checkpointEverySteps > 0 && globalStep % c.checkpointEverySteps == 0 && !epochEnds) {
           pos.epoch = epoch;
@@ -436,7 +473,7 @@ RunRecord Trainer::run() {
       if (cancelled || epochSteps == 0) break;  // a partial epoch has no epoch record
       EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, epochSeconds()};
       if (!prep.eval.empty()) {
-        er.evalLoss = evaluationLoss(forwardBatch, prep.eval, c.batchSize, prep.padId, device);
+        er.evalLoss = evaluationLoss(forwardBatch, prep.eval, c.batchSize, prep.padId, device, precision);
         if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
       }
       record.epochs.push_back(er);

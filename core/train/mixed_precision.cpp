@@ -1,0 +1,137 @@
+#include "core/train/mixed_precision.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include "core/util/error.h"
+
+// LibTorch 2.4 replaced the per-device autocast switches with ones taking the device type.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define GT_AUTOCAST_BY_DEVICE_TYPE 1
+#endif
+
+namespace gt {
+namespace {
+
+// Whether the CUDA device runs bfloat16 matmuls (compute capability 8.0 and later do; older
+// ones fail in cuBLAS), probed once per process.
+bool cudaRunsBf16(const torch::Device& device) {
+  static int cached = -1;
+  if (cached < 0) {
+    try {
+      auto a = torch::ones({16, 16}, torch::TensorOptions().dtype(torch::kBFloat16).device(device));
+      cached = a.matmul(a).sum().item<float>() == 16.0f * 256 ? 1 : 0;
+    } catch (const std::exception&) {
+      cached = 0;
+    }
+  }
+  return cached == 1;
+}
+
+bool autocastEnabled(bool cuda) {
+#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+
+torch::ScalarType autocastDtype(bool cuda) {
+#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+void setAutocast(bool cuda, bool enabled, torch::ScalarType dtype) {
+#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+#else
+  if (cuda) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+#endif
+}
+
+}  // namespace
+
+std::string resolvePrecision(const RunConfig& c) {
+  const bool cuda = c.device != "cpu";
+  std::string p = c.precision;
+  if (p == "auto") {
+    if (c.dtype == "bfloat16") p = "bf16-true";
+    else if (c.dtype == "float16") p = "fp16-true";
+    else p = cuda && cudaRunsBf16(torch::Device(c.device)) ? "bf16-mixed" : "fp32";
+  }
+#ifndef GT_AUTOCAST_BY_DEVICE_TYPE
+  check(!(p == "fp16-mixed" && !cuda), "precision fp16-mixed needs a CUDA device here: CPU autocast in LibTorch " TORCH_VERSION
+                                       " runs bfloat16 only (use bf16-mixed)");
+#endif
+  check(!(p == "bf16-mixed" && cuda && !cudaRunsBf16(torch::Device(c.device))),
+        "precision bf16-mixed: device " + c.device + " does not run bfloat16 matmuls (use fp16-mixed or fp32)");
+  return p;
+}
+
+std::string weightsDtype(const std::string& precision) {
+  return precision == "bf16-true" ? "bfloat16" : precision == "fp16-true" ? "float16" : "float32";
+}
+
+bool isMixedPrecision(const std::string& precision) { return precision == "bf16-mixed" || precision == "fp16-mixed"; }
+
+AutocastGuard::AutocastGuard(const std::string& precision, const torch::Device& device) {
+  if (!isMixedPrecision(precision)) return;
+  active_ = true;
+  cuda_ = device.is_cuda();
+  wasEnabled_ = autocastEnabled(cuda_);
+  oldDtype_ = autocastDtype(cuda_);
+  setAutocast(cuda_, true, precision == "bf16-mixed" ? torch::kBFloat16 : torch::kFloat16);
+  at::autocast::increment_nesting();
+}
+
+AutocastGuard::~AutocastGuard() {
+  if (!active_) return;
+  // The cache holds the 16-bit copies of weights made in this region; they go stale once the
+  // optimizer steps, so the outermost region drops them (as torch.autocast's __exit__ does).
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  setAutocast(cuda_, wasEnabled_, oldDtype_);
+}
+
+bool LossScaler::unscale(const std::vector<std::pair<std::string, torch::Tensor>>& params) const {
+  if (!enabled_) return true;
+  torch::NoGradGuard noGrad;
+  bool finite = true;
+  for (const auto& [name, p] : params) {
+    if (!p.grad().defined()) continue;
+    auto g = p.mutable_grad();
+    g.mul_(1.0 / scale_);
+    if (finite && !torch::isfinite(g).all().item<bool>()) finite = false;
+  }
+  return finite;
+}
+
+void LossScaler::update(bool finite) {
+  if (!enabled_) return;
+  if (!finite) {
+    scale_ *= 0.5;
+    goodSteps_ = 0;
+  } else if (++goodSteps_ >= growthInterval_) {
+    scale_ *= 2.0;
+    goodSteps_ = 0;
+  }
+}
+
+bool scaledOptimizerStep(AdamW& optimizer, LossScaler& scaler) {
+  const bool finite = scaler.unscale(optimizer.params());
+  if (finite) optimizer.step();
+  scaler.update(finite);
+  return finite;
+}
+
+}  // namespace gt
