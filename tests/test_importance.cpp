@@ -61,6 +61,38 @@ class TestImportance : public QObject {
     }
   }
 
+  // Tensors that sit out steps (GreenTrainer's selection) keep their own step counts and bias
+  // corrections in the multi-tensor update, as LibTorch's AdamW does for parameters without a gradient.
+  void adamwWithTensorsSittingOutStepsMatchesLibTorch() {
+    torch::manual_seed(11);
+    std::vector<torch::Tensor> mine, theirs;
+    for (auto shape : {std::vector<int64_t>{5, 3}, std::vector<int64_t>{7}, std::vector<int64_t>{2, 2, 2}}) {
+      mine.push_back(torch::randn(shape).requires_grad_(true));
+      theirs.push_back(mine.back().detach().clone().requires_grad_(true));
+    }
+    AdamW opt({{"a", mine[0]}, {"b", mine[1]}, {"c", mine[2]}}, {1e-2, 0.9, 0.999, 1e-8, 0.1});
+    torch::optim::AdamW ref(theirs, torch::optim::AdamWOptions(1e-2).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.1));
+    const std::vector<std::vector<int>> active = {{0}, {0, 1}, {1, 2}, {}, {0, 1, 2}, {2}};
+    for (const auto& step : active) {
+      for (int i : step) {
+        const auto g = torch::randn(mine[size_t(i)].sizes());
+        mine[size_t(i)].mutable_grad() = g.clone();
+        theirs[size_t(i)].mutable_grad() = g.clone();
+      }
+      opt.step();
+      ref.step();
+      opt.zeroGrad();
+      for (auto& t : theirs) t.mutable_grad() = torch::Tensor();
+    }
+    for (size_t i = 0; i < mine.size(); ++i) {
+      const double diff = test::maxAbsDiff(mine[i], theirs[i]);
+      QVERIFY2(diff < 1e-6, qPrintable(QString("tensor %1 differs by %2").arg(i).arg(diff)));
+    }
+    QCOMPARE(opt.state().at("a").step, int64_t(3));
+    QCOMPARE(opt.state().at("b").step, int64_t(3));
+    QCOMPARE(opt.state().at("c").step, int64_t(3));
+  }
+
   void matchesDefinitionAndLeavesStateUntouched() {
     auto model = loadModel(dir_);
     const Batch b = fixtureBatch(dir_);

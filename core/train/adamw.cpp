@@ -1,5 +1,12 @@
 #include "core/train/adamw.h"
 
+#include <ATen/ops/_foreach_add.h>
+#include <ATen/ops/_foreach_addcdiv.h>
+#include <ATen/ops/_foreach_addcmul.h>
+#include <ATen/ops/_foreach_div.h>
+#include <ATen/ops/_foreach_mul.h>
+#include <ATen/ops/_foreach_sqrt.h>
+
 #include <cmath>
 
 namespace gt {
@@ -7,26 +14,42 @@ namespace gt {
 AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, AdamWOptions options)
     : params_(std::move(params)), options_(options) {}
 
+// All tensors with a gradient are updated together with the multi-tensor (_foreach_) ops: on
+// CUDA a handful of kernel launches per step instead of eight per tensor, on the CPU the same
+// per-tensor arithmetic. The operations and their order are those of torch.optim.AdamW's
+// single-tensor path, so results match it (tests/test_trainer compares with the per-tensor form).
 void AdamW::step() {
   torch::NoGradGuard noGrad;
+  const auto& o = options_;
+  std::vector<torch::Tensor> ps, gs, ms, vs;
+  std::vector<at::Scalar> rootBc2, stepSize;
+  std::vector<const std::string*> names;
+  std::vector<int64_t> steps;
   for (auto& [name, p] : params_) {
     if (!p.grad().defined()) continue;
     auto it = state_.find(name);
-    State next;
-    // Two-stage like torch: decay the weight, then apply the Adam step computed from the gradient.
-    const auto& o = options_;
     const int64_t step = (it != state_.end() ? it->second.step : 0) + 1;
-    torch::Tensor m = it != state_.end() ? it->second.expAvg : torch::zeros_like(p);
-    torch::Tensor v = it != state_.end() ? it->second.expAvgSq : torch::zeros_like(p);
-    p.mul_(1 - o.lr * o.weightDecay);
-    m.mul_(o.beta1).add_(p.grad(), 1 - o.beta1);
-    v.mul_(o.beta2).addcmul_(p.grad(), p.grad(), 1 - o.beta2);
-    const double bc1 = 1 - std::pow(o.beta1, double(step));
-    const double bc2 = 1 - std::pow(o.beta2, double(step));
-    auto denom = (v.sqrt() / std::sqrt(bc2)).add_(o.eps);
-    p.addcdiv_(m, denom, -o.lr / bc1);
-    state_[name] = {m, v, step};
+    ps.push_back(p);
+    gs.push_back(p.grad());
+    ms.push_back(it != state_.end() ? it->second.expAvg : torch::zeros_like(p));
+    vs.push_back(it != state_.end() ? it->second.expAvgSq : torch::zeros_like(p));
+    rootBc2.emplace_back(std::sqrt(1 - std::pow(o.beta2, double(step))));
+    stepSize.emplace_back(-o.lr / (1 - std::pow(o.beta1, double(step))));
+    names.push_back(&name);
+    steps.push_back(step);
   }
+  if (ps.empty()) return;
+  // Two-stage like torch: decay the weight, then apply the Adam step computed from the gradient.
+  at::_foreach_mul_(ps, 1 - o.lr * o.weightDecay);
+  at::_foreach_mul_(ms, o.beta1);
+  at::_foreach_add_(ms, gs, 1 - o.beta1);
+  at::_foreach_mul_(vs, o.beta2);
+  at::_foreach_addcmul_(vs, gs, gs, 1 - o.beta2);
+  auto denom = at::_foreach_sqrt(vs);
+  at::_foreach_div_(denom, rootBc2);
+  at::_foreach_add_(denom, o.eps);
+  at::_foreach_addcdiv_(ps, ms, denom, stepSize);
+  for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i]};
 }
 
 void AdamW::zeroGrad() {
