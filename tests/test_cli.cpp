@@ -320,6 +320,22 @@ class TestCli : public QObject {
     QCOMPARE(r.out.split('\n')[2], QString("| full-cancelled | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | cancelled |"));
     QCOMPARE(r.out.split('\n')[3], QString("| gt-opt | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | other model |"));
 
+    // MFU: records that know their device's peak (1e14 FLOP/s here) get an "MFU %" column: the steps'
+    // FLOPs over their synchronised time: Full FT 2e15 / 80 s = 25%, GT 0.9e15 / 50 s = 18%.
+    auto timed = [&](const fs::path& from, const std::string& name, double forwardMs) {
+      return edited(from, name, [&](nlohmann::json& j) {
+        j["device"] = {{"name", "NVIDIA H100 80GB HBM3"}, {"peak_flops", 1e14}};
+        j["steps"] = nlohmann::json::array({{{"step", 0}, {"epoch", 0}, {"loss", 1.0}, {"lr", 1e-5}, {"flops", 1.0}, {"flops_full", 1.0},
+                                             {"tokens", 8}, {"batch", 1}, {"seq", 8}, {"forward_ms", forwardMs}, {"backward_ms", 25000.0},
+                                             {"optimizer_ms", 5000.0}, {"skipped", false}}});
+      });
+    };
+    r = run({"compare", timed(full, "full-h100", 50000), timed(gtRun, "gt-h100", 20000), "--markdown"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.split('\n')[0], QString("| run | method | rho | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L | MFU % |"));
+    QCOMPARE(r.out.split('\n')[2], QString("| full-h100 | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | 25.0 |"));
+    QCOMPARE(r.out.split('\n')[3], QString("| gt-h100 | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | 18.0 |"));
+
     // --group: seeded repeats (NAME-seedN) as one row, mean ± sample sd, worked by hand:
     // Full FT wall 100/110 s, ROUGE-L 28/29; GT-0.5 wall 55/65/60 s, ROUGE-L 27/25/26.
     auto seeded = [&](const fs::path& from, const std::string& name, double wall, double rougeL) {

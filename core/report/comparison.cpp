@@ -44,12 +44,25 @@ bool anyNote(const std::vector<ComparisonRow>& rows) {
   return false;
 }
 
+bool anyMfu(const std::vector<ComparisonRow>& rows) {
+  for (const auto& r : rows)
+    if (r.mfuPercent) return true;
+  return false;
+}
+
+double stepSeconds(const RunRecord& r) {
+  double ms = 0;
+  for (const auto& s : r.steps) ms += s.forwardMs + s.backwardMs + s.optimizerMs;
+  return ms / 1000;
+}
+
 // The table's cells; the "note" column only when some row is marked.
 std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& rows) {
   std::vector<std::vector<std::string>> out;
   for (const auto& r : rows) {
     out.push_back({r.run, r.method, opt(r.rho, 2), fixedDigits(r.pflops, 4), fixedDigits(r.flopsPercent, 1), fixedDigits(r.seconds, 1),
                    opt(r.timePercent, 1), opt(r.rouge1, 2), opt(r.rouge2, 2), opt(r.rougeL, 2)});
+    if (anyMfu(rows)) out.back().push_back(opt(r.mfuPercent, 1));
     if (anyNote(rows)) out.back().push_back(r.note.empty() ? "-" : r.note);
   }
   return out;
@@ -57,6 +70,7 @@ std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& ro
 
 std::vector<std::string> header(const std::vector<ComparisonRow>& rows) {
   std::vector<std::string> h = {"run", "method", "rho", "PFLOPs", "FLOPs %", "time (s)", "time %", "ROUGE-1", "ROUGE-2", "ROUGE-L"};
+  if (anyMfu(rows)) h.push_back("MFU %");
   if (anyNote(rows)) h.push_back("note");
   return h;
 }
@@ -100,6 +114,8 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
     row.flopsPercent = fullFlops > 0 ? 100 * flops / fullFlops : 0;
     row.seconds = r.wallSeconds;
     if (full && full->wallSeconds > 0) row.timePercent = 100 * r.wallSeconds / full->wallSeconds;
+    const double busy = stepSeconds(r);
+    if (r.devicePeakFlops > 0 && busy > 0) row.mfuPercent = 100 * r.totalFlops / busy / r.devicePeakFlops;
     if (!r.generationEvals.empty()) {
       const auto& g = r.generationEvals.back();
       row.rouge1 = 100 * g.rouge1;
@@ -117,7 +133,7 @@ std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows) {
   out << "|";
   for (const auto& name : h) out << " " << name << " |";
   out << "\n|";
-  for (size_t i = 0; i < h.size(); ++i) out << (i < 2 || i == 10 ? " --- |" : " ---: |");
+  for (size_t i = 0; i < h.size(); ++i) out << (i < 2 || h[i] == "note" ? " --- |" : " ---: |");
   out << "\n";
   for (const auto& row : cells(rows)) {
     out << "|";
@@ -130,7 +146,8 @@ std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows) {
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
   std::ostringstream out;
   const bool notes = anyNote(rows);
-  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL" << (notes ? ",note\n" : "\n");
+  const bool mfu = anyMfu(rows);
+  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL" << (mfu ? ",mfu_percent" : "") << (notes ? ",note\n" : "\n");
   for (const auto& r : rows) {
     std::string run = r.run;
     if (run.find_first_of(",\"\n") != std::string::npos) {
@@ -141,6 +158,7 @@ std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
     out << run << "," << r.method << "," << opt(r.rho, 2, "") << "," << fixedDigits(r.pflops, 6) << "," << fixedDigits(r.flopsPercent, 2) << ","
         << fixedDigits(r.seconds, 2) << "," << opt(r.timePercent, 2, "") << "," << opt(r.rouge1, 2, "") << "," << opt(r.rouge2, 2, "") << ","
         << opt(r.rougeL, 2, "");
+    if (mfu) out << "," << opt(r.mfuPercent, 2, "");
     if (notes) out << "," << r.note;
     out << "\n";
   }
@@ -157,7 +175,7 @@ std::string comparisonText(const std::vector<ComparisonRow>& rows) {
   for (const auto& row : table) {
     for (size_t i = 0; i < row.size(); ++i) {
       const std::string pad(width[i] - row[i].size(), ' ');
-      out << (i < 2 || i == 10 ? row[i] + pad : pad + row[i]) << (i + 1 < row.size() ? "  " : "");
+      out << (i < 2 || table.front()[i] == "note" ? row[i] + pad : pad + row[i]) << (i + 1 < row.size() ? "  " : "");
     }
     out << "\n";
   }

@@ -4,7 +4,7 @@
 // records when there is one; otherwise FLOPs shares use each record's own predicted Full FT
 // FLOPs on the same batches and time shares are left empty. A baseline that did not finish, or
 // runs of another model than the baseline's, are refused unless allowMixed; such rows are then
-// marked in a "note" column.
+// marked in a "note" column. An "MFU %" column appears when some record knows its device's peak.
 #pragma once
 #include <optional>
 #include <string>
@@ -23,6 +23,9 @@ struct ComparisonRow {
   double seconds = 0;
   std::optional<double> timePercent;
   std::optional<double> rouge1, rouge2, rougeL;  // ×100; absent when the run scored no generation
+  // Model FLOPs utilisation, %: the steps' predicted FLOPs over their synchronised time, over the
+  // device's peak (absent when the record does not know its device's peak, e.g. on a CPU).
+  std::optional<double> mfuPercent;
   std::string note;  // "cancelled", "other model", ... (empty: comparable)
 };
 

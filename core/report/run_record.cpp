@@ -15,6 +15,7 @@ nlohmann::json RunRecord::toJson() const {
   j["status"] = status;
   if (!error.empty()) j["error"] = error;
   j["precision"] = precision;
+  j["device"] = {{"name", deviceName}, {"peak_flops", devicePeakFlops}};
   j["config"] = config;
   j["model"] = model;
   j["dataset"] = dataset;
@@ -62,6 +63,10 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     r.status = j.at("status").get<std::string>();
     r.error = j.value("error", "");
     r.precision = j.value("precision", "fp32");  // records written before precision modes trained in fp32 (or --dtype)
+    if (j.contains("device")) {
+      r.deviceName = j["device"].value("name", "");
+      r.devicePeakFlops = j["device"].value("peak_flops", 0.0);
+    }
     r.config = j.at("config");
     r.model = j.at("model");
     r.dataset = j.value("dataset", nlohmann::json::object());

@@ -73,6 +73,8 @@ struct RunRecord {
   double wallSeconds = 0, importanceSeconds = 0, selectionSeconds = 0;
   std::string precision = "fp32";   // the precision the run trained in (core/train/mixed_precision.h)
   int64_t peakMemoryBytes = -1;     // peak device memory (CUDA allocator) or process RSS (CPU); -1: unknown
+  std::string deviceName;           // "NVIDIA H100 80GB HBM3", the CPU model, ...
+  double devicePeakFlops = 0;       // the device's dense peak FLOP/s in the run's precision; 0: unknown
   std::string status = "running";  // running | finished | cancelled | failed
   std::string error;
 

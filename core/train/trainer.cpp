@@ -28,7 +28,7 @@
 #include "core/train/top_blocks.h"
 #include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
-#include "core/util/device_memory.h"
+#include "core/util/device_info.h"
 #include "core/util/error.h"
 #include "core/util/run_folder.h"
 #include "core/util/runtime_info.h"
@@ -130,6 +130,8 @@ RunRecord Trainer::run() {
   RunRecord record;
   record.config = c.toJson();
   record.precision = precision;
+  record.deviceName = deviceName(c.device);
+  record.devicePeakFlops = peakFlopsPerSecond(record.deviceName, precision != "fp32");
   int64_t parameters = 0;
   auto named = model.named_parameters(true);
   for (const auto& p : named) parameters += p.value().numel();
