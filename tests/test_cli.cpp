@@ -146,6 +146,26 @@ class TestCli : public QObject {
     QCOMPARE(parse(r.out)["ids"].get<std::vector<int64_t>>(), test::toIds(ref.tensor("generate.beam4")));
   }
 
+  // bench --only step: JSON alone on stdout with the figures the GPU comparison reads (tests/bench/gpu_speed.sh).
+  void benchStepReportsThroughputAndMemory() {
+    auto r = run({"bench", "--only", "step", "--rounds", "1", "--batch", "1", "--seq", "16", "--precision", "bf16-mixed", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto s = parse(r.out)["step"];
+    QCOMPARE(s["shape"].get<std::string>(), std::string("small-llama"));
+    QCOMPARE(s["precision"].get<std::string>(), std::string("bf16-mixed"));
+    QCOMPARE(s["parameters"].get<int64_t>(), int64_t(27795968));  // 8192x512 + 8 x (2x512x512 + 2x512x256 + 3x512x1408 + 2x512) + 512, tied head
+    QCOMPARE(s["selected"].size(), s["selected_tensors"].get<size_t>());
+    QVERIFY(s["selected_tensors"].get<int>() > 0 && s["selected_tensors"].get<int>() < s["tensors"].get<int>());
+    QVERIFY(std::abs(s["full_tokens_per_s"].get<double>() * s["full_s_median"].get<double>() - 16.0) < 1e-6);
+    QVERIFY(s["predicted_flops_ratio"].get<double>() > 0 && s["predicted_flops_ratio"].get<double>() <= 0.5);
+    QVERIFY(s["full_peak_memory_bytes"].get<int64_t>() > 0 && s["gt_peak_memory_bytes"].get<int64_t>() > 0);
+    QVERIFY(s["full_mfu_percent"].is_null());  // a CPU is not in the peak table
+    QVERIFY(r.err.contains("Full FT") && r.err.contains("tokens/s"));  // the readable lines went to stderr
+    r = run({"bench", "--only", "step", "--shape", "gpt-9"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: --shape: expected small-llama, opt-350m, opt-1.3b or llama-1b, got 'gpt-9'\n"));
+  }
+
   void errorsExitNonZeroWithMessage() {
     auto r = run({"inspect", "/nonexistent/dir"});
     QCOMPARE(r.code, 1);

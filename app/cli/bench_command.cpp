@@ -1,7 +1,9 @@
 // greentrainer bench: performance benchmarks that print ratios measured side by side in one run.
 //   selector: `exact` vs `paper` on N = 516 tensors, T_q = 1000.
-//   step:     wall time of a GreenTrainer step at rho 0.5 vs a Full FT step on a random-init
-//             Llama of ~27M parameters, against the predicted FLOPs ratio.
+//   step:     wall time of a GreenTrainer step at rho 0.5 vs a Full FT step on a random-init model
+//             (--shape small-llama, opt-350m, opt-1.3b, llama-1b) on --device in --precision,
+//             against the predicted FLOPs ratio; tokens/s, MFU and peak memory of each.
+//             tests/bench/eager_reference.py prints the same figures for PyTorch eager + transformers.
 #include <nlohmann/json.hpp>
 
 #include <malloc.h>
@@ -11,13 +13,20 @@
 #include <iostream>
 #include <random>
 
+#include <torch/cuda.h>
+
 #include "app/cli/common_options.h"
 #include "core/green/flops_measurement.h"
 #include "core/green/flops_profiler.h"
 #include "core/green/importance.h"
 #include "core/green/selector.h"
 #include "core/model/model_factory.h"
+#include "core/io/dtype_name.h"
+#include "core/report/comparison.h"
 #include "core/train/adamw.h"
+#include "core/train/mixed_precision.h"
+#include "core/util/device_info.h"
+#include "core/util/runtime_info.h"
 #include "core/util/error.h"
 
 namespace gt::cli {
@@ -47,7 +56,7 @@ SelectionProblem chainInstance(size_t n, std::mt19937_64& rng) {
   return p;
 }
 
-void benchSelector(nlohmann::ordered_json& out) {
+void benchSelector(nlohmann::ordered_json& out, std::ostream& text) {
   std::mt19937_64 rng(7);
   const auto p = chainInstance(516, rng);
   std::vector<double> exactMs;
@@ -60,34 +69,78 @@ void benchSelector(nlohmann::ordered_json& out) {
   out["selector"] = {{"tensors", 516}, {"tq", 1000}, {"exact_ms_median", median(exactMs)}, {"paper_ms", paper.timeMs},
                      {"paper_over_exact_time", paper.timeMs / median(exactMs)}, {"exact_objective", exact.objective},
                      {"paper_objective", paper.objective}};
-  std::cout << "selector (N=516, T_q=1000): exact " << median(exactMs) << " ms (median of 21), paper " << paper.timeMs
+  text << "selector (N=516, T_q=1000): exact " << median(exactMs) << " ms (median of 21), paper " << paper.timeMs
             << " ms; paper/exact time " << paper.timeMs / median(exactMs) << "; objective exact " << exact.objective << " vs paper "
             << paper.objective << "\n";
 }
 
-void benchStep(nlohmann::ordered_json& out, int rounds, int64_t batch, int64_t seq) {
+// Model shapes of the step benchmark (random init): the paper's OPT sizes, a Llama 3.2 1B, and a
+// small Llama that a CPU runs in seconds.
+nlohmann::json benchShape(const std::string& name) {
+  if (name == "small-llama")
+    return {{"model_type", "llama"}, {"vocab_size", 8192}, {"hidden_size", 512}, {"num_hidden_layers", 8}, {"num_attention_heads", 8},
+            {"num_key_value_heads", 4}, {"intermediate_size", 1408}, {"tie_word_embeddings", true}};
+  if (name == "opt-350m")
+    return {{"model_type", "opt"}, {"vocab_size", 50272}, {"hidden_size", 1024}, {"num_hidden_layers", 24}, {"num_attention_heads", 16},
+            {"ffn_dim", 4096}, {"max_position_embeddings", 2048}, {"word_embed_proj_dim", 512}, {"do_layer_norm_before", false},
+            {"tie_word_embeddings", true}};
+  if (name == "opt-1.3b")
+    return {{"model_type", "opt"}, {"vocab_size", 50272}, {"hidden_size", 2048}, {"num_hidden_layers", 24}, {"num_attention_heads", 32},
+            {"ffn_dim", 8192}, {"max_position_embeddings", 2048}, {"tie_word_embeddings", true}};
+  if (name == "llama-1b")
+    return {{"model_type", "llama"}, {"vocab_size", 128256}, {"hidden_size", 2048}, {"num_hidden_layers", 16}, {"num_attention_heads", 32},
+            {"num_key_value_heads", 8}, {"intermediate_size", 8192}, {"max_position_embeddings", 4096}, {"rope_theta", 500000.0},
+            {"tie_word_embeddings", true}};
+  throw Error("--shape: expected small-llama, opt-350m, opt-1.3b or llama-1b, got '" + name + "'");
+}
+
+struct StepBenchOptions {
+  std::string shape = "small-llama", device = "cpu", precision = "fp32";
+  int rounds = 8;
+  int64_t batch = 4, seq = 128;
+  double peakTflops = 0;  // 0: from the device table
+};
+
+// Full FT and GreenTrainer (rho 0.5) steps of one model, interleaved so drift on a shared machine
+// hits both; every time is read after synchronising the device. Prints s/step, tokens/s, MFU,
+// peak memory of each and the measured GT/Full time ratio against the predicted FLOPs ratio.
+void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostream& text) {
   torch::manual_seed(0);
-  const auto config = ModelConfig::fromJson(
-      {{"model_type", "llama"}, {"vocab_size", 8192}, {"hidden_size", 512}, {"num_hidden_layers", 8}, {"num_attention_heads", 8},
-       {"num_key_value_heads", 4}, {"intermediate_size", 1408}, {"tie_word_embeddings", true}},
-      "bench llama");
+  RunConfig precisionOf;
+  precisionOf.device = o.device;
+  precisionOf.precision = o.precision;
+  const std::string precision = resolvePrecision(precisionOf);
+  const torch::Device device(o.device);
+  const auto config = ModelConfig::fromJson(benchShape(o.shape), "bench " + o.shape);
   auto model = createModel(config);
+  model->to(device, dtypeFromName(weightsDtype(precision)));
   int64_t params = 0;
   std::vector<std::pair<std::string, torch::Tensor>> named;
   for (const auto& p : model->named_parameters(true)) params += p.value().numel(), named.emplace_back(p.key(), p.value());
-  const FlopsProfile profile = profileFlops(config, batch, seq);
-  auto ids = torch::randint(0, config.vocabSize, {batch, seq}, torch::kLong);
+  const FlopsProfile profile = profileFlops(config, o.batch, o.seq);
+  auto ids = torch::randint(0, config.vocabSize, {o.batch, o.seq}, torch::TensorOptions().dtype(torch::kLong).device(device));
   Batch b{ids, torch::ones_like(ids), ids};
   AdamW opt(named, {1e-4, 0.9, 0.999, 1e-8, 0.01});
-  // Importance pass peak memory with and without early stop (free memory returned to the OS
-  // first, so each pass's peak RSS is its own).
+  LossScaler scaler(precision == "fp16-mixed");
+  auto sync = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize(device.index());
+  };
+  // Importance pass peak memory with and without early stop (on the CPU free memory goes back to
+  // the OS first, so each pass's peak RSS is its own).
   malloc_trim(0);
-  const auto noStop = computeImportance(*model, opt, profile, profile.tensors.size(), b, {});
+  resetPeakDeviceMemory(o.device);
+  const auto noStop = [&] {
+    AutocastGuard autocast(precision, device);
+    return computeImportance(*model, opt, profile, profile.tensors.size(), b, {});
+  }();
   malloc_trim(0);
-  const auto imp = computeImportance(*model, opt, profile, earlyStopCutoff(profile, 0.5), b, {});
+  const auto imp = [&] {
+    AutocastGuard autocast(precision, device);
+    return computeImportance(*model, opt, profile, earlyStopCutoff(profile, 0.5), b, {});
+  }();
   out["importance_memory"] = {{"early_stop_peak_bytes", imp.peakExtraBytes}, {"no_early_stop_peak_bytes", noStop.peakExtraBytes},
                               {"cutoff", imp.cutoff}, {"tensors", profile.tensors.size()}};
-  std::cout << "importance pass at rho 0.5: early stop after " << imp.cutoff << "/" << profile.tensors.size() << " tensors, peak "
+  text << "importance pass at rho 0.5: early stop after " << imp.cutoff << "/" << profile.tensors.size() << " tensors, peak "
             << imp.peakExtraBytes / 1e6 << " MB above the start vs " << noStop.peakExtraBytes / 1e6 << " MB without early stop\n";
   SelectionProblem problem{profile.forward.total(), profile.full.total(), 0.5, 1000, {}};
   for (size_t i = 0; i < profile.tensors.size(); ++i)
@@ -97,29 +150,82 @@ void benchStep(nlohmann::ordered_json& out, int rounds, int64_t batch, int64_t s
 
   auto step = [&](const std::vector<bool>& mask) {
     applyMask(*model, profile, mask);
+    sync();
     const auto t0 = Clock::now();
-    causalLmLoss(model->forward(ids), ids).backward();
-    opt.step();
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(precision, device);
+      loss = causalLmLoss(model->forward(ids), ids);
+    }
+    scaler.scaled(loss).backward();
+    scaledOptimizerStep(opt, scaler);
     opt.zeroGrad();
+    sync();
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
-  for (int i = 0; i < 2; ++i) step(fullMask), step(gtMask);  // warm-up
+  // Peak memory of each method on its own (warm-up steps), GT first: once Full FT has stepped,
+  // AdamW holds moments for every tensor and GT's peak would include them. Then the interleaved timed rounds.
+  int64_t peakFull = -1, peakGt = -1;
+  for (int i = 0; i < 2; ++i) {
+    resetPeakDeviceMemory(o.device);
+    step(gtMask);
+    peakGt = std::max(peakGt, peakDeviceMemoryBytes(o.device));
+  }
+  for (int i = 0; i < 2; ++i) {
+    resetPeakDeviceMemory(o.device);
+    step(fullMask);
+    peakFull = std::max(peakFull, peakDeviceMemoryBytes(o.device));
+  }
   std::vector<double> full, green;
-  for (int i = 0; i < rounds; ++i) {  // interleaved, so drift on a shared machine hits both
+  for (int i = 0; i < o.rounds; ++i) {
     full.push_back(step(fullMask));
     green.push_back(step(gtMask));
   }
   for (auto& p : model->parameters()) p.set_requires_grad(true);
+  const std::string name = deviceName(o.device);
+  const double peak = o.peakTflops > 0 ? o.peakTflops * 1e12 : peakFlopsPerSecond(name, precision != "fp32");
+  const double tokens = double(o.batch * o.seq);
   const double measured = median(green) / median(full);
-  const double predicted = profile.stepFlops(gtMask).total() / profile.full.total();
+  const double gtFlops = profile.stepFlops(gtMask).total(), fullFlops = profile.full.total();
+  const double predicted = gtFlops / fullFlops;
   int selected = 0;
-  for (bool m : gtMask) selected += m;
-  out["step"] = {{"parameters", params}, {"batch", batch}, {"seq", seq}, {"rounds", rounds}, {"full_s_median", median(full)},
-                 {"gt_s_median", median(green)}, {"measured_ratio", measured}, {"predicted_flops_ratio", predicted},
-                 {"difference", measured - predicted}, {"selected_tensors", selected}, {"tensors", int(gtMask.size())}};
-  std::cout << "step (llama " << params / 1e6 << "M params, batch " << batch << " x seq " << seq << ", rho 0.5, " << selected << "/"
-            << gtMask.size() << " tensors): Full FT " << median(full) << " s, GT " << median(green) << " s; measured ratio " << measured
-            << ", predicted FLOPs ratio " << predicted << ", difference " << measured - predicted << "\n";
+  std::vector<std::string> selectedNames;  // for tests/bench/eager_reference.py --frozen-from
+  for (size_t i = 0; i < gtMask.size(); ++i)
+    if (gtMask[i]) ++selected, selectedNames.push_back(profile.tensors[i].name);
+  auto mfu = [&](double flops, double seconds) { return peak > 0 ? nlohmann::json(100 * flops / seconds / peak) : nlohmann::json(nullptr); };
+  out["step"] = {{"shape", o.shape},
+                 {"device", o.device},
+                 {"device_name", name},
+                 {"precision", precision},
+                 {"parameters", params},
+                 {"batch", o.batch},
+                 {"seq", o.seq},
+                 {"rounds", o.rounds},
+                 {"full_s_median", median(full)},
+                 {"gt_s_median", median(green)},
+                 {"full_tokens_per_s", tokens / median(full)},
+                 {"gt_tokens_per_s", tokens / median(green)},
+                 {"peak_flops", peak},
+                 {"full_mfu_percent", mfu(fullFlops, median(full))},
+                 {"gt_mfu_percent", mfu(gtFlops, median(green))},
+                 {"full_peak_memory_bytes", peakFull},
+                 {"gt_peak_memory_bytes", peakGt},
+                 {"measured_ratio", measured},
+                 {"predicted_flops_ratio", predicted},
+                 {"difference", measured - predicted},
+                 {"selected_tensors", selected},
+                 {"selected", selectedNames},
+                 {"tensors", int(gtMask.size())}};
+  auto mfuText = [&](double flops, double seconds) {
+    return peak > 0 ? ", MFU " + fixedDigits(100 * flops / seconds / peak, 1) + "%" : std::string();
+  };
+  text << "step (" << o.shape << ", " << params / 1e6 << "M params, " << precision << " on " << o.device << (name.empty() ? "" : " (" + name + ")")
+            << ", batch " << o.batch << " x seq " << o.seq << ", rho 0.5, " << selected << "/" << gtMask.size() << " tensors):\n"
+            << "  Full FT " << median(full) << " s/step, " << fixedDigits(tokens / median(full), 0) << " tokens/s" << mfuText(fullFlops, median(full))
+            << ", peak memory " << fixedDigits(double(peakFull) / 1e9, 2) << " GB\n"
+            << "  GT      " << median(green) << " s/step, " << fixedDigits(tokens / median(green), 0) << " tokens/s" << mfuText(gtFlops, median(green))
+            << ", peak memory " << fixedDigits(double(peakGt) / 1e9, 2) << " GB\n"
+            << "  measured GT/Full time " << measured << ", predicted FLOPs ratio " << predicted << ", difference " << measured - predicted << "\n";
 }
 
 }  // namespace
@@ -128,24 +234,32 @@ Command benchCommand() {
   return {"bench", "Run the performance benchmarks (ratios measured side by side)", [](CLI::App& cmd) {
             struct Args {
               std::string only = "all";
-              int rounds = 8;
-              int64_t batch = 4, seq = 128;
+              StepBenchOptions step;
               CommonOptions o;
             };
             auto a = std::make_shared<Args>();
             cmd.add_option("--only", a->only, "selector, step or all")->capture_default_str();
-            cmd.add_option("--rounds", a->rounds, "Timed rounds per method in the step benchmark")->capture_default_str();
-            cmd.add_option("--batch", a->batch, "Step benchmark batch size")->capture_default_str();
-            cmd.add_option("--seq", a->seq, "Step benchmark sequence length")->capture_default_str();
+            cmd.add_option("--shape", a->step.shape, "Step benchmark model (random init): small-llama, opt-350m, opt-1.3b or llama-1b")
+                ->capture_default_str();
+            cmd.add_option("--device", a->step.device, "Step benchmark device: cpu or cuda[:N]")->capture_default_str();
+            cmd.add_option("--precision", a->step.precision, "Step benchmark precision: fp32, bf16-mixed, fp16-mixed, bf16-true or auto")
+                ->capture_default_str();
+            cmd.add_option("--peak-tflops", a->step.peakTflops, "The device's peak TFLOP/s for MFU (default: from a table of GPUs by name)");
+            cmd.add_option("--rounds", a->step.rounds, "Timed rounds per method in the step benchmark")->capture_default_str();
+            cmd.add_option("--batch", a->step.batch, "Step benchmark batch size")->capture_default_str();
+            cmd.add_option("--seq", a->step.seq, "Step benchmark sequence length")->capture_default_str();
             cmd.add_option("--threads", a->o.threads, "Intra-op CPU threads (0: LibTorch's default)");
             addJsonOption(cmd, a->o);
             return std::function<void()>([a] {
               applyCommonOptions(a->o);
               check(a->only == "all" || a->only == "selector" || a->only == "step", "--only: expected selector, step or all");
-              check(a->rounds >= 1, "--rounds must be at least 1");
+              check(a->step.rounds >= 1, "--rounds must be at least 1");
+              check(a->step.batch >= 1 && a->step.seq >= 2, "--batch must be at least 1 and --seq at least 2");
+              checkDeviceAndDtype(a->step.device, "float32");
               nlohmann::ordered_json out;
-              if (a->only != "step") benchSelector(out);
-              if (a->only != "selector") benchStep(out, a->rounds, a->batch, a->seq);
+              std::ostream& text = a->o.json ? std::cerr : std::cout;  // --json: stdout holds the JSON alone
+              if (a->only != "step") benchSelector(out, text);
+              if (a->only != "selector") benchStep(out, a->step, text);
               if (a->o.json) std::cout << out.dump(2) << "\n";
             });
           }};

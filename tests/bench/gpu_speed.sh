@@ -1,0 +1,74 @@
+#!/bin/bash
+# The GPU-speed check in one go, for a lent GPU machine (see ../shared/GPU.md; run it from the
+# repository root with .gpu-debs carried): builds the CLI against the LibTorch inside PyTorch, then
+# on one GPU, in one run,
+#   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed
+#      and bf16-true: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured GT/Full
+#      time ratio vs the predicted FLOPs ratio;
+#   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
+#      the same shape, Full FT and the same GT tensors;
+#   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check).
+# Results go to $OUT (or ./gpu-out): one JSON per measurement and summary.txt.
+set -uo pipefail
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+log() { echo "$*" | tee -a "$out/summary.txt"; }
+shape=${SHAPE:-opt-1.3b}
+if [ ! -x /tmp/build/app/greentrainer ]; then
+  mkdir -p /tmp/deps && for f in .gpu-debs/*.deb; do dpkg -x "$f" /tmp/deps; done
+  TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  export PKG_CONFIG_SYSROOT_DIR=/tmp/deps
+  export PKG_CONFIG_LIBDIR=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig:/tmp/deps/usr/share/pkgconfig
+  cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGT_BUILD_GUI=OFF -DGT_BUILD_TESTS=OFF \
+        -DCMAKE_PREFIX_PATH="$TP;/tmp/deps/usr" > "$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
+  cmake --build /tmp/build -j16 > "$out/build.log" 2>&1 || { grep -B2 -A10 "error" "$out/build.log" | head -80; exit 1; }
+fi
+export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+gt=/tmp/build/app/greentrainer
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$out/summary.txt"
+
+for p in bf16-mixed fp32 bf16-true; do
+  "$gt" bench --only step --device cuda --shape "$shape" --batch 4 --seq 512 --rounds 6 --precision "$p" --json \
+    > "$out/ours-$p.json" 2> "$out/ours-$p.err" || { log "ours $p failed:"; tail -5 "$out/ours-$p.err" | tee -a "$out/summary.txt"; }
+  python3 - "$out/ours-$p.json" "$p" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["step"]
+except Exception as e:
+    print(f"ours {sys.argv[2]}: no result ({e})"); raise SystemExit
+f = lambda v: "-" if v is None else f"{v:.1f}"
+print(f"ours  {s['precision']:10s} Full {s['full_s_median']:.4f} s/step {s['full_tokens_per_s']:.0f} tok/s MFU {f(s['full_mfu_percent'])}% "
+      f"peak {s['full_peak_memory_bytes']/1e9:.2f} GB | GT {s['gt_s_median']:.4f} s/step {s['gt_tokens_per_s']:.0f} tok/s MFU {f(s['gt_mfu_percent'])}% "
+      f"peak {s['gt_peak_memory_bytes']/1e9:.2f} GB | GT/Full time {s['measured_ratio']:.3f} vs predicted {s['predicted_flops_ratio']:.3f}")
+PY
+done
+for p in bf16-mixed fp32; do
+  python3 tests/bench/eager_reference.py --shape "$shape" --batch 4 --seq 512 --rounds 6 --precision "$p" --frozen-from "$out/ours-bf16-mixed.json" \
+    > "$out/eager-$p.json" 2> "$out/eager-$p.err" || { log "eager $p failed:"; tail -5 "$out/eager-$p.err" | tee -a "$out/summary.txt"; }
+  python3 - "$out/eager-$p.json" "$out/ours-$p.json" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+try:
+    e = json.load(open(sys.argv[1])); o = json.load(open(sys.argv[2]))["step"]
+except Exception as ex:
+    print(f"eager: no result ({ex})"); raise SystemExit
+print(f"eager {e['precision']:10s} Full {e['full_s_median']:.4f} s/step {e['full_tokens_per_s']:.0f} tok/s peak {e['full_peak_memory_bytes']/1e9:.2f} GB"
+      f" | GT {e.get('gt_s_median', float('nan')):.4f} s/step | ours/eager tokens/s: Full {o['full_tokens_per_s']/e['full_tokens_per_s']:.2f}x"
+      + (f", GT {o['gt_tokens_per_s']/e['gt_tokens_per_s']:.2f}x" if 'gt_tokens_per_s' in e else ""))
+PY
+done
+for p in fp32 bf16-mixed bf16-true; do
+  "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
+    --batch-size 4 --max-train-examples 400 --lr 2e-5 --schedule constant --precision "$p" --device cuda --checkpoint-every 0 \
+    --out "/tmp/learn-$p" --overwrite > /dev/null 2> "$out/learn-$p.err" || tail -3 "$out/learn-$p.err"
+  cp "/tmp/learn-$p/run.json" "$out/learn-$p.json" 2>/dev/null
+  python3 - "$out/learn-$p.json" <<'PY' | tee -a "$out/summary.txt"
+import json, statistics, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception as e:
+    print(f"learning: no record ({e})"); raise SystemExit
+s = r["steps"]
+print(f"demo 100 steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
+      f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {statistics.mean(x['forward_ms']+x['backward_ms']+x['optimizer_ms'] for x in s):.1f} ms/step")
+PY
+done
