@@ -1,6 +1,6 @@
 // greentrainer pretrain --config config.json --tokenizer PATH --data FILES --out DIR
 //   [--valid-data FILE] [--block-size 256] [--batch-size 16] [--steps N] [--lr X] [--warmup N]
-//   [--save-every N] [--resume] [--dtype bfloat16] [--device cuda]
+//   [--save-every N] [--resume] [--dtype bfloat16] [--device cuda] [--precision bf16-mixed]
 #include <unistd.h>
 
 #include <csignal>
@@ -42,6 +42,7 @@ Command pretrainCommand() {
             cmd.add_flag("--resume", a->c.resume, "Continue from OUT/checkpoint when it exists");
             cmd.add_option("--threads", a->threads, "Intra-op CPU threads (0: LibTorch's default)");
             cmd.add_option("--device", a->c.device, "cpu or cuda[:N]")->capture_default_str();
+            cmd.add_option("--precision", a->c.precision, "fp32, bf16-mixed or fp16-mixed (fp32 master weights either way)")->capture_default_str();
             return std::function<void()>([a] {
               CommonOptions common;
               common.threads = a->threads;

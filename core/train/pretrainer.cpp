@@ -11,6 +11,7 @@
 
 #include "core/io/checkpoint.h"
 #include "core/io/dtype_name.h"
+#include "core/train/mixed_precision.h"
 #include "core/io/safetensors.h"
 #include "core/io/text_documents.h"
 #include "core/io/tokenizer.h"
@@ -102,6 +103,14 @@ void saveCheckpoint(CausalLM& model, const AdamW& opt, const PretrainConfig& c, 
 PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const PretrainProgress&)>& progress) {
   check(c.blockSize >= 2 && c.batchSize >= 1 && c.steps >= 1, "pretrain: block size >= 2, batch size >= 1 and steps >= 1 required");
   check(c.lr > 0 && c.warmupSteps >= 0 && c.saveEvery >= 1, "pretrain: lr > 0, warmup >= 0 and save-every >= 1 required");
+  check(c.precision == "fp32" || c.precision == "bf16-mixed" || c.precision == "fp16-mixed",
+        "pretrain --precision: expected fp32, bf16-mixed or fp16-mixed, got '" + c.precision + "' (pretraining keeps fp32 master weights)");
+  {
+    RunConfig probe;
+    probe.device = c.device;
+    probe.precision = c.precision;
+    resolvePrecision(probe);  // refuses what the device cannot run (fp16-mixed on a CPU build without it)
+  }
   check(!c.data.empty(), "pretrain: at least one --data file is required");
   check(!c.outDir.empty(), "pretrain: --out is required");
   const torch::Device device = [&] {
@@ -173,6 +182,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
 
   // Saved folders get the tokenizer's files (tokenizer.json or the folder holding it).
   const fs::path tokenizerDir = c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer;
+  LossScaler scaler(c.precision == "fp16-mixed");  // the scale restarts at 2^16 on resume: a few skipped steps at most
   PretrainResult result;
   result.parameters = parameters;
   result.trainTokens = int64_t(train.size());
@@ -183,16 +193,23 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     const double lr = lrAt(c, step);
     opt.setLr(lr);
     auto ids = blockBatch(train, c.blockSize, startsFor(step), device);
-    auto loss = causalLmLoss(model->forward(ids), ids);
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(c.precision, device);
+      loss = causalLmLoss(model->forward(ids), ids);
+    }
     const double value = loss.item<double>();
     check(std::isfinite(value), "pretrain step " + std::to_string(step) + ": the loss is not finite; lower --lr");
-    loss.backward();
-    opt.step();
+    scaler.scaled(loss).backward();
+    scaledOptimizerStep(opt, scaler);
     opt.zeroGrad();
     ++step;
     PretrainProgress p{step, c.steps, value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), -1, false};
     if (step % c.saveEvery == 0 || step == c.steps) {
-      if (!valid.empty()) p.validLoss = result.validLoss = validationLoss(*model, valid, c.blockSize, c.batchSize, device);
+      if (!valid.empty()) {
+        AutocastGuard autocast(c.precision, device);
+        p.validLoss = result.validLoss = validationLoss(*model, valid, c.blockSize, c.batchSize, device);
+      }
       saveCheckpoint(*model, opt, c, step, tokenizerDir);
       p.checkpoint = true;
     }

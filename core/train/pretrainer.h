@@ -28,6 +28,7 @@ struct PretrainConfig {
   bool resume = false;
   std::string dtype = "float32";  // saved weights: float32, bfloat16 or float16
   std::string device = "cpu";     // where training runs: cpu or cuda[:N] (weights are initialised on the CPU)
+  std::string precision = "fp32"; // fp32, bf16-mixed or fp16-mixed (fp32 master weights; core/train/mixed_precision.h)
 };
 
 struct PretrainProgress {
