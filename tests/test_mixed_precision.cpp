@@ -18,19 +18,11 @@ namespace fs = std::filesystem;
 namespace {
 
 RunConfig tinyRun(const fs::path& out, const std::string& precision) {
-  RunConfig c;
-  c.model = test::fixture("models/opt").string();
-  c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-  c.data = test::fixture("data/tiny.jsonl").string();
-  c.split = "train";
-  c.evalSplit = "valid";
+  RunConfig c = test::tinyOptRun(out);
   c.method = "full";
   c.epochs = 4;
-  c.batchSize = 4;
   c.lr = 3e-3;
-  c.maxLength = 128;
   c.precision = precision;
-  c.outDir = out.string();
   return c;
 }
 

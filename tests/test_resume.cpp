@@ -22,17 +22,10 @@ namespace fs = std::filesystem;
 namespace {
 
 RunConfig tinyRun(const fs::path& out, const std::string& method) {
-  RunConfig c;
-  c.model = test::fixture("models/opt").string();
-  c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-  c.data = test::fixture("data/tiny.jsonl").string();
-  c.split = "train";
-  c.evalSplit = "valid";
+  RunConfig c = test::tinyOptRun(out);
   c.method = method;
   c.rho = 0.6;
   c.epochs = 3;  // 10 rows, batch 4: 3 steps an epoch
-  c.batchSize = 4;
-  c.lr = 1e-3;
   c.maxLength = 100;  // + 20 prefix tokens within OPT's 128 positions
   c.reselectEverySteps = 2;  // selections inside epochs too
   c.checkpointEverySteps = 2;
@@ -41,7 +34,6 @@ RunConfig tinyRun(const fs::path& out, const std::string& method) {
   c.lisaInterval = 2;
   c.badamInterval = 2;
   c.badamOrder = "random";
-  c.outDir = out.string();
   return c;
 }
 

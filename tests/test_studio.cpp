@@ -461,15 +461,9 @@ class TestStudio : public QObject {
       QTRY_VERIFY_WITH_TIMEOUT(again.setup()->model().has_value() && !again.setup()->busy(), 60000);
     }
     // The last run was interrupted: the next start shows it, ready to resume; a finished one is not offered.
-    RunConfig c;
-    c.model = test::fixture("models/opt").string();
-    c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-    c.data = test::fixture("data/tiny.jsonl").string();
-    c.split = "train";
+    RunConfig c = test::tinyOptRun(tmp.path() / "interrupted");
     c.method = "full";
     c.epochs = 2;
-    c.maxLength = 128;
-    c.outDir = (tmp.path() / "interrupted").string();
     RunControl control;
     test::CancelAfter stop(control, 1);
     QCOMPARE(QString::fromStdString(Trainer(c, &stop, &control).run().status), QString("cancelled"));

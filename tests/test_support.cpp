@@ -18,6 +18,20 @@ CliResult runCli(const QStringList& args, int timeoutMs) {
           QString::fromUtf8(p.readAllStandardError())};
 }
 
+gt::RunConfig tinyOptRun(const fs::path& out) {
+  gt::RunConfig c;
+  c.model = fixture("models/opt").string();
+  c.tokenizer = fixture("tokenizers/bytes-only").string();
+  c.data = fixture("data/tiny.jsonl").string();
+  c.split = "train";
+  c.evalSplit = "valid";
+  c.batchSize = 4;
+  c.lr = 1e-3;
+  c.maxLength = 128;
+  c.outDir = out.string();
+  return c;
+}
+
 fs::path fixture(const std::string& relative) {
   const fs::path local = fs::path(GT_TEST_FIXTURES) / relative;
   if (fs::exists(local)) return local;

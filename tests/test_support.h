@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/train/run_config.h"
 #include "core/train/run_control.h"
 #include "core/train/run_observer.h"
 
@@ -18,6 +19,10 @@ namespace gt::test {
 // ../shared/fixtures/<relative>; empty path when neither exists (tests then QSKIP), unless
 // GT_REQUIRE_FIXTURES=1 (set by .ci/run), where a missing fixture aborts the test.
 std::filesystem::path fixture(const std::string& relative);
+
+// A run on the tiny fixtures every trainer test starts from: the OPT model, the bytes-only
+// tokenizer, data/tiny.jsonl (10 train rows, a valid split), batch 4, lr 1e-3, 128 tokens, into `out`.
+gt::RunConfig tinyOptRun(const std::filesystem::path& out);
 
 // A fresh empty directory under the system temp folder, removed by the destructor.
 class TempDir {

@@ -16,19 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 
 RunConfig tinyRun(const fs::path& out) {
-  RunConfig c;
-  c.model = test::fixture("models/opt").string();
-  c.tokenizer = test::fixture("tokenizers/bytes-only").string();
-  c.data = test::fixture("data/tiny.jsonl").string();
-  c.split = "train";
-  c.evalSplit = "valid";
+  RunConfig c = test::tinyOptRun(out);
   c.method = "gt";
   c.rho = 0.5;
   c.epochs = 2;
-  c.batchSize = 4;
-  c.lr = 1e-3;
-  c.maxLength = 128;
-  c.outDir = out.string();
   return c;
 }
 
