@@ -32,6 +32,8 @@ void AddedVocabulary::add(const AddedToken& token) {
   byContent_[token.content] = tokens_.size();
   byId_[token.id] = tokens_.size();
   tokens_.push_back(token);
+  tokens_.back().tokenString = token.content;
+  if (token.special) specialContents_.insert(token.content);
   maxId_ = std::max(maxId_, token.id);
 }
 
@@ -39,10 +41,11 @@ void AddedVocabulary::build(const Normalizer& normalizer) {
   rawTrie_ = ByteTrie();
   normalizedTrie_ = ByteTrie();
   for (size_t i = 0; i < tokens_.size(); ++i) {
-    const auto& t = tokens_[i];
+    auto& t = tokens_[i];
     if (t.content.empty()) continue;
     if (t.normalized) {
       const std::string key = normalizer ? normalizer(t.content) : t.content;
+      t.tokenString = key;
       if (!key.empty()) normalizedTrie_.insert(key, int64_t(i));
     } else {
       rawTrie_.insert(t.content, int64_t(i));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/io/byte_trie.h"
@@ -18,6 +19,9 @@ struct AddedToken {
   std::string content;
   int64_t id = -1;
   bool special = false, singleWord = false, lstrip = false, rstrip = false, normalized = false;
+  // What the id decodes to: the content, or for a normalized token its normalised content (the
+  // library keeps that form: "[INST]" under Prepend("▁") + Lowercase decodes as "▁[inst]").
+  std::string tokenString;
 };
 
 struct TextSplit {
@@ -36,12 +40,15 @@ class AddedVocabulary {
 
   const AddedToken* byId(int64_t id) const;
   const AddedToken* byContent(const std::string& content) const;
+  // Whether decoding with skipSpecialTokens drops this token string: it is a special token's content.
+  bool isSpecialString(const std::string& token) const { return specialContents_.count(token) > 0; }
   int64_t maxId() const { return maxId_; }
 
  private:
   std::vector<AddedToken> tokens_;
   std::unordered_map<int64_t, size_t> byId_;
   std::unordered_map<std::string, size_t> byContent_;
+  std::unordered_set<std::string> specialContents_;
   ByteTrie rawTrie_, normalizedTrie_;  // values: index into tokens_
   int64_t maxId_ = -1;
 };

@@ -108,16 +108,11 @@ std::string HfTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecia
   for (int64_t id : ids) {
     // Ids the tokenizer does not know (a model's padded vocabulary) decode to nothing, as in the
     // tokenizers library.
-    if (const AddedToken* a = added_.byId(id)) {
-      if (skipSpecialTokens && a->special) continue;
-      tokens.push_back(a->content);
-    } else if (const std::string* s = model_->idToToken(id)) {
-      if (skipSpecialTokens) {
-        const AddedToken* same = added_.byContent(*s);
-        if (same && same->special) continue;
-      }
-      tokens.push_back(*s);
-    }
+    const std::string* s = nullptr;
+    if (const AddedToken* a = added_.byId(id)) s = &a->tokenString;
+    else s = model_->idToToken(id);
+    if (!s || (skipSpecialTokens && added_.isSpecialString(*s))) continue;
+    tokens.push_back(*s);
   }
   std::string out;
   if (decoder_) {
@@ -132,7 +127,7 @@ int64_t HfTokenizer::vocabSize() const { return std::max(model_->size(), added_.
 
 std::string HfTokenizer::idToToken(int64_t id) const {
   check(id >= 0 && id < vocabSize(), "token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(vocabSize()) + ")");
-  if (const AddedToken* a = added_.byId(id)) return a->content;
+  if (const AddedToken* a = added_.byId(id)) return a->tokenString;
   const std::string* s = model_->idToToken(id);
   return s ? *s : std::string();
 }
