@@ -166,6 +166,23 @@ class TestCli : public QObject {
     QCOMPARE(r.err, QString("error: --shape: expected small-llama, opt-350m, opt-1.3b or llama-1b, got 'gpt-9'\n"));
   }
 
+  // bench --only attention: SDPA against the eager reference where LibTorch has it (>= 2.1: fp32
+  // outputs and gradients within 1e-4), else a plain statement that only eager exists.
+  void benchAttentionComparesKernels() {
+    auto r = run({"bench", "--only", "attention", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto a = parse(r.out)["attention"];
+    if (!a["sdpa"].get<bool>()) {
+      QCOMPARE(r.err, QString::fromStdString("attention: at::scaled_dot_product_attention needs LibTorch >= 2.1 (this is " +
+                                             a["libtorch"].get<std::string>() + "); eager only\n"));
+      return;
+    }
+    QCOMPARE(a["cases"].size(), size_t(2));  // fp32 on the CPU: causal+padding, and with ALiBi
+    for (const auto& c : a["cases"])
+      for (const char* key : {"out_max_abs_diff", "grad_q_max_abs_diff", "grad_k_max_abs_diff", "grad_v_max_abs_diff"})
+        QVERIFY2(c[key].get<double>() < 1e-4, qPrintable(QString::fromStdString(c.dump())));
+  }
+
   void errorsExitNonZeroWithMessage() {
     auto r = run({"inspect", "/nonexistent/dir"});
     QCOMPARE(r.code, 1);

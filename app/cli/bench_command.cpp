@@ -1,5 +1,6 @@
 // greentrainer bench: performance benchmarks that print ratios measured side by side in one run.
 //   selector: `exact` vs `paper` on N = 516 tensors, T_q = 1000.
+//   attention: at::scaled_dot_product_attention against the eager reference (outputs, gradients).
 //   step:     wall time of a GreenTrainer step at rho 0.5 vs a Full FT step on a random-init model
 //             (--shape small-llama, opt-350m, opt-1.3b, llama-1b) on --device in --precision,
 //             against the predicted FLOPs ratio; tokens/s, MFU and peak memory of each.
@@ -14,12 +15,14 @@
 #include <random>
 
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include "app/cli/common_options.h"
 #include "core/green/flops_measurement.h"
 #include "core/green/flops_profiler.h"
 #include "core/green/importance.h"
 #include "core/green/selector.h"
+#include "core/model/attention.h"
 #include "core/model/model_factory.h"
 #include "core/io/dtype_name.h"
 #include "core/report/comparison.h"
@@ -228,6 +231,53 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
             << "  measured GT/Full time " << measured << ", predicted FLOPs ratio " << predicted << ", difference " << measured - predicted << "\n";
 }
 
+// SDPA against the eager reference on random attention inputs: outputs and the gradients of q,
+// k and v (max abs difference), fp32 and, on CUDA, bf16; causal + right-padding masks (Llama/OPT)
+// and an ALiBi-like bias (BLOOM); grouped-query heads.
+void benchAttention(nlohmann::ordered_json& out, const std::string& device, std::ostream& text) {
+  if (!sdpaAvailable()) {
+    out["attention"] = {{"sdpa", false}, {"libtorch", TORCH_VERSION}};
+    text << "attention: at::scaled_dot_product_attention needs LibTorch >= 2.1 (this is " << TORCH_VERSION << "); eager only\n";
+    return;
+  }
+  torch::manual_seed(5);
+  const torch::Device dev(device);
+  auto cases = nlohmann::ordered_json::array();
+  std::vector<torch::ScalarType> dtypes = {torch::kFloat32};
+  if (dev.is_cuda()) dtypes.push_back(torch::kBFloat16);
+  for (auto dtype : dtypes)
+    for (const bool alibi : {false, true}) {
+      const int64_t B = 2, H = 8, Hkv = 2, T = 96, D = 64;
+      auto opts = torch::TensorOptions().dtype(dtype).device(dev);
+      auto q = torch::randn({B, H, T, D}, opts), k = torch::randn({B, Hkv, T, D}, opts), v = torch::randn({B, Hkv, T, D}, opts);
+      auto mask = torch::ones({B, T}, torch::TensorOptions().dtype(torch::kLong).device(dev));
+      mask.index_put_({1, torch::indexing::Slice(70, torch::indexing::None)}, 0);  // row 1 right-padded
+      auto bias = causalAttentionBias(mask, T, 0, torch::kFloat32);
+      if (alibi) bias = bias + torch::arange(T, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, 1, 1, T}) * -0.05 *
+                                   torch::arange(1, H + 1, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, H, 1, 1});
+      auto run = [&](const std::string& kernel) {
+        setAttentionKernel(kernel);
+        auto qq = q.detach().clone().requires_grad_(true), kk = k.detach().clone().requires_grad_(true), vv = v.detach().clone().requires_grad_(true);
+        auto o = attention(qq, kk, vv, bias, 0.125);
+        (o.to(torch::kFloat32) * torch::linspace(-1, 1, o.numel(), torch::TensorOptions().device(dev)).view(o.sizes())).sum().backward();
+        return std::vector<torch::Tensor>{o.detach(), qq.grad(), kk.grad(), vv.grad()};
+      };
+      const auto eager = run("eager"), sdpa = run("sdpa");
+      nlohmann::ordered_json c = {{"dtype", dtype == torch::kFloat32 ? "float32" : "bfloat16"}, {"bias", alibi ? "causal+padding+alibi" : "causal+padding"}};
+      const char* names[] = {"out", "grad_q", "grad_k", "grad_v"};
+      for (size_t i = 0; i < 4; ++i) {
+        // Padded query rows (row 1, positions >= 70) attend to real keys only; compare every row.
+        c[std::string(names[i]) + "_max_abs_diff"] = (eager[i].to(torch::kFloat32) - sdpa[i].to(torch::kFloat32)).abs().max().item<double>();
+      }
+      text << "attention " << c["dtype"].get<std::string>() << " " << c["bias"].get<std::string>() << ": sdpa vs eager max |diff| out "
+           << c["out_max_abs_diff"].get<double>() << ", grad q " << c["grad_q_max_abs_diff"].get<double>() << ", k "
+           << c["grad_k_max_abs_diff"].get<double>() << ", v " << c["grad_v_max_abs_diff"].get<double>() << "\n";
+      cases.push_back(c);
+    }
+  setAttentionKernel("sdpa");
+  out["attention"] = {{"sdpa", true}, {"libtorch", TORCH_VERSION}, {"cases", cases}};
+}
+
 }  // namespace
 
 Command benchCommand() {
@@ -238,7 +288,7 @@ Command benchCommand() {
               CommonOptions o;
             };
             auto a = std::make_shared<Args>();
-            cmd.add_option("--only", a->only, "selector, step or all")->capture_default_str();
+            cmd.add_option("--only", a->only, "selector, step, attention (SDPA vs eager parity) or all")->capture_default_str();
             cmd.add_option("--shape", a->step.shape, "Step benchmark model (random init): small-llama, opt-350m, opt-1.3b or llama-1b")
                 ->capture_default_str();
             cmd.add_option("--device", a->step.device, "Step benchmark device: cpu or cuda[:N]")->capture_default_str();
@@ -252,14 +302,16 @@ Command benchCommand() {
             addJsonOption(cmd, a->o);
             return std::function<void()>([a] {
               applyCommonOptions(a->o);
-              check(a->only == "all" || a->only == "selector" || a->only == "step", "--only: expected selector, step or all");
+              check(a->only == "all" || a->only == "selector" || a->only == "step" || a->only == "attention",
+                    "--only: expected selector, step, attention or all");
               check(a->step.rounds >= 1, "--rounds must be at least 1");
               check(a->step.batch >= 1 && a->step.seq >= 2, "--batch must be at least 1 and --seq at least 2");
               checkDeviceAndDtype(a->step.device, "float32");
               nlohmann::ordered_json out;
               std::ostream& text = a->o.json ? std::cerr : std::cout;  // --json: stdout holds the JSON alone
-              if (a->only != "step") benchSelector(out, text);
-              if (a->only != "selector") benchStep(out, a->step, text);
+              if (a->only == "all" || a->only == "selector") benchSelector(out, text);
+              if (a->only == "all" || a->only == "attention") benchAttention(out, a->step.device, text);
+              if (a->only == "all" || a->only == "step") benchStep(out, a->step, text);
               if (a->o.json) std::cout << out.dump(2) << "\n";
             });
           }};

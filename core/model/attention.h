@@ -1,14 +1,24 @@
-// Eager scaled-dot-product attention as Hugging Face's eager path computes it:
-// softmax(q k^T * scale + bias) v, softmax in fp32. Grouped-query attention repeats k/v heads.
+// Scaled-dot-product attention: softmax(q k^T * scale + bias) v. Two kernels compute it:
+//   eager  Hugging Face's eager path (softmax in fp32); the reference, and the only one in LibTorch 1.13;
+//   sdpa   at::scaled_dot_product_attention (LibTorch >= 2.1): the memory-efficient / flash kernels on
+//          CUDA, with the additive bias as its mask. The default where it exists.
+// Grouped-query attention repeats k/v heads for both.
 #pragma once
 #include <torch/types.h>
 
+#include <string>
+
 namespace gt {
 
-// q [B, H, T, D], k/v [B, Hkv, S, D], bias broadcastable to [B, H, T, S].
-// Returns [B, T, H * D].
+// q [B, H, T, D], k/v [B, Hkv, S, D], bias (additive: 0 or a large negative, plus ALiBi) broadcastable
+// to [B, H, T, S]. Returns [B, T, H * D]. Runs the kernel attentionKernel() names.
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& bias, double scale);
 torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& bias, double scale);
+
+bool sdpaAvailable();
+std::string attentionKernel();                  // "sdpa" or "eager"
+void setAttentionKernel(const std::string& name);  // gt::Error for an unknown name or sdpa where it is unavailable
 
 // [B, T, H * D] -> [B, H, T, D]
 torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads, int64_t headDim);

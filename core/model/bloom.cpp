@@ -52,7 +52,7 @@ class BloomBlock : public nn::Module {
     auto k = fused.select(3, 1).transpose(1, 2);
     auto v = fused.select(3, 2).transpose(1, 2);
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    auto attnOut = residual + dense_(eagerAttention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    auto attnOut = residual + dense_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
 
     x = postNorm_(attnOut);
     residual = c_.residualPostLayerNorm ? x : attnOut;

@@ -44,7 +44,7 @@ class Gpt2Block : public nn::Module {
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
     double scale = c_.scaleAttnWeights ? 1.0 / std::sqrt(double(c_.headDim)) : 1.0;
     if (c_.scaleAttnByInverseLayerIdx) scale /= double(index_ + 1);
-    auto x = h + cProj_->forward(eagerAttention(q, k, v, bias, scale));
+    auto x = h + cProj_->forward(attention(q, k, v, bias, scale));
     return x + mlpProj_->forward(act_(cFc_->forward(ln2_(x))));
   }
 

@@ -57,7 +57,7 @@ class LlamaDecoderLayer : public nn::Module {
     q = q * cos + rotateHalf(q) * sin;
     k = k * cos + rotateHalf(k) * sin;
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    auto out = h + o_(eagerAttention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    auto out = h + o_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
     x = postNorm_->forward(out);
     return out + down_(act_(gate_(x)) * up_(x));
   }

@@ -38,7 +38,7 @@ class OptDecoderLayer : public nn::Module {
     auto k = splitHeads(k_(h), c_.numHeads, c_.headDim);
     auto v = splitHeads(v_(h), c_.numHeads, c_.headDim);
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    h = residual + out_(eagerAttention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    h = residual + out_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
     if (!pre) h = attnNorm_(h);
 
     residual = h;

@@ -2,6 +2,7 @@
 # The GPU-speed check in one go, for a lent GPU machine (see ../shared/GPU.md; run it from the
 # repository root with .gpu-debs carried): builds the CLI against the LibTorch inside PyTorch, then
 # on one GPU, in one run,
+#   0. `greentrainer bench --only attention`: SDPA vs the eager reference (outputs, gradients; fp32, bf16);
 #   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed
 #      and bf16-true: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured GT/Full
 #      time ratio vs the predicted FLOPs ratio;
@@ -26,6 +27,8 @@ fi
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 gt=/tmp/build/app/greentrainer
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$out/summary.txt"
+
+"$gt" bench --only attention --device cuda --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
 
 for p in bf16-mixed fp32 bf16-true; do
   "$gt" bench --only step --device cuda --shape "$shape" --batch 4 --seq 512 --rounds 6 --precision "$p" --json \
