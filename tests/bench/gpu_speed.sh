@@ -15,7 +15,11 @@ out=${OUT:-gpu-out}
 mkdir -p "$out"
 log() { echo "$*" | tee -a "$out/summary.txt"; }
 shape=${SHAPE:-opt-1.3b}
-if [ ! -x /tmp/build/app/greentrainer ]; then
+device=${DEVICE:-cuda}        # DEVICE=cpu SHAPE=small-llama BATCH=1 SEQ=32 LEARN_EXAMPLES=40 smoke-tests it on a CPU
+batch=${BATCH:-4}
+seq=${SEQ:-512}
+gt=${GT_BIN:-/tmp/build/app/greentrainer}
+if [ ! -x "$gt" ]; then
   mkdir -p /tmp/deps && for f in .gpu-debs/*.deb; do dpkg -x "$f" /tmp/deps; done
   TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
   export PKG_CONFIG_SYSROOT_DIR=/tmp/deps
@@ -25,13 +29,12 @@ if [ ! -x /tmp/build/app/greentrainer ]; then
   cmake --build /tmp/build -j16 > "$out/build.log" 2>&1 || { grep -B2 -A10 "error" "$out/build.log" | head -80; exit 1; }
 fi
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-gt=/tmp/build/app/greentrainer
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$out/summary.txt"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$out/summary.txt"
 
-"$gt" bench --only attention --device cuda --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
+"$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
 
 for p in bf16-mixed fp32 bf16-true; do
-  "$gt" bench --only step --device cuda --shape "$shape" --batch 4 --seq 512 --rounds 6 --precision "$p" --json \
+  "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --json \
     > "$out/ours-$p.json" 2> "$out/ours-$p.err" || { log "ours $p failed:"; tail -5 "$out/ours-$p.err" | tee -a "$out/summary.txt"; }
   python3 - "$out/ours-$p.json" "$p" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
@@ -46,7 +49,7 @@ print(f"ours  {s['precision']:10s} Full {s['full_s_median']:.4f} s/step {s['full
 PY
 done
 for p in bf16-mixed fp32; do
-  python3 tests/bench/eager_reference.py --shape "$shape" --batch 4 --seq 512 --rounds 6 --precision "$p" --frozen-from "$out/ours-bf16-mixed.json" \
+  python3 tests/bench/eager_reference.py --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --frozen-from "$out/ours-bf16-mixed.json" \
     > "$out/eager-$p.json" 2> "$out/eager-$p.err" || { log "eager $p failed:"; tail -5 "$out/eager-$p.err" | tee -a "$out/summary.txt"; }
   python3 - "$out/eager-$p.json" "$out/ours-$p.json" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
@@ -61,7 +64,7 @@ PY
 done
 for p in fp32 bf16-mixed bf16-true; do
   "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
-    --batch-size 4 --max-train-examples 400 --lr 2e-5 --schedule constant --precision "$p" --device cuda --checkpoint-every 0 \
+    --batch-size 4 --max-train-examples ${LEARN_EXAMPLES:-400} --lr 2e-5 --schedule constant --precision "$p" --device "$device" --checkpoint-every 0 \
     --out "/tmp/learn-$p" --overwrite > /dev/null 2> "$out/learn-$p.err" || tail -3 "$out/learn-$p.err"
   cp "/tmp/learn-$p/run.json" "$out/learn-$p.json" 2>/dev/null
   python3 - "$out/learn-$p.json" <<'PY' | tee -a "$out/summary.txt"
@@ -71,7 +74,7 @@ try:
 except Exception as e:
     print(f"learning: no record ({e})"); raise SystemExit
 s = r["steps"]
-print(f"demo 100 steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
+print(f"demo {len(s)} steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
       f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {statistics.mean(x['forward_ms']+x['backward_ms']+x['optimizer_ms'] for x in s):.1f} ms/step")
 PY
 done
