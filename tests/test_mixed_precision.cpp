@@ -4,6 +4,7 @@
 // master weights and learns like fp32; bad precision settings are refused by name.
 #include <QtTest/QtTest>
 
+#include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
 #include "core/io/safetensors.h"
@@ -51,6 +52,30 @@ class TestMixedPrecision : public QObject {
     }
     QCOMPARE(torch::matmul(a, a).scalar_type(), torch::kFloat32);
     { AutocastGuard trueBf16("bf16-true", torch::Device("cpu")); QCOMPARE(torch::matmul(a, a).scalar_type(), torch::kFloat32); }
+  }
+
+  // Autocast caches the bf16 copy of a weight for its region and does not see in-place changes: a
+  // region that changes weights (the importance pass at w + Δw) must run without the cache.
+  void autocastRegionThatChangesWeightsSeesTheNewValues() {
+    const auto x = torch::randn({4, 8});
+    auto w = torch::randn({8, 8}).requires_grad_(true);
+    auto changed = [&](bool weightsChangeInside) {
+      AutocastGuard g("bf16-mixed", torch::Device("cpu"), weightsChangeInside);
+      const auto before = torch::matmul(x, w);
+      {
+        torch::NoGradGuard noGrad;
+        w.add_(1.0);
+      }
+      const auto after = torch::matmul(x, w);
+      {
+        torch::NoGradGuard noGrad;
+        w.sub_(1.0);
+      }
+      return !torch::equal(before, after);
+    };
+    QVERIFY(!changed(false));  // the cache: the second product used the stale copy (why the flag exists)
+    QVERIFY(changed(true));
+    QVERIFY(at::autocast::is_autocast_cache_enabled());  // restored after the region
   }
 
   void lossScalerSkipsAnOverflowingStep() {

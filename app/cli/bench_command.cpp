@@ -133,12 +133,12 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
   malloc_trim(0);
   resetPeakDeviceMemory(o.device);
   const auto noStop = [&] {
-    AutocastGuard autocast(precision, device);
+    AutocastGuard autocast(precision, device, /*weightsChangeInside=*/true);
     return computeImportance(*model, opt, profile, profile.tensors.size(), b, {});
   }();
   malloc_trim(0);
   const auto imp = [&] {
-    AutocastGuard autocast(precision, device);
+    AutocastGuard autocast(precision, device, /*weightsChangeInside=*/true);
     return computeImportance(*model, opt, profile, earlyStopCutoff(profile, 0.5), b, {});
   }();
   out["importance_memory"] = {{"early_stop_peak_bytes", imp.peakExtraBytes}, {"no_early_stop_peak_bytes", noStop.peakExtraBytes},

@@ -85,12 +85,14 @@ std::string weightsDtype(const std::string& precision) {
 
 bool isMixedPrecision(const std::string& precision) { return precision == "bf16-mixed" || precision == "fp16-mixed"; }
 
-AutocastGuard::AutocastGuard(const std::string& precision, const torch::Device& device) {
+AutocastGuard::AutocastGuard(const std::string& precision, const torch::Device& device, bool weightsChangeInside) {
   if (!isMixedPrecision(precision)) return;
   active_ = true;
   cuda_ = device.is_cuda();
   wasEnabled_ = autocastEnabled(cuda_);
   oldDtype_ = autocastDtype(cuda_);
+  wasCaching_ = at::autocast::is_autocast_cache_enabled();
+  if (weightsChangeInside) at::autocast::set_autocast_cache_enabled(false);
   setAutocast(cuda_, true, precision == "bf16-mixed" ? torch::kBFloat16 : torch::kFloat16);
   at::autocast::increment_nesting();
 }
@@ -101,6 +103,7 @@ AutocastGuard::~AutocastGuard() {
   // optimizer steps, so the outermost region drops them (as torch.autocast's __exit__ does).
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   setAutocast(cuda_, wasEnabled_, oldDtype_);
+  at::autocast::set_autocast_cache_enabled(wasCaching_);
 }
 
 bool LossScaler::unscale(const std::vector<std::pair<std::string, torch::Tensor>>& params) const {

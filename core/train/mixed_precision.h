@@ -31,7 +31,10 @@ bool isMixedPrecision(const std::string& precision);
 // (nothing otherwise); the autocast cache is cleared when the outermost guard ends, as torch.autocast does.
 class AutocastGuard {
  public:
-  AutocastGuard(const std::string& precision, const torch::Device& device);
+  // weightsChangeInside: the region updates weights in place (the importance pass evaluates at
+  // w + Δw); autocast's cache of 16-bit weight copies, keyed by tensor and blind to in-place
+  // changes, is then off so every use casts the current values.
+  AutocastGuard(const std::string& precision, const torch::Device& device, bool weightsChangeInside = false);
   ~AutocastGuard();
   AutocastGuard(const AutocastGuard&) = delete;
   AutocastGuard& operator=(const AutocastGuard&) = delete;
@@ -40,6 +43,7 @@ class AutocastGuard {
   bool active_ = false;
   bool cuda_ = false;
   bool wasEnabled_ = false;
+  bool wasCaching_ = true;
   torch::ScalarType oldDtype_ = torch::kBFloat16;
 };
 

@@ -5,8 +5,9 @@
 #include <cmath>
 
 #include <optional>
-#include <torch/cuda.h>
 #include <sstream>
+
+#include <torch/cuda.h>
 
 #include "core/eval/generation_eval.h"
 #include "core/green/flops_measurement.h"
@@ -358,7 +359,7 @@ RunRecord Trainer::run() {
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
           const auto imp = [&] {
-            AutocastGuard autocast(precision, device);  // the importance pass runs in the training precision
+            AutocastGuard autocast(precision, device, /*weightsChangeInside=*/true);  // in the training precision, at w and w + Δw
             return computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
           }();
           const auto selStart = Clock::now();
