@@ -3,6 +3,8 @@
 // for every fixture family and for configurations the fixtures do not cover.
 #include <QtTest/QtTest>
 
+#include <map>
+
 #include <random>
 
 #include "core/green/flops_measurement.h"
@@ -79,6 +81,60 @@ class TestFlopsProfiler : public QObject {
       // The selector's chain cost never under-estimates what runs.
       QVERIFY(p.chainFlops(mask).matmul >= measured.total() * (1 - 1e-9));
     }
+  }
+
+  // Activation checkpointing: the same loss and gradients as without it, and the FLOPs that run
+  // (LibTorch's profiler, forward + backward including the recomputed block forwards) match the
+  // profile with recompute, for Full FT and random selections; LoRA-free, so no RNG is involved.
+  void checkpointingKeepsGradientsAndMatchesMeasuredFlops_data() { matchesMeasuredFlops_data(); }
+  void checkpointingKeepsGradientsAndMatchesMeasuredFlops() {
+    QFETCH(QString, model);
+    auto m = modelFor(model);
+    if (!m) QSKIP("fixture not found");
+    m->train();
+    const int64_t B = 2, S = 12;
+    torch::manual_seed(1);
+    auto ids = torch::randint(0, m->config().vocabSize, {B, S}, torch::kLong);
+    auto gradients = [&](bool checkpointing) {
+      m->setGradientCheckpointing(checkpointing);
+      m->zero_grad();
+      auto loss = causalLmLoss(m->forward(ids), ids);
+      loss.backward();
+      std::map<std::string, torch::Tensor> g{{"loss", loss.detach()}};
+      for (const auto& p : m->named_parameters(true)) g[p.key()] = p.value().grad().clone();
+      return g;
+    };
+    const auto plain = gradients(false), checkpointed = gradients(true);
+    for (const auto& [name, t] : plain) {
+      const double scale = std::max(1e-12, t.abs().max().item<double>());
+      QVERIFY2(test::maxAbsDiff(t, checkpointed.at(name)) <= 1e-5 * scale, name.c_str());
+    }
+
+    const FlopsProfile p = profileFlops(m->config(), B, S, /*recompute=*/true);
+    const FlopsProfile plainProfile = profileFlops(m->config(), B, S);
+    QVERIFY(p.full.matmul > plainProfile.full.matmul);  // every block runs forward twice in Full FT
+    QCOMPARE(p.forward.matmul, plainProfile.forward.matmul);
+    for (size_t i = 1; i < p.tensors.size(); ++i) QVERIFY(p.tensors[i].reach.total() >= p.tensors[i - 1].reach.total());
+    const std::vector<bool> all(p.tensors.size(), true);
+    const auto full = measureStepFlops(*m, p, all, ids, ids);
+    QVERIFY2(std::abs(full.total() - p.full.matmul) / full.total() < 0.01,
+             qPrintable(QString("T_full matmul with recompute: measured %1, predicted %2").arg(full.total()).arg(p.full.matmul)));
+    std::mt19937_64 rng(7);
+    for (int k = 0; k < 12; ++k) {
+      const size_t depth = 1 + size_t(rng() % p.tensors.size());
+      std::vector<bool> mask(p.tensors.size(), false);
+      for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
+      mask[depth - 1] = true;
+      const auto measured = measureStepFlops(*m, p, mask, ids, ids);
+      const double predicted = p.stepFlops(mask).matmul;
+      QVERIFY2(std::abs(measured.total() - predicted) / measured.total() < 0.01,
+               qPrintable(QString("mask %1 (deepest %2): measured %3, predicted %4")
+                              .arg(k)
+                              .arg(QString::fromStdString(p.tensors[depth - 1].name))
+                              .arg(measured.total())
+                              .arg(predicted)));
+    }
+    m->setGradientCheckpointing(false);
   }
 
   // GREENTRAINER.md §2 worked example, OPT pre-LN: the first cost is lm_head's dy, the q/k/v

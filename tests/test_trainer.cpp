@@ -295,6 +295,33 @@ class TestTrainer : public QObject {
     QCOMPARE(adam, trained);
   }
 
+  // --gradient-checkpointing trains the same (losses of every step equal, LoRA's dropout included:
+  // the recomputation replays the forward's random state) and counts the recomputed forwards.
+  void gradientCheckpointingTrainsTheSame_data() {
+    QTest::addColumn<QString>("method");
+    QTest::newRow("full") << QString("full");
+    QTest::newRow("lora with dropout") << QString("lora");
+  }
+  void gradientCheckpointingTrainsTheSame() {
+    QFETCH(QString, method);
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "plain");
+    c.method = method.toStdString();
+    c.loraDropout = 0.2;
+    c.saveModel = false;
+    const RunRecord plain = Trainer(c).run();
+    c.gradientCheckpointing = true;
+    c.outDir = (tmp.path() / "checkpointed").string();
+    const RunRecord checkpointed = Trainer(c).run();
+    QCOMPARE(checkpointed.steps.size(), plain.steps.size());
+    for (size_t i = 0; i < plain.steps.size(); ++i)
+      QVERIFY2(std::abs(checkpointed.steps[i].loss - plain.steps[i].loss) <= 1e-5 * plain.steps[i].loss,
+               qPrintable(QString("step %1: %2 vs %3").arg(i).arg(checkpointed.steps[i].loss).arg(plain.steps[i].loss)));
+    QVERIFY(checkpointed.totalFlops > plain.totalFlops);          // the recomputed forwards
+    QVERIFY(checkpointed.totalFlopsFull > plain.totalFlopsFull);
+    QCOMPARE(checkpointed.config["gradient_checkpointing"].get<bool>(), true);
+  }
+
   void configRoundTripAndUnknownField() {
     RunConfig c = tinyRun("/tmp/x");
     c.rho = 0.7;

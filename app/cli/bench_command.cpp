@@ -102,6 +102,7 @@ struct StepBenchOptions {
   int rounds = 8;
   int64_t batch = 4, seq = 128;
   double peakTflops = 0;  // 0: from the device table
+  bool gradientCheckpointing = false;
 };
 
 // Full FT and GreenTrainer (rho 0.5) steps of one model, interleaved so drift on a shared machine
@@ -117,10 +118,11 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
   const auto config = ModelConfig::fromJson(benchShape(o.shape), "bench " + o.shape);
   auto model = createModel(config);
   model->to(device, dtypeFromName(weightsDtype(precision)));
+  model->setGradientCheckpointing(o.gradientCheckpointing);
   int64_t params = 0;
   std::vector<std::pair<std::string, torch::Tensor>> named;
   for (const auto& p : model->named_parameters(true)) params += p.value().numel(), named.emplace_back(p.key(), p.value());
-  const FlopsProfile profile = profileFlops(config, o.batch, o.seq);
+  const FlopsProfile profile = profileFlops(config, o.batch, o.seq, o.gradientCheckpointing);
   auto ids = torch::randint(0, config.vocabSize, {o.batch, o.seq}, torch::TensorOptions().dtype(torch::kLong).device(device));
   Batch b{ids, torch::ones_like(ids), ids};
   AdamW opt(named, {1e-4, 0.9, 0.999, 1e-8, 0.01});
@@ -197,6 +199,7 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
     if (gtMask[i]) ++selected, selectedNames.push_back(profile.tensors[i].name);
   auto mfu = [&](double flops, double seconds) { return peak > 0 ? nlohmann::json(100 * flops / seconds / peak) : nlohmann::json(nullptr); };
   out["step"] = {{"shape", o.shape},
+                 {"gradient_checkpointing", o.gradientCheckpointing},
                  {"device", o.device},
                  {"device_name", name},
                  {"precision", precision},
@@ -294,6 +297,7 @@ Command benchCommand() {
             cmd.add_option("--device", a->step.device, "Step benchmark device: cpu or cuda[:N]")->capture_default_str();
             cmd.add_option("--precision", a->step.precision, "Step benchmark precision: fp32, bf16-mixed, fp16-mixed, bf16-true or auto")
                 ->capture_default_str();
+            cmd.add_flag("--gradient-checkpointing", a->step.gradientCheckpointing, "Step benchmark: activation checkpointing per block");
             cmd.add_option("--peak-tflops", a->step.peakTflops, "The device's peak TFLOP/s for MFU (default: from a table of GPUs by name)");
             cmd.add_option("--rounds", a->step.rounds, "Timed rounds per method in the step benchmark")->capture_default_str();
             cmd.add_option("--batch", a->step.batch, "Step benchmark batch size")->capture_default_str();

@@ -215,6 +215,9 @@ Command trainCommand() {
             boolFlag("--generate-every-epoch", &RunConfig::generateEveryEpoch, "Also score generation after every epoch");
             boolFlag("--generate-before-training", &RunConfig::generateBeforeTraining, "Also score the model before training");
             boolFlag("--eval-stem", &RunConfig::evalStem, "Porter-stem words before ROUGE");
+            boolFlag("--gradient-checkpointing", &RunConfig::gradientCheckpointing,
+                     "Recompute each decoder block's forward in the backward pass instead of keeping its activations "
+                     "(less memory; the recomputation counts in FLOPs and in GreenTrainer's budget)");
             flag("--checkpoint-every", &RunConfig::checkpointEverySteps,
                  "Write a checkpoint every N optimizer steps and at each epoch end (0: epoch ends only; default 100)");
             flag("--out", &RunConfig::outDir, "Run folder: run.json, steps.csv and model/ (must be new or empty)");

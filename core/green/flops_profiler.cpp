@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstring>
 #include <functional>
 
 #include "core/util/error.h"
@@ -265,15 +267,50 @@ FlopsProfile llamaChain(const ModelConfig& c, int64_t batch, int64_t seq) {
   return b.finish(batch, seq);
 }
 
-}  // namespace
 
-FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq) {
-  check(batch > 0 && seq > 0, "profile: batch and seq must be positive, got " + std::to_string(batch) + " x " + std::to_string(seq));
+FlopsProfile familyChain(const ModelConfig& config, int64_t batch, int64_t seq) {
   if (config.modelType == "opt") return optChain(config, batch, seq);
   if (config.modelType == "bloom") return bloomChain(config, batch, seq);
   if (config.modelType == "gpt2") return gpt2Chain(config, batch, seq);
   if (config.modelType == "llama" || config.modelType == "qwen2") return llamaChain(config, batch, seq);
   throw Error("profile: unsupported model_type '" + config.modelType + "'");
+}
+
+// The decoder block a tensor belongs to ("model.layers.3.", "transformer.h.3."), or -1.
+int blockIndexOf(const std::string& name) {
+  for (const char* marker : {".layers.", ".h."}) {
+    const auto at = name.find(marker);
+    if (at == std::string::npos) continue;
+    const size_t digits = at + std::strlen(marker);
+    size_t end = digits;
+    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
+    if (end > digits && end < name.size() && name[end] == '.') return std::stoi(name.substr(digits, end - digits));
+  }
+  return -1;
+}
+
+}  // namespace
+
+FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq, bool recompute) {
+  check(batch > 0 && seq > 0, "profile: batch and seq must be positive, got " + std::to_string(batch) + " x " + std::to_string(seq));
+  FlopsProfile p = familyChain(config, batch, seq);
+  if (!recompute || config.numLayers < 1) return p;
+  // Activation checkpointing runs a block's forward again when the backward pass reaches it. Blocks
+  // are alike, so one block's forward is T_fp(L layers) - T_fp(L - 1 layers). Reaching a tensor of
+  // block k passes blocks L-1 .. k; the embeddings below every block, all L; the head above, none.
+  ModelConfig fewer = config;
+  fewer.numLayers = config.numLayers - 1;
+  const Flops blockForward = p.forward - familyChain(fewer, batch, seq).forward;
+  bool belowBlocks = false;
+  for (auto& t : p.tensors) {
+    const int k = blockIndexOf(t.name);
+    belowBlocks = belowBlocks || k >= 0;
+    const int64_t passed = k >= 0 ? config.numLayers - k : belowBlocks ? config.numLayers : 0;
+    t.reach += blockForward * double(passed);
+    t.reachBase += blockForward * double(passed);
+  }
+  p.full += blockForward * double(config.numLayers);
+  return p;
 }
 
 Flops FlopsProfile::chainFlops(const std::vector<bool>& mask) const {

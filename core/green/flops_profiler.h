@@ -41,6 +41,8 @@ struct FlopsProfile {
 };
 
 // Builds the chain for a model family at a batch shape. Throws gt::Error for bad shapes.
-FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq);
+// recompute: activation checkpointing is on — reaching a tensor also pays the forward of every decoder
+// block the backward pass goes through again (T_full pays all of them).
+FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq, bool recompute = false);
 
 }  // namespace gt

@@ -92,7 +92,10 @@ class BloomForCausalLM : public CausalLM {
     auto slopes = named_buffers()["alibi_slopes"].to(h.device()).view({1, -1, 1});          // [1, H, 1]
     auto alibi = (slopes * keyPos).unsqueeze(2).to(h.scalar_type());                          // [B, H, 1, S]
     const auto bias = alibi + causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
-    for (const auto& layer : *layers_) h = layer->as<BloomBlock>()->forward(h, bias, cache);
+    for (const auto& layer : *layers_) {
+      auto* l = layer->as<BloomBlock>();
+      h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);
+    }
     h = finalNorm_(h);
     return lmHead_ ? lmHead_(h) : torch::matmul(h, wordEmbeddings_->weight.t());
   }

@@ -1,5 +1,7 @@
 #include "core/model/causal_lm.h"
 
+#include "core/model/activation_checkpoint.h"
+
 #include <torch/nn/functional/loss.h>
 
 #include "core/util/error.h"
@@ -26,6 +28,14 @@ void KVCache::select(const torch::Tensor& batchIndex) {
     if (k.defined()) k = k.index_select(0, batchIndex);
   for (auto& v : values)
     if (v.defined()) v = v.index_select(0, batchIndex);
+}
+
+torch::Tensor CausalLM::runBlock(const torch::nn::Module& block, const std::function<torch::Tensor(const torch::Tensor&)>& fn,
+                                 const torch::Tensor& h, const KVCache* cache) const {
+  if (!gradientCheckpointing_ || cache || !is_training()) return fn(h);
+  bool trainable = false;
+  for (const auto& p : block.parameters()) trainable = trainable || p.requires_grad();
+  return checkpointedBlock(fn, h, trainable);
 }
 
 torch::Tensor causalLmLoss(const torch::Tensor& logits, const torch::Tensor& labels) {

@@ -4,6 +4,7 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <vector>
 
 #include "core/model/model_config.h"
@@ -38,8 +39,18 @@ class CausalLM : public torch::nn::Module {
   // The learned token embedding matrix (also the output projection when tied).
   virtual torch::Tensor inputEmbeddingWeight() = 0;
 
+  // Activation checkpointing of every decoder block while training (core/model/activation_checkpoint.h);
+  // forwards with a KV cache (generation, prefix tuning) are never checkpointed.
+  void setGradientCheckpointing(bool on) { gradientCheckpointing_ = on; }
+  bool gradientCheckpointing() const { return gradientCheckpointing_; }
+
  protected:
+  // One decoder block: fn(h), checkpointed when that is on, the module is training and no cache is used.
+  torch::Tensor runBlock(const torch::nn::Module& block, const std::function<torch::Tensor(const torch::Tensor&)>& fn, const torch::Tensor& h,
+                         const KVCache* cache) const;
+
   ModelConfig config_;
+  bool gradientCheckpointing_ = false;
 };
 
 // Hugging Face's causal-LM loss: logits[:, :-1] predict labels[:, 1:], -100 ignored, mean over

@@ -76,7 +76,10 @@ class Gpt2LMHeadModel : public CausalLM {
     const auto positions = positionsOrDefault(positionIds, inputIds, past);
     auto h = wte_(inputIds) + wpe_(positions);
     const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
-    for (const auto& layer : *layers_) h = layer->as<Gpt2Block>()->forward(h, bias, cache);
+    for (const auto& layer : *layers_) {
+      auto* l = layer->as<Gpt2Block>();
+      h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);
+    }
     h = lnF_(h);
     return lmHead_ ? lmHead_(h) : torch::matmul(h, wte_->weight.t());
   }

@@ -96,7 +96,10 @@ class LlamaForCausalLM : public CausalLM {
     auto cos = emb.cos().to(h.scalar_type()).unsqueeze(1);  // [B, 1, T, D]
     auto sin = emb.sin().to(h.scalar_type()).unsqueeze(1);
     const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
-    for (const auto& layer : *layers_) h = layer->as<LlamaDecoderLayer>()->forward(h, bias, cos, sin, cache);
+    for (const auto& layer : *layers_) {
+      auto* l = layer->as<LlamaDecoderLayer>();
+      h = runBlock(*l, [l, bias, cos, sin, cache](const torch::Tensor& x) { return l->forward(x, bias, cos, sin, cache); }, h, cache);
+    }
     h = norm_->forward(h);
     return lmHead_ ? lmHead_(h) : torch::matmul(h, embedTokens_->weight.t());
   }

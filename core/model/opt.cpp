@@ -90,7 +90,10 @@ class OptForCausalLM : public CausalLM {
     if (projectIn_) h = projectIn_(h);
     h = h + embedPositions_(positions + kOptPositionOffset);
     const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
-    for (const auto& layer : *layers_) h = layer->as<OptDecoderLayer>()->forward(h, bias, cache);
+    for (const auto& layer : *layers_) {
+      auto* l = layer->as<OptDecoderLayer>();
+      h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);
+    }
     if (finalNorm_) h = finalNorm_(h);
     if (projectOut_) h = projectOut_(h);
     return lmHead_ ? lmHead_(h) : torch::matmul(h, embedTokens_->weight.t());

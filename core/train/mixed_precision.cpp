@@ -4,11 +4,12 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include "core/model/autocast_state.h"
 #include "core/util/error.h"
 
-// LibTorch 2.4 replaced the per-device autocast switches with ones taking the device type.
+// LibTorch 2.4 added float16 to CPU autocast (and switches by device type, see autocast_state.h).
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-#define GT_AUTOCAST_BY_DEVICE_TYPE 1
+#define GT_CPU_AUTOCAST_FP16 1
 #endif
 
 namespace gt {
@@ -29,37 +30,6 @@ bool cudaRunsBf16(const torch::Device& device) {
   return cached == 1;
 }
 
-bool autocastEnabled(bool cuda) {
-#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
-  return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
-#else
-  return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-#endif
-}
-
-torch::ScalarType autocastDtype(bool cuda) {
-#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
-  return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
-#else
-  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-#endif
-}
-
-void setAutocast(bool cuda, bool enabled, torch::ScalarType dtype) {
-#ifdef GT_AUTOCAST_BY_DEVICE_TYPE
-  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, dtype);
-  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
-#else
-  if (cuda) {
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(enabled);
-  } else {
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(enabled);
-  }
-#endif
-}
-
 }  // namespace
 
 std::string resolvePrecision(const RunConfig& c) {
@@ -70,7 +40,7 @@ std::string resolvePrecision(const RunConfig& c) {
     else if (c.dtype == "float16") p = "fp16-true";
     else p = cuda && cudaRunsBf16(torch::Device(c.device)) ? "bf16-mixed" : "fp32";
   }
-#ifndef GT_AUTOCAST_BY_DEVICE_TYPE
+#ifndef GT_CPU_AUTOCAST_FP16
   check(!(p == "fp16-mixed" && !cuda), "precision fp16-mixed needs a CUDA device here: CPU autocast in LibTorch " TORCH_VERSION
                                        " runs bfloat16 only (use bf16-mixed)");
 #endif
@@ -89,11 +59,10 @@ AutocastGuard::AutocastGuard(const std::string& precision, const torch::Device& 
   if (!isMixedPrecision(precision)) return;
   active_ = true;
   cuda_ = device.is_cuda();
-  wasEnabled_ = autocastEnabled(cuda_);
-  oldDtype_ = autocastDtype(cuda_);
+  previous_ = autocastState(cuda_);
   wasCaching_ = at::autocast::is_autocast_cache_enabled();
   if (weightsChangeInside) at::autocast::set_autocast_cache_enabled(false);
-  setAutocast(cuda_, true, precision == "bf16-mixed" ? torch::kBFloat16 : torch::kFloat16);
+  setAutocastState(cuda_, {true, precision == "bf16-mixed" ? torch::kBFloat16 : torch::kFloat16});
   at::autocast::increment_nesting();
 }
 
@@ -102,7 +71,7 @@ AutocastGuard::~AutocastGuard() {
   // The cache holds the 16-bit copies of weights made in this region; they go stale once the
   // optimizer steps, so the outermost region drops them (as torch.autocast's __exit__ does).
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  setAutocast(cuda_, wasEnabled_, oldDtype_);
+  setAutocastState(cuda_, previous_);
   at::autocast::set_autocast_cache_enabled(wasCaching_);
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model/autocast_state.h"
 #include "core/train/adamw.h"
 #include "core/train/run_config.h"
 
@@ -42,9 +43,8 @@ class AutocastGuard {
  private:
   bool active_ = false;
   bool cuda_ = false;
-  bool wasEnabled_ = false;
   bool wasCaching_ = true;
-  torch::ScalarType oldDtype_ = torch::kBFloat16;
+  AutocastState previous_;
 };
 
 // Dynamic loss scaling for fp16-mixed (disabled, scale 1, for every other precision).

@@ -38,6 +38,7 @@ void fields(RunConfig& c, Visit&& v) {
   v("device", c.device);
   v("dtype", c.dtype);
   v("precision", c.precision);
+  v("gradient_checkpointing", c.gradientCheckpointing);
   v("reselect_every_epochs", c.reselectEveryEpochs);
   v("reselect_every_steps", c.reselectEverySteps);
   v("importance", c.importance);

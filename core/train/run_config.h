@@ -35,6 +35,9 @@ struct RunConfig {
   // fp32 | bf16-mixed | fp16-mixed | bf16-true | fp16-true; auto: bf16-mixed on a CUDA device with
   // bfloat16, else fp32 (or the -true precision of a non-float32 dtype). See core/train/mixed_precision.h.
   std::string precision = "auto";
+  // Activation checkpointing per decoder block: less memory, one more forward of each block the
+  // backward pass reaches (counted in every FLOPs figure and in GreenTrainer's budget).
+  bool gradientCheckpointing = false;
 
   // GreenTrainer
   int64_t reselectEveryEpochs = 1;

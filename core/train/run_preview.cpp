@@ -51,7 +51,7 @@ ModelSummary inspectModel(const RunConfig& c, int64_t seq) {
   s.vocabSize = mc.vocabSize;
   s.tokenizerVocab = tokenizer->vocabSize();
   s.maxPositions = mc.maxPositions;
-  s.chain = chainSummary(*model, profileFlops(mc, c.batchSize, mc.maxPositions > 0 ? std::min(seq, mc.maxPositions) : seq));
+  s.chain = chainSummary(*model, profileFlops(mc, c.batchSize, mc.maxPositions > 0 ? std::min(seq, mc.maxPositions) : seq, c.gradientCheckpointing));
   return s;
 }
 
@@ -113,7 +113,7 @@ SelectionPreview previewSelection(const RunConfig& config) {
   CausalLM& model = *prep.model;
   model.train();
   const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId).front().to(torch::Device(c.device));
-  const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq());
+  const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq(), c.gradientCheckpointing);
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (const auto& p : model.named_parameters(true)) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});  // the step-0 learning rate of both schedules

@@ -117,6 +117,7 @@ RunRecord Trainer::run() {
   CausalLM& model = *prep.model;
   const auto device = torch::Device(c.device);
   model.train();
+  model.setGradientCheckpointing(c.gradientCheckpointing);
 
   const int64_t batchesPerEpoch = (int64_t(prep.train.size()) + c.batchSize - 1) / c.batchSize;
   const int64_t stepsPerEpoch = (batchesPerEpoch + c.gradAccum - 1) / c.gradAccum;
@@ -126,7 +127,7 @@ RunRecord Trainer::run() {
   std::vector<int64_t> seqs;
   for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId)) seqs.push_back(b.seq());
   std::nth_element(seqs.begin(), seqs.begin() + seqs.size() / 2, seqs.end());
-  const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2]);
+  const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2], c.gradientCheckpointing);
 
   RunRecord record;
   record.config = c.toJson();
@@ -355,7 +356,7 @@ RunRecord Trainer::run() {
               log::info("rho changed from " + std::to_string(rho) + " to " + std::to_string(*r) + " at step " + std::to_string(globalStep));
               rho = *r;
             }
-          const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq());
+          const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq(), c.gradientCheckpointing);
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
           const auto imp = [&] {
@@ -438,7 +439,7 @@ RunRecord Trainer::run() {
           synchronize(device);
           sr.backwardMs += msSince(t0);
           sr.loss += value / double(last - first);
-          const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq());
+          const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq(), c.gradientCheckpointing);
           sr.flops += stepFlopsAt(shape, mask);
           sr.flopsFull += shape.full.total();
           sr.tokens += b.attentionMask.sum().item<int64_t>();

@@ -6,6 +6,7 @@
 #   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed
 #      and bf16-true: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured GT/Full
 #      time ratio vs the predicted FLOPs ratio;
+#   1b. the same in bf16-mixed with --gradient-checkpointing (peak memory, recompute time);
 #   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
 #      the same shape, Full FT and the same GT tensors;
 #   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check).
@@ -48,6 +49,20 @@ print(f"ours  {s['precision']:10s} Full {s['full_s_median']:.4f} s/step {s['full
       f"peak {s['gt_peak_memory_bytes']/1e9:.2f} GB | GT/Full time {s['measured_ratio']:.3f} vs predicted {s['predicted_flops_ratio']:.3f}")
 PY
 done
+# Activation checkpointing: peak memory against the bf16-mixed run above, and the recompute's time.
+"$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision bf16-mixed \
+  --gradient-checkpointing --json > "$out/ours-bf16-mixed-gc.json" 2> "$out/ours-bf16-mixed-gc.err" || log "ours gradient checkpointing failed"
+python3 - "$out/ours-bf16-mixed-gc.json" "$out/ours-bf16-mixed.json" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+try:
+    g = json.load(open(sys.argv[1]))["step"]; b = json.load(open(sys.argv[2]))["step"]
+except Exception as e:
+    print(f"gradient checkpointing: no result ({e})"); raise SystemExit
+print(f"ours  bf16-mixed + gradient checkpointing: Full {g['full_s_median']:.4f} s/step (x{g['full_s_median']/b['full_s_median']:.2f}), peak "
+      f"{g['full_peak_memory_bytes']/1e9:.2f} GB (x{g['full_peak_memory_bytes']/b['full_peak_memory_bytes']:.2f}); GT peak {g['gt_peak_memory_bytes']/1e9:.2f} GB; "
+      f"GT/Full time {g['measured_ratio']:.3f} vs predicted {g['predicted_flops_ratio']:.3f}")
+PY
+
 for p in bf16-mixed fp32; do
   python3 tests/bench/eager_reference.py --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --frozen-from "$out/ours-bf16-mixed.json" \
     > "$out/eager-$p.json" 2> "$out/eager-$p.err" || { log "eager $p failed:"; tail -5 "$out/eager-$p.err" | tee -a "$out/summary.txt"; }
