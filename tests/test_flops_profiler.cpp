@@ -24,6 +24,33 @@ std::shared_ptr<CausalLM> modelFor(const QString& name) {
   return dir.empty() ? nullptr : loadModel(dir);
 }
 
+// Full FT and `masks` random selections (seeded): the matmul FLOPs LibTorch's profiler counts for
+// a step match the profile within 1% (forward and total), and the selector's chain cost never
+// under-estimates them.
+void measuredMatchesPredicted(CausalLM& m, const FlopsProfile& p, const torch::Tensor& ids, uint64_t seed, int masks) {
+  const std::vector<bool> all(p.tensors.size(), true);
+  const auto full = measureStepFlops(m, p, all, ids, ids);
+  QVERIFY2(std::abs(full.total() - p.full.matmul) / full.total() < 0.01,
+           qPrintable(QString("T_full matmul: measured %1, predicted %2").arg(full.total()).arg(p.full.matmul)));
+  QVERIFY(std::abs(full.forwardMatmul - p.forward.matmul) / full.forwardMatmul < 0.01);
+  std::mt19937_64 rng(seed);
+  for (int k = 0; k < masks; ++k) {
+    const size_t depth = 1 + size_t(rng() % p.tensors.size());
+    std::vector<bool> mask(p.tensors.size(), false);
+    for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
+    mask[depth - 1] = true;
+    const auto measured = measureStepFlops(m, p, mask, ids, ids);
+    const double predicted = p.stepFlops(mask).matmul;
+    QVERIFY2(std::abs(measured.total() - predicted) / measured.total() < 0.01,
+             qPrintable(QString("mask %1 (deepest %2): measured %3, predicted %4")
+                            .arg(k)
+                            .arg(QString::fromStdString(p.tensors[depth - 1].name))
+                            .arg(measured.total())
+                            .arg(predicted)));
+    QVERIFY(p.chainFlops(mask).matmul >= measured.total() * (1 - 1e-9));
+  }
+}
+
 }  // namespace
 
 class TestFlopsProfiler : public QObject {
@@ -58,29 +85,7 @@ class TestFlopsProfiler : public QObject {
 
     torch::manual_seed(1);
     auto ids = torch::randint(0, m->config().vocabSize, {B, S}, torch::kLong);
-    const std::vector<bool> all(p.tensors.size(), true);
-    const auto full = measureStepFlops(*m, p, all, ids, ids);
-    QVERIFY2(std::abs(full.total() - p.full.matmul) / full.total() < 0.01,
-             qPrintable(QString("T_full matmul: measured %1, predicted %2").arg(full.total()).arg(p.full.matmul)));
-    QVERIFY(std::abs(full.forwardMatmul - p.forward.matmul) / full.forwardMatmul < 0.01);
-
-    std::mt19937_64 rng(42);
-    for (int k = 0; k < 20; ++k) {
-      const size_t depth = 1 + size_t(rng() % p.tensors.size());
-      std::vector<bool> mask(p.tensors.size(), false);
-      for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
-      mask[depth - 1] = true;
-      const auto measured = measureStepFlops(*m, p, mask, ids, ids);
-      const double predicted = p.stepFlops(mask).matmul;
-      QVERIFY2(std::abs(measured.total() - predicted) / measured.total() < 0.01,
-               qPrintable(QString("mask %1 (deepest %2): measured %3, predicted %4")
-                              .arg(k)
-                              .arg(QString::fromStdString(p.tensors[depth - 1].name))
-                              .arg(measured.total())
-                              .arg(predicted)));
-      // The selector's chain cost never under-estimates what runs.
-      QVERIFY(p.chainFlops(mask).matmul >= measured.total() * (1 - 1e-9));
-    }
+    measuredMatchesPredicted(*m, p, ids, 42, 20);
   }
 
   // Activation checkpointing: the same loss and gradients as without it, and the FLOPs that run
@@ -115,25 +120,7 @@ class TestFlopsProfiler : public QObject {
     QVERIFY(p.full.matmul > plainProfile.full.matmul);  // every block runs forward twice in Full FT
     QCOMPARE(p.forward.matmul, plainProfile.forward.matmul);
     for (size_t i = 1; i < p.tensors.size(); ++i) QVERIFY(p.tensors[i].reach.total() >= p.tensors[i - 1].reach.total());
-    const std::vector<bool> all(p.tensors.size(), true);
-    const auto full = measureStepFlops(*m, p, all, ids, ids);
-    QVERIFY2(std::abs(full.total() - p.full.matmul) / full.total() < 0.01,
-             qPrintable(QString("T_full matmul with recompute: measured %1, predicted %2").arg(full.total()).arg(p.full.matmul)));
-    std::mt19937_64 rng(7);
-    for (int k = 0; k < 12; ++k) {
-      const size_t depth = 1 + size_t(rng() % p.tensors.size());
-      std::vector<bool> mask(p.tensors.size(), false);
-      for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
-      mask[depth - 1] = true;
-      const auto measured = measureStepFlops(*m, p, mask, ids, ids);
-      const double predicted = p.stepFlops(mask).matmul;
-      QVERIFY2(std::abs(measured.total() - predicted) / measured.total() < 0.01,
-               qPrintable(QString("mask %1 (deepest %2): measured %3, predicted %4")
-                              .arg(k)
-                              .arg(QString::fromStdString(p.tensors[depth - 1].name))
-                              .arg(measured.total())
-                              .arg(predicted)));
-    }
+    measuredMatchesPredicted(*m, p, ids, 7, 12);
     m->setGradientCheckpointing(false);
   }
 
