@@ -584,7 +584,7 @@ class TestStudio : public QObject {
     QCOMPARE(copy.toJson().dump(), disk.toJson().dump());
   }
 
-  // The precision choice reaches the run (its record says bf16-mixed) and survives a config round trip;
+  // The precision and gradient-checkpointing choices reach the run (its record says bf16-mixed) and survives a config round trip;
   // a config with --dtype bfloat16 and no precision shows as bf16-true; steps carry the peak memory the status bar shows.
   void precisionChoiceReachesTheRun() {
     MainWindow w(false);
@@ -593,7 +593,9 @@ class TestStudio : public QObject {
     setTraining(w, 1, tmp.path() / "run");
     auto* precision = w.setup()->findChild<QComboBox*>("precision");
     precision->setCurrentIndex(precision->findData("bf16-mixed"));
+    w.setup()->findChild<QCheckBox*>("gradientCheckpointing")->setChecked(true);
     QCOMPARE(QString::fromStdString(w.setup()->config().precision), QString("bf16-mixed"));
+    QVERIFY(w.setup()->config().gradientCheckpointing);
     QCOMPARE(QString::fromStdString(w.setup()->config().dtype), QString("float32"));
     QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
     QSignalSpy steps(w.worker(), &ui::RunWorker::stepDone);
@@ -603,7 +605,9 @@ class TestStudio : public QObject {
     QVERIFY(steps.size() > 0);
     QVERIFY(steps.front().at(0).value<gt::StepEvent>().peakMemoryBytes > 0);  // what the status bar shows as "peak N GB"
     QTRY_VERIFY(!w.running());
-    QCOMPARE(QString::fromStdString(RunRecord::load(tmp.path() / "run" / "run.json").precision), QString("bf16-mixed"));
+    const RunRecord record = RunRecord::load(tmp.path() / "run" / "run.json");
+    QCOMPARE(QString::fromStdString(record.precision), QString("bf16-mixed"));
+    QCOMPARE(record.config["gradient_checkpointing"].get<bool>(), true);
     RunConfig c = w.setup()->config();
     c.precision = "auto";
     c.dtype = "bfloat16";

@@ -306,6 +306,11 @@ void SetupPanel::buildUi() {
   precision_->setToolTip("Mixed precisions keep fp32 master weights and AdamW state and compute in 16 bits; "
                          "bf16-true stores the weights and optimizer state in bf16, which learns visibly worse.");
   tf->addRow("Precision:", precision_);
+  gradientCheckpointing_ = new QCheckBox("Gradient checkpointing");
+  gradientCheckpointing_->setObjectName("gradientCheckpointing");
+  gradientCheckpointing_->setToolTip("Keep one decoder block's activations instead of all: less memory, and each block the backward "
+                                     "pass reaches runs its forward again (counted in the FLOPs and in GreenTrainer's budget).");
+  tf->addRow("", gradientCheckpointing_);
   outDir_ = new QLineEdit;
   outDir_->setObjectName("outDir");
   outDir_->setPlaceholderText("a new folder under the app's runs folder");
@@ -380,6 +385,7 @@ RunConfig SetupPanel::config() const {
   c.maxLength = maxLength_->value();
   c.device = s(device_->currentData().toString());
   c.precision = s(precision_->currentData().toString());
+  c.gradientCheckpointing = gradientCheckpointing_->isChecked();
   if (c.precision != "auto" && c.precision != "bf16-true" && c.precision != "fp16-true") c.dtype = "float32";
   if (c.precision == "bf16-true") c.dtype = "bfloat16";
   c.outDir = s(outDir_->text().trimmed());
@@ -403,6 +409,7 @@ void SetupPanel::setConfig(const RunConfig& c) {
   device_->setCurrentIndex(std::max(0, device_->findData(q(c.device))));
   const std::string precision = c.precision == "auto" && c.dtype == "bfloat16" ? "bf16-true" : c.precision;
   precision_->setCurrentIndex(std::max(0, precision_->findData(q(precision))));
+  gradientCheckpointing_->setChecked(c.gradientCheckpointing);
   outDir_->setText(q(c.outDir));
   rougeExamples_->setValue(int(c.maxGenerateExamples));
   rougeBefore_->setChecked(c.generateBeforeTraining);
@@ -549,7 +556,7 @@ void SetupPanel::setRunning(bool running) {
   running_ = running;
   for (QWidget* w : std::initializer_list<QWidget*>{openModelButton_, tokenizerButton_, openDataButton_, sourceField_, targetField_, trainSplit_,
                                                     evalSplit_, rougeSplit_, rougeExamples_, rougeBefore_, rougeEveryEpoch_, template_, method_, epochs_, batch_, lr_, seed_, maxExamples_, maxLength_,
-                                                    device_, precision_, outDir_, previewButton_})
+                                                    device_, precision_, gradientCheckpointing_, outDir_, previewButton_})
     w->setEnabled(!running);
   // rho stays live during a GreenTrainer run: it takes effect at the next selection.
   updateMethod();

@@ -88,6 +88,7 @@ class SetupPanel : public QWidget {
   QTableWidget* dataRows_;
   // Training
   QComboBox *method_, *device_, *precision_;
+  QCheckBox* gradientCheckpointing_ = nullptr;
   QSlider* rhoSlider_;
   QDoubleSpinBox *rho_, *lr_;
   QLabel* rhoInfo_;
