@@ -357,6 +357,16 @@ class TestCli : public QObject {
     QCOMPARE(r.out.split('\n')[2], QString("| full-cancelled | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | cancelled |"));
     QCOMPARE(r.out.split('\n')[3], QString("| gt-opt | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | other model |"));
 
+    // A run in another precision or on another device than the baseline is marked: its time % does not compare.
+    const QString bf16 = edited(gtRun, "gt-bf16", [](nlohmann::json& j) {
+      j["precision"] = "bf16-mixed";
+      j["device"] = {{"name", "NVIDIA H200"}, {"peak_flops", 0.0}};
+    });
+    r = run({"compare", QString::fromStdString(full.string()), bf16, "--markdown"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.split('\n')[3],
+             QString("| gt-bf16 | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | precision bf16-mixed, device NVIDIA H200 |"));
+
     // MFU: records that know their device's peak (1e14 FLOP/s here) get an "MFU %" column: the steps'
     // FLOPs over their synchronised time: Full FT 2e15 / 80 s = 25%, GT 0.9e15 / 50 s = 18%.
     auto timed = [&](const fs::path& from, const std::string& name, double forwardMs) {

@@ -105,6 +105,10 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
                             modelSummary(*full) + "); pass --allow-mixed to compare them anyway");
       row.note += std::string(row.note.empty() ? "" : ", ") + "other model";
     }
+    // Wall times compare only between runs on the same device in the same precision.
+    if (full && r.precision != full->precision) row.note += std::string(row.note.empty() ? "" : ", ") + "precision " + r.precision;
+    if (full && r.deviceName != full->deviceName)
+      row.note += std::string(row.note.empty() ? "" : ", ") + "device " + (r.deviceName.empty() ? std::string("unknown") : r.deviceName);
     const std::string method = r.config.value("method", "");
     row.method = methodName(method);
     if (method == "gt") row.rho = r.config.value("rho", 0.0);

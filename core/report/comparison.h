@@ -4,7 +4,9 @@
 // records when there is one; otherwise FLOPs shares use each record's own predicted Full FT
 // FLOPs on the same batches and time shares are left empty. A baseline that did not finish, or
 // runs of another model than the baseline's, are refused unless allowMixed; such rows are then
-// marked in a "note" column. An "MFU %" column appears when some record knows its device's peak.
+// marked in a "note" column, as are runs in another precision or on another device than the
+// baseline (their time % does not compare). An "MFU %" column appears when some record knows its
+// device's peak.
 #pragma once
 #include <optional>
 #include <string>
