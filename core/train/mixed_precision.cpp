@@ -78,14 +78,14 @@ AutocastGuard::~AutocastGuard() {
 bool LossScaler::unscale(const std::vector<std::pair<std::string, torch::Tensor>>& params) const {
   if (!enabled_) return true;
   torch::NoGradGuard noGrad;
-  bool finite = true;
+  std::vector<torch::Tensor> finite;  // one flag per gradient, read back once (one device sync, not one per tensor)
   for (const auto& [name, p] : params) {
     if (!p.grad().defined()) continue;
     auto g = p.mutable_grad();
     g.mul_(1.0 / scale_);
-    if (finite && !torch::isfinite(g).all().item<bool>()) finite = false;
+    finite.push_back(torch::isfinite(g).all());
   }
-  return finite;
+  return finite.empty() || torch::stack(finite).all().item<bool>();
 }
 
 void LossScaler::update(bool finite) {
