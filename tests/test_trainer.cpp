@@ -161,6 +161,12 @@ class TestTrainer : public QObject {
     QCOMPARE(message([&](RunConfig& c) { c.data = empty.string(); }), QString::fromStdString(empty.string() + ": empty dataset (no rows in split 'train')"));
     QCOMPARE(message([](RunConfig& c) { c.tokenizer = test::fixture("tokenizers/bytelevel-8k").string(); }),
              QString("tokenizer has 8192 tokens but the model's vocab_size is 512 (tokenizer and model do not belong together)"));
+    QCOMPARE(message([](RunConfig& c) {
+               c.method = "prefix";
+               c.gradientCheckpointing = true;
+             }),
+             QString("gradient_checkpointing (--gradient-checkpointing): not available with prefix tuning (its virtual tokens reach every "
+                     "block as a key/value cache, which checkpointed blocks do not take)"));
     QVERIFY(!fs::exists(tmp.path() / "bad" / "run.json"));  // nothing written for refused runs
   }
 

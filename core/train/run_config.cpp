@@ -140,6 +140,9 @@ void RunConfig::validate() const {
     check(precision == "auto" || dtype == implied || dtype == "float32",  // float32: the default, i.e. not given
           "precision " + precision + " keeps the weights in " + implied + ", but dtype (--dtype) is " + dtype + "; leave --dtype out");
   }
+  check(!(gradientCheckpointing && method == "prefix"),
+        "gradient_checkpointing (--gradient-checkpointing): not available with prefix tuning (its virtual tokens reach every block as "
+        "a key/value cache, which checkpointed blocks do not take)");
   check(reselectEveryEpochs >= 1, "reselect_every_epochs: expected at least 1");
   check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
