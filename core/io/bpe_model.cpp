@@ -64,9 +64,8 @@ class MergeTable {
   int shift_ = 64;
 };
 
-class BpeModel : public TokenizerModel {
+class BpeModel : public VocabModel {
  public:
-  VocabTable vocab;
   MergeTable merges;
   // Ids of one-character tokens, looked up by code point (ASCII by index) when no prefix/suffix applies.
   std::vector<int32_t> asciiIds;
@@ -121,10 +120,6 @@ class BpeModel : public TokenizerModel {
     }
   }
 
-  int64_t tokenToId(const std::string& token) const override { return vocab.find(token); }
-  const std::string* idToToken(int64_t id) const override { return vocab.token(id); }
-  int64_t size() const override { return int64_t(vocab.tokens.size()); }
-  int64_t entryCount() const override { return int64_t(vocab.ids.size()); }
 
  private:
   struct Symbol {

@@ -32,7 +32,7 @@ std::unique_ptr<HfTokenizer> HfTokenizer::fromTokenizerJson(const std::filesyste
     AddedToken tok;
     tok.content = a["content"].get<std::string>();
     checkUtf8(tok.content, at + " content");
-    if (tok.content.empty() || t->added_.byContent(tok.content)) continue;  // as the library: empty and repeated entries are skipped
+    if (tok.content.empty()) continue;  // as the library (a repeated content is skipped by AddedVocabulary::add)
     // The library gives an added token the model's id for the same string, else the next id
     // after the model's vocabulary and the added tokens so far; the file's id is only checked.
     // Files the library wrote agree; a file whose ids disagree is read as the library reads it.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/io/vocab_table.h"
+
 namespace gt {
 
 class TokenizerModel {
@@ -20,6 +22,16 @@ class TokenizerModel {
   virtual const std::string* idToToken(int64_t id) const = 0;      // nullptr when absent
   virtual int64_t size() const = 0;                                // largest id + 1
   virtual int64_t entryCount() const = 0;                          // number of tokens (the library's vocab size)
+};
+
+// The token <-> id side every model shares: a VocabTable.
+class VocabModel : public TokenizerModel {
+ public:
+  VocabTable vocab;
+  int64_t tokenToId(const std::string& token) const override { return vocab.find(token); }
+  const std::string* idToToken(int64_t id) const override { return vocab.token(id); }
+  int64_t size() const override { return int64_t(vocab.tokens.size()); }
+  int64_t entryCount() const override { return int64_t(vocab.ids.size()); }
 };
 
 // From the "model" object of a tokenizer.json; `where` (the file) prefixes every error.

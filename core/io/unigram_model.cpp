@@ -18,9 +18,8 @@ namespace {
 
 constexpr double kUnknownPenalty = 10.0;
 
-class UnigramModel : public TokenizerModel {
+class UnigramModel : public VocabModel {
  public:
-  VocabTable vocab;
   std::vector<double> scores;
   ByteTrie trie;
   int64_t unkId = -1;
@@ -39,10 +38,6 @@ class UnigramModel : public TokenizerModel {
     }
   }
 
-  int64_t tokenToId(const std::string& token) const override { return vocab.find(token); }
-  const std::string* idToToken(int64_t id) const override { return vocab.token(id); }
-  int64_t size() const override { return int64_t(vocab.tokens.size()); }
-  int64_t entryCount() const override { return int64_t(vocab.ids.size()); }
 
  private:
   struct Node {

@@ -9,9 +9,8 @@
 namespace gt {
 namespace {
 
-class WordPieceModel : public TokenizerModel {
+class WordPieceModel : public VocabModel {
  public:
-  VocabTable vocab;
   std::string prefix = "##";
   size_t maxChars = 100;
   int64_t unkId = -1;
@@ -49,10 +48,6 @@ class WordPieceModel : public TokenizerModel {
     out.insert(out.end(), pieces.begin(), pieces.end());
   }
 
-  int64_t tokenToId(const std::string& token) const override { return vocab.find(token); }
-  const std::string* idToToken(int64_t id) const override { return vocab.token(id); }
-  int64_t size() const override { return int64_t(vocab.tokens.size()); }
-  int64_t entryCount() const override { return int64_t(vocab.ids.size()); }
 };
 
 }  // namespace
