@@ -135,6 +135,42 @@ class TestModelParity : public QObject {
     QVERIFY2(padDiff < 1e-4, qPrintable(QString("padding leaks into real tokens: %1").arg(padDiff)));
   }
 
+  // Training batches are right-padded and run without an attention_mask (Batch::lossMask, so that
+  // attention takes its causal kernel): loss and every gradient must equal the masked forward's.
+  void rightPaddedLossNeedsNoMask_data() { cacheMatchesFullForward_data(); }
+
+  void rightPaddedLossNeedsNoMask() {
+    QFETCH(QString, config);
+    auto model = createModel(tinyConfig(nlohmann::json::parse(config.toStdString())));
+    {
+      torch::NoGradGuard noGrad;
+      for (auto& p : model->parameters()) p.uniform_(-0.5, 0.5);
+    }
+    auto ids = torch::randint(0, 97, {3, 9}, torch::kLong);
+    auto mask = torch::ones({3, 9}, torch::kLong);
+    mask.index_put_({1, torch::indexing::Slice(4, torch::indexing::None)}, 0);
+    mask.index_put_({2, torch::indexing::Slice(7, torch::indexing::None)}, 0);
+    const auto labels = ids.masked_fill(mask == 0, -100);
+    auto lossAndGrads = [&](const torch::Tensor& m) {
+      model->zero_grad();
+      auto loss = causalLmLoss(model->forward(ids, m), labels);
+      loss.backward();
+      std::vector<torch::Tensor> grads = {loss.detach()};
+      for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
+      return grads;
+    };
+    const auto masked = lossAndGrads(mask);
+    const auto unmasked = lossAndGrads(torch::Tensor());
+    QVERIFY(masked[0].item<double>() > 0.1);
+    for (size_t i = 0; i < masked.size(); ++i) {
+      const double diff = gt::test::maxAbsDiff(masked[i], unmasked[i]);
+      QVERIFY2(diff < 1e-5, qPrintable(QString("%1 %2 differs by %3").arg(i == 0 ? "loss" : "gradient").arg(i).arg(diff)));
+    }
+    // Not vacuous: with the padding counted as real tokens the loss is another one.
+    auto leaky = causalLmLoss(model->forward(ids), ids);
+    QVERIFY(std::abs(leaky.item<double>() - masked[0].item<double>()) > 1e-3);
+  }
+
   void unknownModelTypeListsSupported() {
     const std::string msg = gt::test::errorMessage([] { tinyConfig({{"model_type", "mamba"}, {"vocab_size", 10}}); });
     QCOMPARE(QString::fromStdString(msg),

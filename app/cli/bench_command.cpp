@@ -124,7 +124,7 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
   for (const auto& p : model->named_parameters(true)) params += p.value().numel(), named.emplace_back(p.key(), p.value());
   const FlopsProfile profile = profileFlops(config, o.batch, o.seq, o.gradientCheckpointing);
   auto ids = torch::randint(0, config.vocabSize, {o.batch, o.seq}, torch::TensorOptions().dtype(torch::kLong).device(device));
-  Batch b{ids, torch::ones_like(ids), ids};
+  Batch b{ids, torch::ones_like(ids), ids, true};
   AdamW opt(named, {1e-4, 0.9, 0.999, 1e-8, 0.01});
   LossScaler scaler(precision == "fp16-mixed");
   auto sync = [&] {
@@ -249,15 +249,17 @@ void benchAttention(nlohmann::ordered_json& out, const std::string& device, std:
   std::vector<torch::ScalarType> dtypes = {torch::kFloat32};
   if (dev.is_cuda()) dtypes.push_back(torch::kBFloat16);
   for (auto dtype : dtypes)
-    for (const bool alibi : {false, true}) {
+    for (const std::string kind : {"causal", "causal+padding", "causal+padding+alibi"}) {
       const int64_t B = 2, H = 8, Hkv = 2, T = 96, D = 64;
       auto opts = torch::TensorOptions().dtype(dtype).device(dev);
       auto q = torch::randn({B, H, T, D}, opts), k = torch::randn({B, Hkv, T, D}, opts), v = torch::randn({B, Hkv, T, D}, opts);
       auto mask = torch::ones({B, T}, torch::TensorOptions().dtype(torch::kLong).device(dev));
-      mask.index_put_({1, torch::indexing::Slice(70, torch::indexing::None)}, 0);  // row 1 right-padded
-      auto bias = causalAttentionBias(mask, T, 0, torch::kFloat32);
-      if (alibi) bias = bias + torch::arange(T, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, 1, 1, T}) * -0.05 *
-                                   torch::arange(1, H + 1, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, H, 1, 1});
+      if (kind != "causal") mask.index_put_({1, torch::indexing::Slice(70, torch::indexing::None)}, 0);  // row 1 right-padded
+      // "causal": SDPA takes is_causal (the flash kernel where eligible) and never reads the bias.
+      AttentionBias bias{causalAttentionBias(mask, T, 0, torch::kFloat32), kind == "causal"};
+      if (kind == "causal+padding+alibi")
+        bias.additive = bias.additive + torch::arange(T, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, 1, 1, T}) * -0.05 *
+                                            torch::arange(1, H + 1, torch::TensorOptions().dtype(torch::kFloat32).device(dev)).view({1, H, 1, 1});
       auto run = [&](const std::string& kernel) {
         setAttentionKernel(kernel);
         auto qq = q.detach().clone().requires_grad_(true), kk = k.detach().clone().requires_grad_(true), vv = v.detach().clone().requires_grad_(true);
@@ -266,7 +268,7 @@ void benchAttention(nlohmann::ordered_json& out, const std::string& device, std:
         return std::vector<torch::Tensor>{o.detach(), qq.grad(), kk.grad(), vv.grad()};
       };
       const auto eager = run("eager"), sdpa = run("sdpa");
-      nlohmann::ordered_json c = {{"dtype", dtype == torch::kFloat32 ? "float32" : "bfloat16"}, {"bias", alibi ? "causal+padding+alibi" : "causal+padding"}};
+      nlohmann::ordered_json c = {{"dtype", dtype == torch::kFloat32 ? "float32" : "bfloat16"}, {"bias", kind}};
       const char* names[] = {"out", "grad_q", "grad_k", "grad_v"};
       for (size_t i = 0; i < 4; ++i) {
         // Padded query rows (row 1, positions >= 70) attend to real keys only; compare every row.
@@ -281,6 +283,46 @@ void benchAttention(nlohmann::ordered_json& out, const std::string& device, std:
   out["attention"] = {{"sdpa", true}, {"libtorch", TORCH_VERSION}, {"cases", cases}};
 }
 
+// The fused AdamW kernel against our _foreach_ form (both in fp32): five tensors, four steps, one
+// tensor sitting out step 2 and one joining at step 3, as GreenTrainer's selection makes them.
+void benchOptimizer(nlohmann::ordered_json& out, const std::string& device, std::ostream& text) {
+  const torch::Device dev(device);
+  torch::manual_seed(6);
+  std::vector<std::pair<std::string, torch::Tensor>> a, b;
+  const std::vector<std::vector<int64_t>> shapes = {{64, 32}, {32}, {128, 64}, {7}, {33, 65}};
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    auto w = torch::randn(shapes[i], torch::TensorOptions().device(dev));
+    a.emplace_back("w" + std::to_string(i), w.clone());
+    b.emplace_back("w" + std::to_string(i), w.clone());
+  }
+  AdamWOptions opts;
+  opts.lr = 1e-3;
+  opts.weightDecay = 0.1;
+  AdamW fused(a, opts), foreach(b, opts);
+  foreach.setFused(false);
+  if (!fused.usesFusedKernel()) {
+    out["optimizer"] = {{"fused", false}, {"libtorch", TORCH_VERSION}, {"device", device}};
+    text << "optimizer: no fused AdamW here (needs LibTorch >= 2.1 and a CUDA device; this is " << TORCH_VERSION << " on " << device
+         << "); the _foreach_ form runs\n";
+    return;
+  }
+  double worst = 0;
+  for (int step = 1; step <= 4; ++step) {
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const bool sitsOut = (i == 2 && step == 2) || (i == 4 && step < 3);
+      auto g = torch::randn(shapes[i], torch::TensorOptions().device(dev));
+      a[i].second.mutable_grad() = sitsOut ? torch::Tensor() : g.clone();
+      b[i].second.mutable_grad() = sitsOut ? torch::Tensor() : g.clone();
+    }
+    fused.step();
+    foreach.step();
+    for (size_t i = 0; i < shapes.size(); ++i)
+      worst = std::max(worst, (a[i].second - b[i].second).abs().max().item<double>() / b[i].second.abs().max().item<double>());
+  }
+  out["optimizer"] = {{"fused", true}, {"libtorch", TORCH_VERSION}, {"device", device}, {"max_rel_diff", worst}};
+  text << "optimizer: fused AdamW vs _foreach_ AdamW, 4 steps, 5 tensors (two sit steps out): max |diff| / max |w| " << worst << "\n";
+}
+
 }  // namespace
 
 Command benchCommand() {
@@ -291,7 +333,7 @@ Command benchCommand() {
               CommonOptions o;
             };
             auto a = std::make_shared<Args>();
-            cmd.add_option("--only", a->only, "selector, step, attention (SDPA vs eager parity) or all")->capture_default_str();
+            cmd.add_option("--only", a->only, "selector, step, attention (SDPA vs eager parity), optimizer (fused vs _foreach_ AdamW) or all")->capture_default_str();
             cmd.add_option("--shape", a->step.shape, "Step benchmark model (random init): small-llama, opt-350m, opt-1.3b or llama-1b")
                 ->capture_default_str();
             cmd.add_option("--device", a->step.device, "Step benchmark device: cpu or cuda[:N]")->capture_default_str();
@@ -306,8 +348,8 @@ Command benchCommand() {
             addJsonOption(cmd, a->o);
             return std::function<void()>([a] {
               applyCommonOptions(a->o);
-              check(a->only == "all" || a->only == "selector" || a->only == "step" || a->only == "attention",
-                    "--only: expected selector, step, attention or all");
+              check(a->only == "all" || a->only == "selector" || a->only == "step" || a->only == "attention" || a->only == "optimizer",
+                    "--only: expected selector, step, attention, optimizer or all");
               check(a->step.rounds >= 1, "--rounds must be at least 1");
               check(a->step.batch >= 1 && a->step.seq >= 2, "--batch must be at least 1 and --seq at least 2");
               checkDeviceAndDtype(a->step.device, "float32");
@@ -315,6 +357,7 @@ Command benchCommand() {
               std::ostream& text = a->o.json ? std::cerr : std::cout;  // --json: stdout holds the JSON alone
               if (a->only == "all" || a->only == "selector") benchSelector(out, text);
               if (a->only == "all" || a->only == "attention") benchAttention(out, a->step.device, text);
+              if (a->only == "all" || a->only == "optimizer") benchOptimizer(out, a->step.device, text);
               if (a->only == "all" || a->only == "step") benchStep(out, a->step, text);
               if (a->o.json) std::cout << out.dump(2) << "\n";
             });

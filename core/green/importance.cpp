@@ -19,7 +19,7 @@ size_t earlyStopCutoff(const FlopsProfile& profile, double rho) {
 namespace {
 
 torch::Tensor lossOn(CausalLM& model, const Batch& batch) {
-  auto loss = causalLmLoss(model.forward(batch.inputIds, batch.attentionMask), batch.labels);
+  auto loss = causalLmLoss(model.forward(batch.inputIds, batch.lossMask()), batch.labels);
   check(std::isfinite(loss.item<double>()), "importance pass: the loss is " + std::to_string(loss.item<double>()) +
                                                  " (NaN or infinite); lower the learning rate or check the data");
   return loss;

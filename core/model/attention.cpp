@@ -67,16 +67,17 @@ torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, con
   return mergeHeads(torch::matmul(probs, vv), q);
 }
 
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& bias, double scale) {
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale) {
 #ifdef GT_HAVE_SDPA
   if (useSdpa) {
     auto [kk, vv] = repeatKv(q, k, v);
+    const bool causal = bias.causalOnly && q.size(2) == kk.size(2);
     c10::optional<torch::Tensor> mask;
-    if (bias.defined()) mask = sdpaMask(bias, q);
-    return mergeHeads(at::scaled_dot_product_attention(q, kk, vv, mask, 0.0, false, scale), q);
+    if (!causal && bias.additive.defined()) mask = sdpaMask(bias.additive, q);
+    return mergeHeads(at::scaled_dot_product_attention(q, kk, vv, mask, 0.0, causal, scale), q);
   }
 #endif
-  return eagerAttention(q, k, v, bias, scale);
+  return eagerAttention(q, k, v, bias.additive, scale);
 }
 
 }  // namespace gt

@@ -2,6 +2,8 @@
 //   eager  Hugging Face's eager path (softmax in fp32); the reference, and the only one in LibTorch 1.13;
 //   sdpa   at::scaled_dot_product_attention (LibTorch >= 2.1): the memory-efficient / flash kernels on
 //          CUDA, with the additive bias as its mask. The default where it exists.
+//          A bias known to be exactly the causal mask (no padding keys, no cache, no ALiBi) is not read:
+//          SDPA runs with is_causal, which lets it pick the flash kernel.
 // Grouped-query attention repeats k/v heads for both.
 #pragma once
 #include <torch/types.h>
@@ -10,9 +12,15 @@
 
 namespace gt {
 
-// q [B, H, T, D], k/v [B, Hkv, S, D], bias (additive: 0 or a large negative, plus ALiBi) broadcastable
-// to [B, H, T, S]. Returns [B, T, H * D]. Runs the kernel attentionKernel() names.
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& bias, double scale);
+// The additive bias (0 or a large negative, plus ALiBi) broadcastable to [B, H, T, S], and whether it
+// is exactly the causal mask over T == S positions (then SDPA uses is_causal instead of reading it).
+struct AttentionBias {
+  torch::Tensor additive;
+  bool causalOnly = false;
+};
+
+// q [B, H, T, D], k/v [B, Hkv, S, D]. Returns [B, T, H * D]. Runs the kernel attentionKernel() names.
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale);
 torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& bias, double scale);
 

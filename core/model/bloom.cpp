@@ -42,7 +42,7 @@ class BloomBlock : public nn::Module {
     down_ = mlp->register_module("dense_4h_to_h", adaptableLinear(c.ffnDim, c.hiddenSize));
   }
 
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, KVCache* cache) {
+  torch::Tensor forward(const torch::Tensor& h, const AttentionBias& bias, KVCache* cache) {
     auto x = inputNorm_(h);
     auto residual = c_.residualPostLayerNorm ? x : h;
     const int64_t B = h.size(0), T = h.size(1);
@@ -91,7 +91,7 @@ class BloomForCausalLM : public CausalLM {
     auto keyPos = ((torch::cumsum(m, -1) - 1) * m).unsqueeze(1);                             // [B, 1, S]
     auto slopes = named_buffers()["alibi_slopes"].to(h.device()).view({1, -1, 1});          // [1, H, 1]
     auto alibi = (slopes * keyPos).unsqueeze(2).to(h.scalar_type());                          // [B, H, 1, S]
-    const auto bias = alibi + causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
+    const AttentionBias bias{alibi + causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type())};  // ALiBi: never causal-only
     for (const auto& layer : *layers_) {
       auto* l = layer->as<BloomBlock>();
       h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);

@@ -78,4 +78,9 @@ torch::Tensor causalAttentionBias(const torch::Tensor& attentionMask, int64_t qu
   return torch::where(allowed, torch::zeros({}, opts), torch::full({}, lowest, opts));
 }
 
+AttentionBias decoderAttentionBias(const torch::Tensor& givenMask, const torch::Tensor& mask, int64_t queryLen,
+                                   int64_t pastLen, torch::ScalarType dtype) {
+  return {causalAttentionBias(mask, queryLen, pastLen, dtype), !givenMask.defined() && pastLen == 0};
+}
+
 }  // namespace gt

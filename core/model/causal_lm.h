@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/model/attention.h"
 #include "core/model/model_config.h"
 
 namespace gt {
@@ -61,6 +62,11 @@ torch::Tensor causalLmLoss(const torch::Tensor& logits, const torch::Tensor& lab
 // and attention_mask[b, s] == 1), the dtype's lowest value elsewhere — Hugging Face's eager mask.
 torch::Tensor causalAttentionBias(const torch::Tensor& attentionMask, int64_t queryLen, int64_t pastLen,
                                   torch::ScalarType dtype);
+
+// The attention bias of a decoder forward: causalAttentionBias(mask, ...), marked causal-only when the
+// caller gave no attention_mask and there is no cache (every key is a real token; see attention.h).
+AttentionBias decoderAttentionBias(const torch::Tensor& givenMask, const torch::Tensor& mask, int64_t queryLen,
+                                   int64_t pastLen, torch::ScalarType dtype);
 
 // position_ids if given, else past .. past + T - 1 for every row ([1, T]; Llama and GPT-2).
 torch::Tensor positionsOrDefault(const torch::Tensor& positionIds, const torch::Tensor& inputIds, int64_t pastLen);

@@ -36,7 +36,7 @@ class Gpt2Block : public nn::Module {
     mlpProj_ = mlp->register_module("c_proj", std::make_shared<Conv1D>(c.ffnDim, c.hiddenSize));
   }
 
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, KVCache* cache) {
+  torch::Tensor forward(const torch::Tensor& h, const AttentionBias& bias, KVCache* cache) {
     auto qkv = cAttn_->forward(ln1_(h)).split(c_.hiddenSize, 2);
     auto q = splitHeads(qkv[0], c_.numHeads, c_.headDim);
     auto k = splitHeads(qkv[1], c_.numHeads, c_.headDim);
@@ -75,7 +75,7 @@ class Gpt2LMHeadModel : public CausalLM {
     const auto mask = fullAttentionMask(attentionMask, inputIds, past);
     const auto positions = positionsOrDefault(positionIds, inputIds, past);
     auto h = wte_(inputIds) + wpe_(positions);
-    const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
+    const auto bias = decoderAttentionBias(attentionMask, mask, inputIds.size(1), past, h.scalar_type());
     for (const auto& layer : *layers_) {
       auto* l = layer->as<Gpt2Block>();
       h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);

@@ -48,7 +48,7 @@ class LlamaDecoderLayer : public nn::Module {
     down_ = mlp->register_module("down_proj", adaptableLinear(c.ffnDim, c.hiddenSize, c.mlpBias));
   }
 
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, const torch::Tensor& cos, const torch::Tensor& sin,
+  torch::Tensor forward(const torch::Tensor& h, const AttentionBias& bias, const torch::Tensor& cos, const torch::Tensor& sin,
                         KVCache* cache) {
     auto x = inputNorm_->forward(h);
     auto q = splitHeads(q_(x), c_.numHeads, c_.headDim);
@@ -95,7 +95,7 @@ class LlamaForCausalLM : public CausalLM {
     auto emb = torch::cat({freqs, freqs}, -1);
     auto cos = emb.cos().to(h.scalar_type()).unsqueeze(1);  // [B, 1, T, D]
     auto sin = emb.sin().to(h.scalar_type()).unsqueeze(1);
-    const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
+    const auto bias = decoderAttentionBias(attentionMask, mask, inputIds.size(1), past, h.scalar_type());
     for (const auto& layer : *layers_) {
       auto* l = layer->as<LlamaDecoderLayer>();
       h = runBlock(*l, [l, bias, cos, sin, cache](const torch::Tensor& x) { return l->forward(x, bias, cos, sin, cache); }, h, cache);

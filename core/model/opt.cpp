@@ -30,7 +30,7 @@ class OptDecoderLayer : public nn::Module {
     ffnNorm_ = register_module("final_layer_norm", nn::LayerNorm(ln));
   }
 
-  torch::Tensor forward(torch::Tensor h, const torch::Tensor& bias, KVCache* cache) {
+  torch::Tensor forward(torch::Tensor h, const AttentionBias& bias, KVCache* cache) {
     const bool pre = c_.doLayerNormBefore;
     auto residual = h;
     if (pre) h = attnNorm_(h);
@@ -89,7 +89,7 @@ class OptForCausalLM : public CausalLM {
     auto h = embedTokens_(inputIds);
     if (projectIn_) h = projectIn_(h);
     h = h + embedPositions_(positions + kOptPositionOffset);
-    const auto bias = causalAttentionBias(mask, inputIds.size(1), past, h.scalar_type());
+    const auto bias = decoderAttentionBias(attentionMask, mask, inputIds.size(1), past, h.scalar_type());
     for (const auto& layer : *layers_) {
       auto* l = layer->as<OptDecoderLayer>();
       h = runBlock(*l, [l, bias, cache](const torch::Tensor& x) { return l->forward(x, bias, cache); }, h, cache);

@@ -6,6 +6,12 @@
 #include <ATen/ops/_foreach_div.h>
 #include <ATen/ops/_foreach_mul.h>
 #include <ATen/ops/_foreach_sqrt.h>
+#include <torch/version.h>
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#include <ATen/ops/_fused_adamw.h>
+#define GT_HAVE_FUSED_ADAMW 1
+#endif
 
 #include <cmath>
 
@@ -39,6 +45,27 @@ void AdamW::step() {
     steps.push_back(step);
   }
   if (ps.empty()) return;
+#ifdef GT_HAVE_FUSED_ADAMW
+  if (usesFusedKernel()) {
+    // The kernel reads each tensor's step count from a float32 scalar on the device (as
+    // torch.optim.AdamW(fused=True) keeps it) and, like torch, expects it already incremented.
+    std::vector<torch::Tensor> stepTensors, increment;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      auto it = state_.find(*names[i]);
+      if (it != state_.end() && it->second.stepOnDevice.defined()) {
+        stepTensors.push_back(it->second.stepOnDevice);
+        increment.push_back(it->second.stepOnDevice);
+      } else {
+        stepTensors.push_back(torch::full({}, double(steps[i]), torch::TensorOptions().dtype(torch::kFloat32).device(ps[i].device())));
+      }
+    }
+    if (!increment.empty()) at::_foreach_add_(increment, 1);
+    at::_fused_adamw_(ps, gs, ms, vs, at::TensorList(), stepTensors, o.lr, o.beta1, o.beta2, o.weightDecay, o.eps,
+                      /*amsgrad=*/false, /*maximize=*/false, c10::nullopt, c10::nullopt);
+    for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i], stepTensors[i]};
+    return;
+  }
+#endif
   // Two-stage like torch: decay the weight, then apply the Adam step computed from the gradient.
   at::_foreach_mul_(ps, 1 - o.lr * o.weightDecay);
   at::_foreach_mul_(ms, o.beta1);
@@ -49,7 +76,20 @@ void AdamW::step() {
   at::_foreach_div_(denom, rootBc2);
   at::_foreach_add_(denom, o.eps);
   at::_foreach_addcdiv_(ps, ms, denom, stepSize);
-  for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i]};
+  for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i], {}};
+}
+
+bool AdamW::usesFusedKernel() const {
+#ifdef GT_HAVE_FUSED_ADAMW
+  if (!options_.fused || params_.empty()) return false;
+  const auto& first = params_.front().second;
+  if (!first.is_cuda() || !first.is_floating_point()) return false;
+  for (const auto& [_, p] : params_)
+    if (p.device() != first.device() || p.scalar_type() != first.scalar_type()) return false;
+  return true;
+#else
+  return false;
+#endif
 }
 
 void AdamW::zeroGrad() {

@@ -16,6 +16,9 @@ struct AdamWOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weightDecay = 0.01;
+  // On CUDA with LibTorch >= 2.1, update with the fused kernel (at::_fused_adamw_, one launch for
+  // all tensors) instead of the _foreach_ ops; same arithmetic, rounding within fp32 tolerance.
+  bool fused = true;
 };
 
 class AdamW {
@@ -34,10 +37,15 @@ class AdamW {
   struct State {
     torch::Tensor expAvg, expAvgSq;
     int64_t step = 0;
+    torch::Tensor stepOnDevice;  // the fused kernel's copy of `step` (float32 scalar on the tensor's device)
   };
+  // Whether step() uses the fused kernel for these parameters (LibTorch >= 2.1, all on one CUDA
+  // device, one floating dtype, options.fused).
+  bool usesFusedKernel() const;
   const std::map<std::string, State>& state() const { return state_; }
   // Replaces the moments (resuming a run); names must be parameters of this optimizer.
   void setState(std::map<std::string, State> state) { state_ = std::move(state); }
+  void setFused(bool fused) { options_.fused = fused; }
   const std::vector<std::pair<std::string, torch::Tensor>>& params() const { return params_; }
 
   // The moments as checkpoints store them, one pair of tensors per parameter with state:

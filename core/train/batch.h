@@ -9,9 +9,17 @@ struct Batch {
   torch::Tensor inputIds;       // [B, S] int64
   torch::Tensor attentionMask;  // [B, S] int64
   torch::Tensor labels;         // [B, S] int64, -100 ignored
+  bool rightPadded = false;     // every row's padding at its end (makeBatches builds them so)
   int64_t size() const { return inputIds.size(0); }
   int64_t seq() const { return inputIds.size(1); }
-  Batch to(const torch::Device& device) const { return {inputIds.to(device), attentionMask.to(device), labels.to(device)}; }
+  Batch to(const torch::Device& device) const {
+    return {inputIds.to(device), attentionMask.to(device), labels.to(device), rightPadded};
+  }
+  // The attention_mask to give the model for the loss. A right-padded batch needs none: through the
+  // causal mask a real token never sees a padding key, and padded positions carry label -100, so
+  // loss and gradients are the same without it (tests/test_models checks) — and without a mask
+  // attention takes its causal kernel (flash attention on CUDA).
+  torch::Tensor lossMask() const { return rightPadded ? torch::Tensor() : attentionMask; }
 };
 
 }  // namespace gt

@@ -300,7 +300,7 @@ std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_
       for (int64_t id : ex.prompt) idsA[row][col] = id, maskA[row][col] = 1, ++col;
       for (int64_t id : ex.target) idsA[row][col] = id, maskA[row][col] = 1, labelsA[row][col] = id, ++col;
     }
-    batches.push_back({ids, mask, labels});
+    batches.push_back({ids, mask, labels, true});
   }
   return batches;
 }

@@ -156,7 +156,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     for (const auto& [name, _] : named)
       if (state.contains(AdamW::expAvgKey(name)))
         restored[name] = {state.tensor(AdamW::expAvgKey(name)).to(device, false, true), state.tensor(AdamW::expAvgSqKey(name)).to(device, false, true),
-                          step};
+                          step, {}};
     opt.setState(std::move(restored));
   }
 

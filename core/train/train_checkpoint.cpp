@@ -109,7 +109,7 @@ std::pair<TrainPosition, RunRecord> readTrainCheckpoint(const fs::path& runDir, 
     check(it != params.end() && state.contains(AdamW::expAvgKey(name)) && state.contains(AdamW::expAvgSqKey(name)),
           (dir / kOptimizer).string() + ": AdamW state for '" + name + "' does not match this run's tensors");
     auto load = [&](const std::string& key) { return state.tensor(key).to(it->second.device(), it->second.scalar_type(), false, true); };
-    restored[name] = {load(AdamW::expAvgKey(name)), load(AdamW::expAvgSqKey(name)), step};
+    restored[name] = {load(AdamW::expAvgKey(name)), load(AdamW::expAvgSqKey(name)), step, {}};
   }
   optimizer.setState(std::move(restored));
   for (auto& [name, gen] : generators(device)) {

@@ -171,7 +171,7 @@ RunRecord Trainer::run() {
     frozenReach = prefix->reachMask(reference);
   }
   auto forwardBatch = [&](const Batch& b) {
-    if (!prefix) return model.forward(b.inputIds, b.attentionMask);
+    if (!prefix) return model.forward(b.inputIds, b.lossMask());
     KVCache past = prefix->cache(b.size());
     return model.forward(b.inputIds, prefix->extendMask(b.attentionMask, b.inputIds), &past);
   };

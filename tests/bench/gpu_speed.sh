@@ -2,7 +2,8 @@
 # The GPU-speed check in one go, for a lent GPU machine (see ../shared/GPU.md; run it from the
 # repository root with .gpu-debs carried): builds the CLI against the LibTorch inside PyTorch, then
 # on one GPU, in one run,
-#   0. `greentrainer bench --only attention`: SDPA vs the eager reference (outputs, gradients; fp32, bf16);
+#   0. `greentrainer bench --only attention`: SDPA (causal flash path, masked path) vs the eager reference
+#      (outputs, gradients; fp32, bf16); `--only optimizer`: fused AdamW vs our _foreach_ AdamW;
 #   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed
 #      and bf16-true: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured GT/Full
 #      time ratio vs the predicted FLOPs ratio;
@@ -20,19 +21,12 @@ device=${DEVICE:-cuda}        # DEVICE=cpu SHAPE=small-llama BATCH=1 SEQ=32 LEAR
 batch=${BATCH:-4}
 seq=${SEQ:-512}
 gt=${GT_BIN:-/tmp/build/app/greentrainer}
-if [ ! -x "$gt" ]; then
-  mkdir -p /tmp/deps && for f in .gpu-debs/*.deb; do dpkg -x "$f" /tmp/deps; done
-  TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-  export PKG_CONFIG_SYSROOT_DIR=/tmp/deps
-  export PKG_CONFIG_LIBDIR=/tmp/deps/usr/lib/x86_64-linux-gnu/pkgconfig:/tmp/deps/usr/share/pkgconfig
-  cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGT_BUILD_GUI=OFF -DGT_BUILD_TESTS=OFF \
-        -DCMAKE_PREFIX_PATH="$TP;/tmp/deps/usr" > "$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
-  cmake --build /tmp/build -j16 > "$out/build.log" 2>&1 || { grep -B2 -A10 "error" "$out/build.log" | head -80; exit 1; }
-fi
+[ -x "$gt" ] || OUT="$out" bash tests/bench/gpu_build.sh || exit 1
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$out/summary.txt"
 
 "$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
+"$gt" bench --only optimizer --device "$device" --json > "$out/optimizer.json" 2>> "$out/summary.txt" || log "optimizer parity failed"
 
 for p in bf16-mixed fp32 bf16-true; do
   "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --json \
@@ -89,7 +83,10 @@ try:
 except Exception as e:
     print(f"learning: no record ({e})"); raise SystemExit
 s = r["steps"]
+steps_s = sum(x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s) / 1000
+epoch_s = sum(e['seconds'] for e in r['epochs'])
 print(f"demo {len(s)} steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
-      f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {statistics.mean(x['forward_ms']+x['backward_ms']+x['optimizer_ms'] for x in s):.1f} ms/step")
+      f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {1000 * steps_s / len(s):.1f} ms/step; epoch clock {epoch_s:.3f} s vs "
+      f"sum of step times {steps_s:.3f} s (x{epoch_s / steps_s:.3f})")
 PY
 done
