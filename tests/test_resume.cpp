@@ -403,6 +403,26 @@ class TestResume : public QObject {
       compareRecords(RunRecord::load(run / "run.json"), RunRecord::load(ref / "run.json"));
     }
 
+    {  // A crash (here a SIGSEGV from outside) reports the phase and a backtrace, ends with the signal,
+       // and leaves the folder as consistent as a SIGKILL does.
+      const fs::path run = tmp.path() / "crash";
+      QProcess p;
+      p.setReadChannel(QProcess::StandardError);
+      p.start(GT_CLI_PATH, cliTrain(run));
+      QString err;
+      while (!err.contains("step 2/") && p.state() != QProcess::NotRunning) {
+        p.waitForReadyRead(1000);
+        err += QString::fromUtf8(p.readAllStandardError());
+      }
+      ::kill(pid_t(p.processId()), SIGSEGV);
+      QVERIFY(p.waitForFinished(60000));
+      err += QString::fromUtf8(p.readAllStandardError());
+      QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+      QVERIFY2(err.contains("greentrainer: fatal signal 11 (SEGV) while running the command\nbacktrace:\n"), qPrintable(err));
+      QVERIFY2(err.contains("greentrainer("), qPrintable(err));  // frames of the binary itself
+      checkConsistent(run, ref, "SIGSEGV after step 2");
+    }
+
     const int kills = qEnvironmentVariableIntValue("GT_KILL_RUNS") > 0 ? qEnvironmentVariableIntValue("GT_KILL_RUNS") : 20;
     std::mt19937 rng(1234);
     for (int k = 0; k < kills; ++k) {

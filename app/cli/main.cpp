@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/cli/common_options.h"
+#include "app/cli/crash_report.h"
 #include "core/log/log.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
@@ -31,6 +32,8 @@ std::vector<std::string> splitEmptyAssignments(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gt::cli::installCrashReport();
+  gt::cli::setCrashPhase("parsing the command line");
   CLI::App app{"greentrainer: fine-tune transformer language models with adaptive backpropagation (GreenTrainer)"};
   app.require_subcommand(0, 1);
   app.footer("Exit status: 0 success, 1 error (the message names the file or option), 2 usage error, 128 + signal when a run\n"
@@ -66,7 +69,9 @@ int main(int argc, char** argv) {
       std::cout << app.help();
       return 0;
     }
+    gt::cli::setCrashPhase("running the command");
     action();
+    gt::cli::setCrashPhase("exiting after the command finished (static destructors, library teardown)");
     return gt::cli::exitCode();
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -74,7 +74,9 @@ done
 for p in fp32 bf16-mixed bf16-true; do
   "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
     --batch-size 4 --max-train-examples ${LEARN_EXAMPLES:-400} --lr 2e-5 --schedule constant --precision "$p" --device "$device" --checkpoint-every 0 \
-    --out "/tmp/learn-$p" --overwrite > /dev/null 2> "$out/learn-$p.err" || tail -3 "$out/learn-$p.err"
+    --out "/tmp/learn-$p" --overwrite > "$out/learn-$p.out" 2> "$out/learn-$p.err"
+  rc=$?
+  [ $rc = 0 ] || { log "train $p exited with status $rc:"; grep -A40 "fatal signal" "$out/learn-$p.err" | head -40 | tee -a "$out/summary.txt"; }
   cp "/tmp/learn-$p/run.json" "$out/learn-$p.json" 2>/dev/null
   python3 - "$out/learn-$p.json" <<'PY' | tee -a "$out/summary.txt"
 import json, statistics, sys
