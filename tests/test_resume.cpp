@@ -91,6 +91,19 @@ QStringList cliTrain(const fs::path& out) {
           "--checkpoint-every", "1", "--threads", "1", "--out", QString::fromStdString(out.string())};
 }
 
+// Starts `train` into `run`, waits for its second step line and sends `sig`; returns stderr so far.
+QString signalAfterStep2(QProcess& p, const fs::path& run, int sig) {
+  p.setReadChannel(QProcess::StandardError);
+  p.start(GT_CLI_PATH, cliTrain(run));
+  QString err;
+  while (!err.contains("step 2/") && p.state() != QProcess::NotRunning) {
+    p.waitForReadyRead(1000);
+    err += QString::fromUtf8(p.readAllStandardError());
+  }
+  ::kill(pid_t(p.processId()), sig);
+  return err;
+}
+
 // What a folder may look like after any kill: no record yet, or a record; a finished record
 // comes with the model (exactly the reference weights); otherwise a checkpoint or nothing to resume.
 void checkConsistent(const fs::path& run, const fs::path& reference, const std::string& context) {
@@ -382,14 +395,7 @@ class TestResume : public QObject {
     for (const auto& [sig, code] : {std::pair<int, int>{SIGTERM, 143}, {SIGINT, 130}}) {  // after the second step line
       const fs::path run = tmp.path() / ("signal" + std::to_string(sig));
       QProcess p;
-      p.setReadChannel(QProcess::StandardError);
-      p.start(GT_CLI_PATH, cliTrain(run));
-      QString err;
-      while (!err.contains("step 2/") && p.state() != QProcess::NotRunning) {
-        p.waitForReadyRead(1000);
-        err += QString::fromUtf8(p.readAllStandardError());
-      }
-      ::kill(pid_t(p.processId()), sig);
+      signalAfterStep2(p, run, sig);
       QVERIFY(p.waitForFinished(60000));
       const QString out = QString::fromUtf8(p.readAllStandardOutput());
       QCOMPARE(p.exitStatus(), QProcess::NormalExit);
@@ -407,14 +413,7 @@ class TestResume : public QObject {
        // and leaves the folder as consistent as a SIGKILL does.
       const fs::path run = tmp.path() / "crash";
       QProcess p;
-      p.setReadChannel(QProcess::StandardError);
-      p.start(GT_CLI_PATH, cliTrain(run));
-      QString err;
-      while (!err.contains("step 2/") && p.state() != QProcess::NotRunning) {
-        p.waitForReadyRead(1000);
-        err += QString::fromUtf8(p.readAllStandardError());
-      }
-      ::kill(pid_t(p.processId()), SIGSEGV);
+      QString err = signalAfterStep2(p, run, SIGSEGV);
       QVERIFY(p.waitForFinished(60000));
       err += QString::fromUtf8(p.readAllStandardError());
       QCOMPARE(p.exitStatus(), QProcess::CrashExit);
