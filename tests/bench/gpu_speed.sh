@@ -11,7 +11,8 @@
 #   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
 #      the same shape, Full FT and the same GT tensors;
 #   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check).
-# Results go to $OUT (or ./gpu-out): one JSON per measurement and summary.txt.
+# Results go to $OUT (or ./gpu-out): summary.txt, and results.tgz with one JSON per measurement, the
+# demo runs' records and the logs (the device returns only a few files, so they travel packed).
 set -uo pipefail
 out=${OUT:-gpu-out}
 mkdir -p "$out"
@@ -89,6 +90,10 @@ steps_s = sum(x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s)
 epoch_s = sum(e['seconds'] for e in r['epochs'])
 print(f"demo {len(s)} steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
       f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {1000 * steps_s / len(s):.1f} ms/step; epoch clock {epoch_s:.3f} s vs "
-      f"sum of step times {steps_s:.3f} s (x{epoch_s / steps_s:.3f})")
+      f"sum of step times {steps_s:.3f} s (x{epoch_s / steps_s:.3f}); per step forward "
+      f"{statistics.mean(x['forward_ms'] for x in s):.1f} backward {statistics.mean(x['backward_ms'] for x in s):.1f} "
+      f"optimizer {statistics.mean(x['optimizer_ms'] for x in s):.1f} ms")
 PY
 done
+# The device returns only a few files from $OUT: keep summary.txt and pack the rest into one archive.
+tar czf /tmp/gpu-speed-results.tgz -C "$out" . && find "$out" -type f ! -name summary.txt -delete && mv /tmp/gpu-speed-results.tgz "$out/results.tgz"
