@@ -19,15 +19,12 @@ void say(const char* s) {
 // Only async-signal-safe calls: write(2), backtrace_symbols_fd (writes, no malloc once libgcc is
 // loaded — installCrashReport() loads it), signal(2), raise(3).
 void onFatalSignal(int sig) {
-  char number[12];
-  int n = sig, len = 0;
-  char digits[12];
-  do digits[len++] = char('0' + n % 10), n /= 10;
-  while (n > 0 && len < 11);
-  for (int i = 0; i < len; ++i) number[i] = digits[len - 1 - i];
-  number[len] = '\0';
+  char number[12];  // the signal's number, written from its last digit backwards
+  char* first = number + sizeof number;
+  *--first = '\0';
+  for (int n = sig; first == number + sizeof number - 1 || n > 0; n /= 10) *--first = char('0' + n % 10);
   say("\ngreentrainer: fatal signal ");
-  say(number);
+  say(first);
   say(" (");
   say(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
   say(") while ");

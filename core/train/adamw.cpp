@@ -27,7 +27,7 @@ AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, AdamWOpt
 void AdamW::step() {
   torch::NoGradGuard noGrad;
   const auto& o = options_;
-  std::vector<torch::Tensor> ps, gs, ms, vs;
+  std::vector<torch::Tensor> ps, gs, ms, vs, deviceSteps;
   std::vector<at::Scalar> rootBc2, stepSize;
   std::vector<const std::string*> names;
   std::vector<int64_t> steps;
@@ -39,6 +39,7 @@ void AdamW::step() {
     gs.push_back(p.grad());
     ms.push_back(it != state_.end() ? it->second.expAvg : torch::zeros_like(p));
     vs.push_back(it != state_.end() ? it->second.expAvgSq : torch::zeros_like(p));
+    deviceSteps.push_back(it != state_.end() ? it->second.stepOnDevice : torch::Tensor());
     rootBc2.emplace_back(std::sqrt(1 - std::pow(o.beta2, double(step))));
     stepSize.emplace_back(-o.lr / (1 - std::pow(o.beta1, double(step))));
     names.push_back(&name);
@@ -49,20 +50,15 @@ void AdamW::step() {
   if (usesFusedKernel()) {
     // The kernel reads each tensor's step count from a float32 scalar on the device (as
     // torch.optim.AdamW(fused=True) keeps it) and, like torch, expects it already incremented.
-    std::vector<torch::Tensor> stepTensors, increment;
+    std::vector<torch::Tensor> increment;
     for (size_t i = 0; i < ps.size(); ++i) {
-      auto it = state_.find(*names[i]);
-      if (it != state_.end() && it->second.stepOnDevice.defined()) {
-        stepTensors.push_back(it->second.stepOnDevice);
-        increment.push_back(it->second.stepOnDevice);
-      } else {
-        stepTensors.push_back(torch::full({}, double(steps[i]), torch::TensorOptions().dtype(torch::kFloat32).device(ps[i].device())));
-      }
+      if (deviceSteps[i].defined()) increment.push_back(deviceSteps[i]);
+      else deviceSteps[i] = torch::full({}, double(steps[i]), torch::TensorOptions().dtype(torch::kFloat32).device(ps[i].device()));
     }
     if (!increment.empty()) at::_foreach_add_(increment, 1);
-    at::_fused_adamw_(ps, gs, ms, vs, at::TensorList(), stepTensors, o.lr, o.beta1, o.beta2, o.weightDecay, o.eps,
+    at::_fused_adamw_(ps, gs, ms, vs, at::TensorList(), deviceSteps, o.lr, o.beta1, o.beta2, o.weightDecay, o.eps,
                       /*amsgrad=*/false, /*maximize=*/false, c10::nullopt, c10::nullopt);
-    for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i], stepTensors[i]};
+    for (size_t i = 0; i < ps.size(); ++i) state_[*names[i]] = {ms[i], vs[i], steps[i], deviceSteps[i]};
     return;
   }
 #endif
