@@ -4,6 +4,10 @@
 #include <QProcess>
 #include <fstream>
 
+#include <torch/version.h>
+
+#include <map>
+
 #include "core/io/safetensors.h"
 #include "test_support.h"
 
@@ -144,6 +148,58 @@ class TestCli : public QObject {
                   "--beams", "4", "--early-stopping", "--json"});
     QCOMPARE(r.code, 0);
     QCOMPARE(parse(r.out)["ids"].get<std::vector<int64_t>>(), test::toIds(ref.tensor("generate.beam4")));
+  }
+
+  // generate/eval --precision: bf16-mixed and bf16-true keep transformers' fp32 beam search on the
+  // fixture; on the demo model (8 test rows, 4 beams) bf16-mixed changes at least one prediction,
+  // so its autocast really ran, without moving ROUGE-L by more than 5 points; names it cannot run
+  // are errors.
+  void generateAndEvalFollowPrecision() {
+    const auto dir = test::fixture("models/llama-gqa-tied");
+    if (dir.empty()) QSKIP("fixture not found");
+    SafetensorsFile ref(dir / "reference.safetensors");
+    QStringList ids;
+    for (auto id : test::toIds(ref.tensor("input_ids")[0].slice(0, 0, 6))) ids << QString::number(id);
+    const QString model = QString::fromStdString(dir.string());
+    for (const QString precision : {"bf16-mixed", "bf16-true"}) {
+      auto r = run({"generate", model, "--input-ids", ids.join(","), "--max-new-tokens", "10", "--beams", "4", "--early-stopping", "--precision",
+                    precision, "--json"});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      QCOMPARE(parse(r.out)["ids"].get<std::vector<int64_t>>(), test::toIds(ref.tensor("generate.beam4")));
+      QCOMPARE(QString::fromStdString(parse(r.out)["precision"].get<std::string>()), precision);
+    }
+    auto r = run({"generate", model, "--input-ids", ids.join(","), "--precision", "fp8"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: precision (--precision): expected auto, fp32, bf16-mixed, fp16-mixed, bf16-true or fp16-true, got 'fp8'\n"));
+    r = run({"generate", model, "--input-ids", ids.join(","), "--precision", "fp16-true", "--dtype", "bfloat16"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: precision fp16-true keeps the weights in float16, but dtype (--dtype) is bfloat16; leave --dtype out\n"));
+#if TORCH_VERSION_MAJOR < 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 4)
+    r = run({"generate", model, "--input-ids", ids.join(","), "--precision", "fp16-mixed"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: precision fp16-mixed needs a CUDA device here: CPU autocast in LibTorch " TORCH_VERSION
+                            " runs bfloat16 only (use bf16-mixed)\n"));
+#endif
+
+    const fs::path demo = fs::path(GT_TEST_FIXTURES).parent_path().parent_path() / "resources" / "demo";
+    test::TempDir tmp;
+    std::map<QString, nlohmann::json> scores;
+    std::map<QString, std::vector<nlohmann::json>> predictions;
+    for (const QString precision : {"fp32", "bf16-mixed"}) {
+      const auto p = tmp.path() / (precision.toStdString() + ".jsonl");
+      auto e = run({"eval", "--model", QString::fromStdString((demo / "model").string()), "--data",
+                    QString::fromStdString((demo / "debian-descriptions.jsonl").string()), "--max-examples", "8", "--precision", precision,
+                    "--predictions", QString::fromStdString(p.string()), "--json"});
+      QVERIFY2(e.code == 0, qPrintable(e.err));
+      scores[precision] = parse(e.out);
+      QCOMPARE(QString::fromStdString(scores[precision]["precision"].get<std::string>()), precision);
+      predictions[precision] = test::readJsonl(p);
+      QCOMPARE(predictions[precision].size(), size_t(8));
+    }
+    int differ = 0;
+    for (size_t i = 0; i < 8; ++i) differ += predictions["fp32"][i]["prediction"] != predictions["bf16-mixed"][i]["prediction"];
+    QVERIFY2(differ >= 1, "bf16-mixed gave fp32's predictions on every row: was autocast on?");
+    QVERIFY(std::abs(scores["fp32"]["rougeL"].get<double>() - scores["bf16-mixed"]["rougeL"].get<double>()) < 0.05);
   }
 
   // bench --only step: JSON alone on stdout with the figures the GPU comparison reads (tests/bench/gpu_speed.sh).

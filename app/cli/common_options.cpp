@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/io/dtype_name.h"
+#include "core/train/mixed_precision.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
 
@@ -19,6 +20,20 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--dtype", o.dtype, "Compute dtype: float32, bfloat16 or float16")->capture_default_str();
   cmd.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
   cmd.add_option("--threads", o.threads, "Intra-op CPU threads (0: LibTorch's default)")->capture_default_str();
+}
+
+void addPrecisionOption(CLI::App& cmd, CommonOptions& o) {
+  cmd.add_option("--precision", o.precision,
+                 "auto, fp32, bf16-mixed, fp16-mixed, bf16-true or fp16-true (auto: bf16-mixed on a CUDA device with bfloat16, else fp32 "
+                 "or the -true precision of --dtype)")
+      ->capture_default_str();
+}
+
+std::string applyPrecision(CommonOptions& o) {
+  checkPrecisionName(o.precision, o.dtype);
+  const std::string precision = resolvePrecision(o.precision, o.dtype, o.device);
+  o.dtype = weightsDtype(precision);
+  return precision;
 }
 
 void applyCommonOptions(const CommonOptions& o) {

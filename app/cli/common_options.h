@@ -16,11 +16,17 @@ struct CommonOptions {
   std::string dtype = "float32";
   std::string device = "cpu";
   int threads = 0;  // 0: LibTorch's default
+  std::string precision = "auto";  // commands that compute in a precision (addPrecisionOption)
 };
 
 // Adds the options shared by commands that load a model.
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addJsonOption(CLI::App& cmd, CommonOptions& o);
+// --precision for commands that run a model (eval, generate): as `train --precision`.
+void addPrecisionOption(CLI::App& cmd, CommonOptions& o);
+// The precision --precision/--dtype/--device resolve to (core/train/mixed_precision.h); sets
+// o.dtype to the weights' dtype of that precision, so loadOptions(o) loads them in it.
+std::string applyPrecision(CommonOptions& o);
 // --dtype and --device as options for loading a model (names validated by applyCommonOptions).
 LoadOptions loadOptions(const CommonOptions& o);
 // Applies --threads; validates dtype/device names (gt::Error naming the option).

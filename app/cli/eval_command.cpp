@@ -11,6 +11,7 @@
 #include "core/eval/generation_eval.h"
 #include "core/io/checkpoint.h"
 #include "core/model/generation.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -47,9 +48,11 @@ Command evalCommand() {
             cmd.add_flag("--stem", a->e.stem, "Porter-stem words before ROUGE");
             cmd.add_option("--predictions", a->predictions, "Write {prediction, reference, scores} per line to this JSONL file");
             addModelOptions(cmd, a->o);
+            addPrecisionOption(cmd, a->o);
             addJsonOption(cmd, a->o);
             return std::function<void()>([a] {
               applyCommonOptions(a->o);
+              const std::string precision = applyPrecision(a->o);
               a->data.path = a->dataPath;
               const auto examples = readExamples(a->data);
               auto model = loadModel(a->model, loadOptions(a->o));
@@ -59,6 +62,7 @@ Command evalCommand() {
               if (adapter.prefix) a->e.generation.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               a->e.generation.eosTokenIds = eosTokenIds(a->model, model->config());
               const bool tty = isatty(fileno(stderr));
+              AutocastGuard autocast(precision, torch::Device(a->o.device));  // mixed precisions: forward in bf16/fp16
               const auto r = evaluateByGeneration(*model, *tok, examples, a->data.promptTemplate, a->e,
                                                   [&](int64_t done, int64_t total) {
                                                     if (tty) std::fprintf(stderr, "\rgenerating %lld/%lld   ", (long long)done, (long long)total);
@@ -69,14 +73,15 @@ Command evalCommand() {
               if (a->o.json) {
                 std::cout << nlohmann::ordered_json({{"examples", r.examples}, {"skipped", r.skipped}, {"rouge1", r.rouge.rouge1},
                                                      {"rouge2", r.rouge.rouge2}, {"rougeL", r.rouge.rougeL}, {"exact_match", r.exactMatch},
-                                                     {"stem", a->e.stem}, {"seconds", r.seconds}})
+                                                     {"stem", a->e.stem}, {"precision", precision}, {"seconds", r.seconds}})
                                  .dump()
                           << "\n";
                 return;
               }
               for (size_t i = 0; i < r.rows.size() && i < 5; ++i)
                 std::cout << "prediction: " << r.rows[i].prediction << "\nreference:  " << r.rows[i].reference << "\n\n";
-              std::printf("examples: %lld (skipped %lld), %.1f s\n", (long long)r.examples, (long long)r.skipped, r.seconds);
+              std::printf("examples: %lld (skipped %lld), %.1f s, precision %s\n", (long long)r.examples, (long long)r.skipped, r.seconds,
+                          precision.c_str());
               std::printf("ROUGE F1 x100%s: ROUGE-1 %.2f  ROUGE-2 %.2f  ROUGE-L %.2f  exact match %.2f%%\n", a->e.stem ? " (stemmed)" : "",
                           100 * r.rouge.rouge1, 100 * r.rouge.rouge2, 100 * r.rouge.rougeL, 100 * r.exactMatch);
             });

@@ -8,6 +8,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/tokenizer.h"
 #include "core/model/generation.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -35,9 +36,11 @@ Command generateCommand() {
             cmd.add_option("--length-penalty", a->g.lengthPenalty, "Exponent of the length normalisation")->capture_default_str();
             cmd.add_option("--repetition-penalty", a->g.repetitionPenalty, "CTRL repetition penalty (1: off)")->capture_default_str();
             addModelOptions(cmd, a->o);
+            addPrecisionOption(cmd, a->o);
             addJsonOption(cmd, a->o);
             return std::function<void()>([a, prompt, ids] {
               applyCommonOptions(a->o);
+              const std::string precision = applyPrecision(a->o);
               check(prompt->count() + ids->count() == 1, "generate: give exactly one of --prompt or --input-ids");
               auto model = loadModel(a->dir, loadOptions(a->o));
               GenerationOptions g = a->g;
@@ -57,11 +60,15 @@ Command generateCommand() {
                     std::filesystem::exists(std::filesystem::path(tp) / "tokenizer.model"))
                   tok = loadTokenizer(tp);
               }
-              const auto out = generate(*model, input, g);
+              const auto out = [&] {
+                AutocastGuard autocast(precision, torch::Device(a->o.device));  // mixed precisions: forward in bf16/fp16
+                return generate(*model, input, g);
+              }();
               std::string text;
               if (tok) text = tok->decode(out);
               if (a->o.json) {
-                nlohmann::ordered_json j = {{"ids", out}, {"text", tok ? nlohmann::json(text) : nlohmann::json(nullptr)}};
+                nlohmann::ordered_json j = {
+                    {"ids", out}, {"text", tok ? nlohmann::json(text) : nlohmann::json(nullptr)}, {"precision", precision}};
                 std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
                 return;
               }

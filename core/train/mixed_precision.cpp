@@ -32,22 +32,34 @@ bool cudaRunsBf16(const torch::Device& device) {
 
 }  // namespace
 
-std::string resolvePrecision(const RunConfig& c) {
-  const bool cuda = c.device != "cpu";
-  std::string p = c.precision;
+void checkPrecisionName(const std::string& precision, const std::string& dtype) {
+  check(precision == "auto" || precision == "fp32" || precision == "bf16-mixed" || precision == "fp16-mixed" || precision == "bf16-true" ||
+            precision == "fp16-true",
+        "precision (--precision): expected auto, fp32, bf16-mixed, fp16-mixed, bf16-true or fp16-true, got '" + precision + "'");
+  // --dtype names the weights' dtype: only the -true precisions keep weights in 16 bits.
+  const std::string implied = weightsDtype(precision);
+  check(precision == "auto" || dtype == implied || dtype == "float32",  // float32: the default, i.e. not given
+        "precision " + precision + " keeps the weights in " + implied + ", but dtype (--dtype) is " + dtype + "; leave --dtype out");
+}
+
+std::string resolvePrecision(const std::string& precision, const std::string& dtype, const std::string& device) {
+  const bool cuda = device != "cpu";
+  std::string p = precision;
   if (p == "auto") {
-    if (c.dtype == "bfloat16") p = "bf16-true";
-    else if (c.dtype == "float16") p = "fp16-true";
-    else p = cuda && cudaRunsBf16(torch::Device(c.device)) ? "bf16-mixed" : "fp32";
+    if (dtype == "bfloat16") p = "bf16-true";
+    else if (dtype == "float16") p = "fp16-true";
+    else p = cuda && cudaRunsBf16(torch::Device(device)) ? "bf16-mixed" : "fp32";
   }
 #ifndef GT_CPU_AUTOCAST_FP16
   check(!(p == "fp16-mixed" && !cuda), "precision fp16-mixed needs a CUDA device here: CPU autocast in LibTorch " TORCH_VERSION
                                        " runs bfloat16 only (use bf16-mixed)");
 #endif
-  check(!(p == "bf16-mixed" && cuda && !cudaRunsBf16(torch::Device(c.device))),
-        "precision bf16-mixed: device " + c.device + " does not run bfloat16 matmuls (use fp16-mixed or fp32)");
+  check(!(p == "bf16-mixed" && cuda && !cudaRunsBf16(torch::Device(device))),
+        "precision bf16-mixed: device " + device + " does not run bfloat16 matmuls (use fp16-mixed or fp32)");
   return p;
 }
+
+std::string resolvePrecision(const RunConfig& c) { return resolvePrecision(c.precision, c.dtype, c.device); }
 
 std::string weightsDtype(const std::string& precision) {
   return precision == "bf16-true" ? "bfloat16" : precision == "fp16-true" ? "float16" : "float32";

@@ -20,9 +20,15 @@
 
 namespace gt {
 
-// The precision a run uses: config.precision, or for "auto" bf16-mixed on a CUDA device that runs
-// bfloat16 matmuls, the -true precision of a 16-bit config.dtype, else fp32. Throws gt::Error for a
+// Checks a precision name (auto, fp32, bf16-mixed, fp16-mixed, bf16-true, fp16-true) and that a
+// dtype name other than the default float32 agrees with it (only the -true precisions keep the
+// weights in 16 bits). gt::Error naming --precision / --dtype otherwise.
+void checkPrecisionName(const std::string& precision, const std::string& dtype);
+// The precision to run in: `precision`, or for "auto" bf16-mixed on a CUDA device that runs
+// bfloat16 matmuls, the -true precision of a 16-bit `dtype`, else fp32. Throws gt::Error for a
 // precision the device cannot run (fp16-mixed on a CPU build without float16 autocast).
+std::string resolvePrecision(const std::string& precision, const std::string& dtype, const std::string& device);
+// The same for a run's settings.
 std::string resolvePrecision(const RunConfig& config);
 // The weights' dtype name for a precision ("float32", "bfloat16", "float16").
 std::string weightsDtype(const std::string& precision);

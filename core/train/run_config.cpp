@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/io/byte_level.h"
+#include "core/train/mixed_precision.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -131,15 +132,7 @@ void RunConfig::validate() const {
   check(schedule == "linear" || schedule == "constant", "schedule: expected linear or constant, got '" + schedule + "'");
   check(dtype == "float32" || dtype == "bfloat16" || dtype == "float16", "dtype: expected float32, bfloat16 or float16, got '" + dtype + "'");
   check(device == "cpu" || device.rfind("cuda", 0) == 0, "device: expected cpu or cuda[:N], got '" + device + "'");
-  check(precision == "auto" || precision == "fp32" || precision == "bf16-mixed" || precision == "fp16-mixed" || precision == "bf16-true" ||
-            precision == "fp16-true",
-        "precision (--precision): expected auto, fp32, bf16-mixed, fp16-mixed, bf16-true or fp16-true, got '" + precision + "'");
-  {
-    // --dtype names the weights' dtype: only the -true precisions keep weights in 16 bits.
-    const std::string implied = precision == "bf16-true" ? "bfloat16" : precision == "fp16-true" ? "float16" : "float32";
-    check(precision == "auto" || dtype == implied || dtype == "float32",  // float32: the default, i.e. not given
-          "precision " + precision + " keeps the weights in " + implied + ", but dtype (--dtype) is " + dtype + "; leave --dtype out");
-  }
+  checkPrecisionName(precision, dtype);
   check(!(gradientCheckpointing && method == "prefix"),
         "gradient_checkpointing (--gradient-checkpointing): not available with prefix tuning (its virtual tokens reach every block as "
         "a key/value cache, which checkpointed blocks do not take)");

@@ -14,7 +14,8 @@
 # METHODS (all: full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7),
 # MAX_TRAIN (0 = all 4,000 pairs), MAX_VALID (0 = all 512), MAX_TEST (0 = all 492),
 # LR_FULL / LR_LORA / LR_PREFIX (grids, space-separated; LR_FULL serves every method that trains
-# the model's own tensors), GT_BIN (build/app/greentrainer). Reruns replace earlier runs.
+# the model's own tensors), MODEL (resources/demo/model; e.g. a deep-thin model folder),
+# GT_BIN (build/app/greentrainer). Reruns replace earlier runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-build/app/greentrainer}"
@@ -46,7 +47,7 @@ grid_of() {
     *) echo "${LR_FULL:-1e-4 3e-4 1e-3}" ;;
   esac
 }
-common="--model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --max-train-examples ${MAX_TRAIN:-0}"
+common="--model ${MODEL:-resources/demo/model} --data resources/demo/debian-descriptions.jsonl --split train --max-train-examples ${MAX_TRAIN:-0}"
 common+=" --epochs ${EPOCHS:-2} --batch-size 16 --max-length 256 --no-save-model --checkpoint-every 0 ${extra[*]:-}"
 # One job per line: OUT_DIR then the train flags; run JOBS at a time.
 # A process that wrote a finished record but then exited non-zero (seen on CUDA: a crash at exit,
