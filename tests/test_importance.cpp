@@ -5,6 +5,8 @@
 
 #include <torch/optim/adamw.h>
 
+#include <map>
+
 #include "core/green/importance.h"
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
@@ -154,6 +156,62 @@ class TestImportance : public QObject {
     double maxScaled = 0;
     for (double v : imp.scaled) maxScaled = std::max(maxScaled, std::abs(v));
     QCOMPARE(maxScaled, 1.0);
+  }
+
+  // Importance on several batches (--importance-batches) is that of one larger batch: the reference
+  // takes LibTorch's AdamW step on the mean of the two rows' losses and the gradient of that mean
+  // at w + Δw. One row alone gives different values, so both rows were used.
+  void severalBatchesAreOneLargerBatch() {
+    auto model = loadModel(dir_);
+    const Batch b = fixtureBatch(dir_);
+    QCOMPARE(b.size(), int64_t(2));
+    const auto row = [&](int64_t i) {
+      return Batch{b.inputIds.slice(0, i, i + 1), b.attentionMask.slice(0, i, i + 1), b.labels.slice(0, i, i + 1)};
+    };
+    const std::vector<Batch> rows = {row(0), row(1)};
+    AdamW opt(namedParams(*model), {1e-3, 0.9, 0.999, 1e-8, 0.01});
+    trainStep(*model, opt, b);
+    const FlopsProfile profile = profileFlops(model->config(), 1, b.seq());
+    std::map<std::string, torch::Tensor> weightsBefore;
+    for (const auto& p : model->named_parameters(true)) weightsBefore[p.key()] = p.value().clone();
+
+    const auto imp = computeImportance(*model, opt, profile, profile.tensors.size(), rows, {});
+    const auto first = computeImportance(*model, opt, profile, profile.tensors.size(), rows[0], {});
+
+    auto copy = loadModel(dir_);
+    torch::optim::AdamW ref(copy->parameters(), torch::optim::AdamWOptions(1e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.01));
+    const auto meanLoss = [&] {
+      return (causalLmLoss(copy->forward(rows[0].inputIds, rows[0].attentionMask), rows[0].labels) +
+              causalLmLoss(copy->forward(rows[1].inputIds, rows[1].attentionMask), rows[1].labels)) /
+             2;
+    };
+    causalLmLoss(copy->forward(b.inputIds, b.attentionMask), b.labels).backward();  // the same first step
+    ref.step();
+    ref.zero_grad();
+    const double lossAtW = meanLoss().item<double>();
+    meanLoss().backward();
+    ref.step();
+    ref.zero_grad();
+    meanLoss().backward();
+    auto cp = copy->named_parameters(true);
+    std::vector<double> expected(profile.tensors.size());
+    double maxRaw = 0;
+    for (size_t i = 0; i < profile.tensors.size(); ++i) {
+      const auto& name = profile.tensors[i].name;
+      const auto delta = (cp[name].detach() - weightsBefore[name]).to(torch::kFloat64);
+      expected[i] = -(delta * cp[name].grad().to(torch::kFloat64)).sum().item<double>();
+      maxRaw = std::max(maxRaw, std::abs(expected[i]));
+    }
+    QVERIFY(std::abs(imp.loss - lossAtW) < 1e-5);
+    int differsFromOneRow = 0;
+    for (size_t i = 0; i < profile.tensors.size(); ++i) {
+      const double tol = 1e-3 * std::abs(expected[i]) + 1e-6 * maxRaw;
+      QVERIFY2(std::abs(imp.raw[i] - expected[i]) <= tol,
+               qPrintable(QString::fromStdString(profile.tensors[i].name) + QString(": %1 vs %2").arg(imp.raw[i]).arg(expected[i])));
+      differsFromOneRow += std::abs(first.raw[i] - expected[i]) > 0.05 * std::abs(expected[i]) + 1e-3 * maxRaw;
+    }
+    QVERIFY2(differsFromOneRow >= 10, qPrintable(QString("only %1 tensors differ from one row's importance").arg(differsFromOneRow)));
+    for (const auto& p : model->named_parameters(true)) QVERIFY2(torch::equal(p.value(), weightsBefore[p.key()]), p.key().c_str());
   }
 
   void earlyStopZeroesBelowCutoff() {

@@ -92,6 +92,37 @@ class TestTrainer : public QObject {
     QVERIFY(moved > 0);
   }
 
+  // --importance-batches 3: each selection's importance pass runs on the epoch's three batches, and
+  // its FLOPs are the profiler's for those shapes (two passes down to the cutoff, each batch).
+  void importanceOnSeveralBatchesCountsEachPass() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "run");
+    c.importanceBatches = 3;
+    c.saveModel = false;
+    const RunRecord r = Trainer(c).run();
+    QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+    QCOMPARE(r.steps.size(), size_t(6));
+    QCOMPARE(r.selections.size(), size_t(2));
+    QCOMPARE(r.toJson()["config"]["importance_batches"].get<int64_t>(), int64_t(3));
+    auto model = loadModel(c.model);
+    double total = 0;
+    for (size_t e = 0; e < 2; ++e) {
+      const auto& sel = r.selections[e];
+      QCOMPARE(sel.step, int64_t(3 * e));
+      double expected = 0;
+      for (size_t k = 3 * e; k < 3 * e + 3; ++k) {
+        const FlopsProfile p = profileFlops(model->config(), r.steps[k].batch, r.steps[k].seq);
+        std::vector<bool> evaluated(p.tensors.size(), false);
+        for (size_t i = 0; i < size_t(sel.cutoff); ++i) evaluated[i] = true;
+        expected += 2 * p.chainFlops(evaluated).total();
+      }
+      QVERIFY2(std::abs(sel.importanceFlops - expected) <= 1e-9 * expected,
+               qPrintable(QString("%1 vs %2").arg(sel.importanceFlops).arg(expected)));
+      total += expected;
+    }
+    QVERIFY(std::abs(r.importanceFlops - total) <= 1e-9 * total);
+  }
+
   void fullFineTuningCostsFullFlops() {
     test::TempDir tmp;
     RunConfig c = tinyRun(tmp.path() / "full");
@@ -149,6 +180,7 @@ class TestTrainer : public QObject {
     QCOMPARE(message([](RunConfig& c) { c.promptTemplate = "{source} r\xe9sum\xe9: {target}"; }),  // Latin-1 bytes
              QString("prompt_template: not valid UTF-8 (a path or text with bytes of another encoding)"));
     QCOMPARE(message([](RunConfig& c) { c.rho = 1.5; }), QString("rho: expected a value in (0, 1], got 1.5"));
+    QCOMPARE(message([](RunConfig& c) { c.importanceBatches = 0; }), QString("importance_batches: expected at least 1, got 0"));
     QVERIFY(message([](RunConfig& c) { c.rho = 0.2; }).contains("is at or below the forward pass's share of full fine-tuning"));
     QCOMPARE(message([](RunConfig& c) { c.model = "/nonexistent/model"; }),
              QString("/nonexistent/model: not a model folder (expected config.json and model.safetensors)"));

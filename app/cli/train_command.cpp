@@ -186,6 +186,8 @@ Command trainCommand() {
             flag("--reselect-every-steps", &RunConfig::reselectEverySteps, "Also re-select every N steps (0: off)");
             flag("--importance", &RunConfig::importance, "update_x_grad, update or grad");
             flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
+            flag("--importance-batches", &RunConfig::importanceBatches,
+                 "Measure importance on N batches, from their mean gradient (default 1, the paper's one batch)");
             flag("--solver", &RunConfig::solver, "exact, paper or brute");
             flag("--tq", &RunConfig::tq, "DP quantisation steps (default 1000)");
             flag("--top-blocks", &RunConfig::topBlocks, "top-blocks: how many last decoder blocks train, with the final norm (default 2)");

@@ -18,17 +18,31 @@ size_t earlyStopCutoff(const FlopsProfile& profile, double rho) {
 
 namespace {
 
-torch::Tensor lossOn(CausalLM& model, const Batch& batch) {
-  auto loss = causalLmLoss(model.forward(batch.inputIds, batch.lossMask()), batch.labels);
-  check(std::isfinite(loss.item<double>()), "importance pass: the loss is " + std::to_string(loss.item<double>()) +
-                                                 " (NaN or infinite); lower the learning rate or check the data");
-  return loss;
+// Backward of the mean of the batches' losses, one batch's graph at a time (gradients accumulate);
+// returns that mean.
+double meanLossBackward(CausalLM& model, const std::vector<Batch>& batches) {
+  double mean = 0;
+  for (const auto& batch : batches) {
+    auto loss = causalLmLoss(model.forward(batch.inputIds, batch.lossMask()), batch.labels);
+    const double value = loss.item<double>();
+    check(std::isfinite(value), "importance pass: the loss is " + std::to_string(value) +
+                                    " (NaN or infinite); lower the learning rate or check the data");
+    (loss / double(batches.size())).backward();
+    mean += value / double(batches.size());
+  }
+  return mean;
 }
 
 }  // namespace
 
 ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const Batch& batch, const ImportanceOptions& options) {
+  return computeImportance(model, optimizer, profile, cutoff, std::vector<Batch>{batch}, options);
+}
+
+ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+                                   const std::vector<Batch>& batches, const ImportanceOptions& options) {
+  check(!batches.empty(), "importance: expected at least one batch");
   check(options.metric == "update_x_grad" || options.metric == "update" || options.metric == "grad",
         "importance: unknown metric '" + options.metric + "' (expected update_x_grad, update or grad)");
   check(options.gradAt == "update" || options.gradAt == "current",
@@ -54,9 +68,7 @@ ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, cons
   }
 
   if (r.cutoff > 0) {
-    auto loss = lossOn(model, batch);
-    r.loss = loss.item<double>();
-    loss.backward();
+    r.loss = meanLossBackward(model, batches);
     std::vector<torch::Tensor> delta(profile.tensors.size()), grad(profile.tensors.size());
     for (size_t i = 0; i < r.cutoff; ++i) {
       if (!evaluated[i].defined() || !evaluated[i].grad().defined()) continue;
@@ -78,7 +90,7 @@ ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, cons
       for (auto& t : evaluated)
         if (t.defined()) t.mutable_grad() = torch::Tensor();
       try {
-        lossOn(model, batch).backward();
+        meanLossBackward(model, batches);
       } catch (...) {
         torch::NoGradGuard noGrad;
         for (size_t i = 0; i < r.cutoff; ++i)

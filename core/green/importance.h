@@ -21,7 +21,7 @@ struct ImportanceResult {
   std::vector<double> raw;     // chain order; 0 at and below the cutoff
   std::vector<double> scaled;  // raw / max |raw|
   size_t cutoff = 0;           // tensors [cutoff, N) were not evaluated (early stop, Eq. 8)
-  double loss = 0;             // loss at w
+  double loss = 0;             // loss at w (the mean over the batches)
   int64_t peakExtraBytes = -1; // process peak RSS during the pass above the RSS before it
   double timeMs = 0;
 };
@@ -31,5 +31,10 @@ size_t earlyStopCutoff(const FlopsProfile& profile, double rho);
 
 ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const Batch& batch, const ImportanceOptions& options);
+// The same on several batches taken as one larger batch: the gradients (at w, and at w + Δw) are
+// those of the mean of the batches' losses, and Δw is the AdamW update for that mean gradient.
+// A steadier estimate than one batch's, at one importance pass per batch.
+ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+                                   const std::vector<Batch>& batches, const ImportanceOptions& options);
 
 }  // namespace gt

@@ -44,6 +44,7 @@ void fields(RunConfig& c, Visit&& v) {
   v("reselect_every_steps", c.reselectEverySteps);
   v("importance", c.importance);
   v("importance_grad_at", c.importanceGradAt);
+  v("importance_batches", c.importanceBatches);
   v("solver", c.solver);
   v("tq", c.tq);
   v("early_stop", c.earlyStop);
@@ -138,6 +139,7 @@ void RunConfig::validate() const {
         "a key/value cache, which checkpointed blocks do not take)");
   check(reselectEveryEpochs >= 1, "reselect_every_epochs: expected at least 1");
   check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
+  check(importanceBatches >= 1, "importance_batches: expected at least 1, got " + std::to_string(importanceBatches));
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
   check(tq >= 10, "tq: expected at least 10, got " + std::to_string(tq));
   check(topBlocks >= 1, "top_blocks: expected at least 1, got " + std::to_string(topBlocks));

@@ -44,6 +44,8 @@ struct RunConfig {
   int64_t reselectEverySteps = 0;  // > 0: also re-select every N optimizer steps
   std::string importance = "update_x_grad";
   std::string importanceGradAt = "update";
+  // Batches the importance is measured on (their mean gradient, as one larger batch); 1: the paper's one.
+  int64_t importanceBatches = 1;
   std::string solver = "exact";
   int64_t tq = 1000;
   bool earlyStop = true;

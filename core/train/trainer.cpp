@@ -359,9 +359,12 @@ RunRecord Trainer::run() {
           const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq(), c.gradientCheckpointing);
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
+          // The importance batches: this step's and the ones after it in this epoch's order (wrapping round).
+          std::vector<Batch> importanceBatches{lead};
+          for (int64_t j = 1; j < c.importanceBatches; ++j) importanceBatches.push_back(batches[(first + size_t(j)) % batches.size()].to(device));
           const auto imp = [&] {
             AutocastGuard autocast(precision, device, /*weightsChangeInside=*/true);  // in the training precision, at w and w + Δw
-            return computeImportance(model, optimizer, profile, cutoff, lead, {c.importance, c.importanceGradAt});
+            return computeImportance(model, optimizer, profile, cutoff, importanceBatches, {c.importance, c.importanceGradAt});
           }();
           const auto selStart = Clock::now();
           SelectionProblem problem{profile.forward.total(), profile.full.total(), rho, c.tq, {}};
@@ -384,7 +387,10 @@ RunRecord Trainer::run() {
           s.selectionMs = selMs;
           s.importancePeakBytes = imp.peakExtraBytes;
           s.cutoff = int64_t(imp.cutoff);
-          s.importanceFlops = importanceFlops(profile, imp.cutoff, c.importanceGradAt == "update");
+          s.importanceFlops = 0;
+          for (const auto& b : importanceBatches)
+            s.importanceFlops += importanceFlops(profileFlops(model.config(), b.size(), b.seq(), c.gradientCheckpointing), imp.cutoff,
+                                                 c.importanceGradAt == "update");
           record.importanceFlops += s.importanceFlops;
           record.importanceSeconds += imp.timeMs / 1000;
           record.selectionSeconds += selMs / 1000;

@@ -11,7 +11,8 @@
 # (docs/gpu-speed.md), and 16 parallel 2-epoch runs with 256-pair validation took ~6 min each there.
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
 # Environment: EPOCHS (2; the paper trains 5), SEEDS ("42 43 44"), JOBS (1), TIMING (1),
-# METHODS (all: full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7),
+# METHODS (all: full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7; also gt-0.5-batches4,
+# gt-0.5-every50: GreenTrainer with importance on 4 batches / re-selection every 50 steps),
 # MAX_TRAIN (0 = all 4,000 pairs), MAX_VALID (0 = all 512), MAX_TEST (0 = all 492),
 # LR_FULL / LR_LORA / LR_PREFIX (grids, space-separated; LR_FULL serves every method that trains
 # the model's own tensors), MODEL (resources/demo/model; e.g. a deep-thin model folder),
@@ -36,6 +37,10 @@ flags_of() {  # the method's own flags
     badam) echo "--method badam --badam-interval 50" ;;
     lora) echo "--method lora" ;;
     prefix) echo "--method prefix" ;;
+    # The two changes of issue #16, behind their flags: gt-R-batchesN measures importance on N
+    # batches (--importance-batches), gt-R-everyN re-selects every N steps (--reselect-every-steps).
+    gt-*-batches*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --importance-batches ${1##*-batches}" ;;
+    gt-*-every*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-steps ${1##*-every}" ;;
     gt-*) echo "--method gt --rho ${1#gt-}" ;;
     *) echo "unknown method $1" >&2; exit 2 ;;
   esac
