@@ -115,6 +115,39 @@ class TestDataset : public QObject {
     QVERIFY(differs);
   }
 
+  // --pad-to-multiple-of: rows are laid out as before and only padding is added; lengths round up
+  // to the multiple, but never past max_length nor below the longest row.
+  void padToMultipleOfRoundsUpWithinMaxLength() {
+    DatasetSpec spec;
+    DatasetStats stats;
+    // One token per byte: "a TL;DR: " + "b" + EOS = 11 tokens, "abcdefghijklmnop TL;DR: " + "q" + EOS = 26.
+    auto data = tokenizeExamples({{"a", "b"}, {"abcdefghijklmnop", "q"}}, *tok_, spec, 256, stats);
+    const int64_t len0 = int64_t(data[0].prompt.size() + data[0].target.size()), len1 = int64_t(data[1].prompt.size() + data[1].target.size());
+    QCOMPARE(len0, int64_t(11));
+    QCOMPARE(len1, int64_t(26));
+    const auto plain = makeBatches(data, 1, 0, 0, 0, false);
+    QCOMPARE(plain[0].seq(), len0);
+    QCOMPARE(plain[1].seq(), len1);
+    const auto padded = makeBatches(data, 1, 0, 0, 0, false, 8, 0);
+    QCOMPARE(padded[0].seq(), int64_t(16));
+    QCOMPARE(padded[1].seq(), int64_t(32));
+    const auto capped = makeBatches(data, 1, 0, 0, 0, false, 8, 30);
+    QCOMPARE(capped[0].seq(), int64_t(16));
+    QCOMPARE(capped[1].seq(), int64_t(30));  // 32 would pass max_length 30
+    const auto longer = makeBatches(data, 1, 0, 0, 0, false, 64, 20);
+    QCOMPARE(longer[1].seq(), len1);  // max_length below the row's own length: the row's length
+    for (size_t i = 0; i < 2; ++i) {
+      const int64_t n = plain[i].seq();
+      QVERIFY(torch::equal(capped[i].inputIds.slice(1, 0, n), plain[i].inputIds));
+      QVERIFY(torch::equal(capped[i].labels.slice(1, 0, n), plain[i].labels));
+      QCOMPARE(capped[i].attentionMask.slice(1, n).sum().item<int64_t>(), int64_t(0));
+      QVERIFY((capped[i].labels.slice(1, n) == -100).all().item<bool>());
+      QVERIFY(capped[i].rightPadded);
+    }
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { makeBatches(data, 1, 0, 0, 0, false, -1, 0); })),
+             QString("pad_to_multiple_of: expected >= 0, got -1"));
+  }
+
   void badFiles() {
     test::TempDir tmp;
     DatasetSpec spec;

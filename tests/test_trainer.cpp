@@ -123,6 +123,43 @@ class TestTrainer : public QObject {
     QVERIFY(std::abs(r.importanceFlops - total) <= 1e-9 * total);
   }
 
+  // --pad-to-multiple-of 16: every batch is rounded up to 16, 32 or 48 tokens, the padding is
+  // masked out of the loss, so Full FT's losses equal the unpadded run's; the FLOPs are the
+  // profiler's for the longer shapes.
+  void paddedBatchesTrainTheSame() {
+    test::TempDir tmp;
+    std::string rows;  // one token per byte: rows of 13 to 43 tokens
+    for (int i = 0; i < 8; ++i)
+      rows += nlohmann::json({{"source", std::string(size_t(2 + 4 * i), char('a' + i))}, {"target", "tool"}, {"split", "train"}}).dump() + "\n";
+    rows += nlohmann::json({{"source", "short"}, {"target", "x"}, {"split", "valid"}}).dump() + "\n";
+    test::writeFile(tmp.path() / "rows.jsonl", rows);
+    RunConfig c = tinyRun(tmp.path() / "plain");
+    c.data = (tmp.path() / "rows.jsonl").string();
+    c.method = "full";
+    c.epochs = 2;
+    c.batchSize = 3;
+    c.saveModel = false;
+    const RunRecord plain = Trainer(c).run();
+    c.padToMultipleOf = 16;
+    c.outDir = (tmp.path() / "padded").string();
+    const RunRecord padded = Trainer(c).run();
+    QCOMPARE(padded.steps.size(), size_t(6));
+    QCOMPARE(plain.steps.size(), size_t(6));
+    auto model = loadModel(c.model);
+    int longer = 0;
+    for (size_t i = 0; i < plain.steps.size(); ++i) {
+      const auto& p = padded.steps[i];
+      QVERIFY2(p.seq % 16 == 0 && p.seq >= plain.steps[i].seq && p.seq < plain.steps[i].seq + 16,
+               qPrintable(QString("step %1: seq %2 for %3").arg(i).arg(p.seq).arg(plain.steps[i].seq)));
+      longer += p.seq > plain.steps[i].seq;
+      QVERIFY2(std::abs(p.loss - plain.steps[i].loss) <= 1e-5 * std::abs(plain.steps[i].loss),
+               qPrintable(QString("step %1: %2 vs %3").arg(i).arg(p.loss).arg(plain.steps[i].loss)));
+      QVERIFY(std::abs(p.flops - profileFlops(model->config(), p.batch, p.seq).full.total()) <= 1e-9 * p.flops);
+    }
+    QVERIFY(longer >= 4);
+    QCOMPARE(padded.toJson()["config"]["pad_to_multiple_of"].get<int64_t>(), int64_t(16));
+  }
+
   void fullFineTuningCostsFullFlops() {
     test::TempDir tmp;
     RunConfig c = tinyRun(tmp.path() / "full");

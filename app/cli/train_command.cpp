@@ -186,6 +186,8 @@ Command trainCommand() {
             flag("--reselect-every-steps", &RunConfig::reselectEverySteps, "Also re-select every N steps (0: off)");
             flag("--importance", &RunConfig::importance, "update_x_grad, update or grad");
             flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
+            flag("--pad-to-multiple-of", &RunConfig::padToMultipleOf,
+                 "Pad each batch to a multiple of N tokens, at most --max-length (0: to its longest row; fewer shapes for GPU kernels)");
             flag("--importance-batches", &RunConfig::importanceBatches,
                  "Measure importance on N batches, from their mean gradient (default 1, the paper's one batch)");
             flag("--solver", &RunConfig::solver, "exact, paper or brute");

@@ -273,8 +273,9 @@ std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examp
 }
 
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
-                               int64_t padId, bool shuffle) {
+                               int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
   check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));
+  check(padToMultipleOf >= 0, "pad_to_multiple_of: expected >= 0, got " + std::to_string(padToMultipleOf));
   std::vector<size_t> order(data.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (shuffle) {
@@ -286,7 +287,12 @@ std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_
     const size_t end = std::min(order.size(), start + size_t(batchSize));
     size_t seq = 0;
     for (size_t i = start; i < end; ++i) seq = std::max(seq, data[order[i]].prompt.size() + data[order[i]].target.size());
-    const int64_t B = int64_t(end - start), S = int64_t(seq);
+    const int64_t B = int64_t(end - start);
+    int64_t S = int64_t(seq);
+    if (padToMultipleOf > 0) {
+      S = (S + padToMultipleOf - 1) / padToMultipleOf * padToMultipleOf;
+      if (maxLength > 0) S = std::max(int64_t(seq), std::min(S, maxLength));
+    }
     auto ids = torch::full({B, S}, padId, torch::kLong);
     auto mask = torch::zeros({B, S}, torch::kLong);
     auto labels = torch::full({B, S}, int64_t(-100), torch::kLong);

@@ -72,8 +72,10 @@ struct PromptTemplate {
 std::vector<int64_t> promptTokens(const Tokenizer& tokenizer, const PromptTemplate& tmpl, const std::string& source, int64_t budget,
                                   bool* truncated = nullptr);
 
-// Right-padded batches in a seeded random order (same seed and epoch: same order).
+// Right-padded batches in a seeded random order (same seed and epoch: same order). Each batch is
+// as long as its longest row, rounded up to a multiple of `padToMultipleOf` when that is > 0 (fewer
+// distinct shapes: GPU kernels chosen once per shape are reused) but never past `maxLength` (> 0).
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
-                               int64_t padId, bool shuffle = true);
+                               int64_t padId, bool shuffle = true, int64_t padToMultipleOf = 0, int64_t maxLength = 0);
 
 }  // namespace gt

@@ -112,7 +112,7 @@ SelectionPreview previewSelection(const RunConfig& config) {
   PreparedRun prep = prepareRun(c);
   CausalLM& model = *prep.model;
   model.train();
-  const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId).front().to(torch::Device(c.device));
+  const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, c.padToMultipleOf, c.maxLength).front().to(torch::Device(c.device));
   const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq(), c.gradientCheckpointing);
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (const auto& p : model.named_parameters(true)) params.emplace_back(p.key(), p.value());

@@ -125,7 +125,7 @@ RunRecord Trainer::run() {
 
   // Reference shape: the median padded length of the first epoch's batches.
   std::vector<int64_t> seqs;
-  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId)) seqs.push_back(b.seq());
+  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, c.padToMultipleOf, c.maxLength)) seqs.push_back(b.seq());
   std::nth_element(seqs.begin(), seqs.begin() + seqs.size() / 2, seqs.end());
   const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2], c.gradientCheckpointing);
 
@@ -325,7 +325,7 @@ RunRecord Trainer::run() {
     else if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) dueGeneration(-1);
     for (int64_t epoch = pos.epoch; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
-      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId);
+      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId, true, c.padToMultipleOf, c.maxLength);
       double& epochLoss = pos.epochLoss;
       double& epochFlops = pos.epochFlops;
       double& epochFlopsFull = pos.epochFlopsFull;

@@ -10,7 +10,8 @@
 #   1b. the same in bf16-mixed with --gradient-checkpointing (peak memory, recompute time);
 #   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
 #      the same shape, Full FT and the same GT tensors;
-#   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check).
+#   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check), and bf16-mixed
+#      and fp32 with --pad-to-multiple-of 64 (is bf16's cost on the demo the new shape of every batch?).
 # Results go to $OUT (or ./gpu-out): summary.txt, and results.tgz with one JSON per measurement, the
 # demo runs' records and the logs (the device returns only a few files, so they travel packed).
 set -uo pipefail
@@ -72,14 +73,17 @@ print(f"eager {e['precision']:10s} Full {e['full_s_median']:.4f} s/step {e['full
       + (f", GT {o['gt_tokens_per_s']/e['gt_tokens_per_s']:.2f}x" if 'gt_tokens_per_s' in e else ""))
 PY
 done
-for p in fp32 bf16-mixed bf16-true; do
+# V+padN: the same with --pad-to-multiple-of N (a few batch shapes instead of one per batch).
+for v in fp32 bf16-mixed bf16-true bf16-mixed+pad64 fp32+pad64; do
+  p=${v%%+pad*}; pad=0
+  [ "$v" = "$p" ] || pad=${v##*+pad}
   "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
     --batch-size 4 --max-train-examples ${LEARN_EXAMPLES:-400} --lr 2e-5 --schedule constant --precision "$p" --device "$device" --checkpoint-every 0 \
-    --out "/tmp/learn-$p" --overwrite > "$out/learn-$p.out" 2> "$out/learn-$p.err"
+    --pad-to-multiple-of "$pad" --out "/tmp/learn-$v" --overwrite > "$out/learn-$v.out" 2> "$out/learn-$v.err"
   rc=$?
-  [ $rc = 0 ] || { log "train $p exited with status $rc:"; grep -A40 "fatal signal" "$out/learn-$p.err" | head -40 | tee -a "$out/summary.txt"; }
-  cp "/tmp/learn-$p/run.json" "$out/learn-$p.json" 2>/dev/null
-  python3 - "$out/learn-$p.json" <<'PY' | tee -a "$out/summary.txt"
+  [ $rc = 0 ] || { log "train $v exited with status $rc:"; grep -A40 "fatal signal" "$out/learn-$v.err" | head -40 | tee -a "$out/summary.txt"; }
+  cp "/tmp/learn-$v/run.json" "$out/learn-$v.json" 2>/dev/null
+  python3 - "$out/learn-$v.json" "$v" <<'PY' | tee -a "$out/summary.txt"
 import json, statistics, sys
 try:
     r = json.load(open(sys.argv[1]))
@@ -88,7 +92,7 @@ except Exception as e:
 s = r["steps"]
 steps_s = sum(x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s) / 1000
 epoch_s = sum(e['seconds'] for e in r['epochs'])
-print(f"demo {len(s)} steps {r['precision']:10s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
+print(f"demo {len(s)} steps {sys.argv[2]:16s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
       f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {1000 * steps_s / len(s):.1f} ms/step; epoch clock {epoch_s:.3f} s vs "
       f"sum of step times {steps_s:.3f} s (x{epoch_s / steps_s:.3f}); per step forward "
       f"{statistics.mean(x['forward_ms'] for x in s):.1f} backward {statistics.mean(x['backward_ms'] for x in s):.1f} "
@@ -97,7 +101,7 @@ print(f"demo {len(s)} steps {r['precision']:10s} loss first 10 {statistics.mean(
 # (lazy module loading, cuBLASLt/flash kernel choice); the median over later steps shows the steady cost.
 ms = [x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s]
 parts = [(a, b) for a, b in ((0, 10), (10, 50), (50, len(ms))) if b > a and a < len(ms)]
-print(f"demo {r['precision']:10s} median ms/step " + ", ".join(f"steps {a + 1}-{min(b, len(ms))} {statistics.median(ms[a:b]):.1f}" for a, b in parts)
+print(f"demo {sys.argv[2]:16s} median ms/step " + ", ".join(f"steps {a + 1}-{min(b, len(ms))} {statistics.median(ms[a:b]):.1f}" for a, b in parts)
       + (f"; {len(set(x['seq'] for x in s))} distinct sequence lengths" if s and 'seq' in s[0] else ""))
 PY
 done
