@@ -110,10 +110,8 @@ struct StepBenchOptions {
 // peak memory of each and the measured GT/Full time ratio against the predicted FLOPs ratio.
 void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostream& text) {
   torch::manual_seed(0);
-  RunConfig precisionOf;
-  precisionOf.device = o.device;
-  precisionOf.precision = o.precision;
-  const std::string precision = resolvePrecision(precisionOf);
+  checkPrecisionName(o.precision, "float32");
+  const std::string precision = resolvePrecision(o.precision, "float32", o.device);
   const torch::Device device(o.device);
   const auto config = ModelConfig::fromJson(benchShape(o.shape), "bench " + o.shape);
   auto model = createModel(config);

@@ -4,12 +4,13 @@
 # on one GPU, in one run,
 #   0. `greentrainer bench --only attention`: SDPA (causal flash path, masked path) vs the eager reference
 #      (outputs, gradients; fp32, bf16); `--only optimizer`: fused AdamW vs our _foreach_ AdamW;
-#   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed
-#      and bf16-true: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured GT/Full
-#      time ratio vs the predicted FLOPs ratio;
+#   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed,
+#      bf16-true and fp16-mixed: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured
+#      GT/Full time ratio vs the predicted FLOPs ratio;
 #   1b. the same in bf16-mixed with --gradient-checkpointing (peak memory, recompute time);
 #   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
-#      the same shape, Full FT and the same GT tensors;
+#      the same shape, Full FT and the same GT tensors; then both in bf16-mixed on EXTRA_SHAPES
+#      (opt-350m llama-1b);
 #   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check), and bf16-mixed
 #      and fp32 with --pad-to-multiple-of 64 (is bf16's cost on the demo the new shape of every batch?).
 # Results go to $OUT (or ./gpu-out): summary.txt, and results.tgz with one JSON per measurement, the
@@ -30,25 +31,45 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee
 "$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
 "$gt" bench --only optimizer --device "$device" --json > "$out/optimizer.json" 2>> "$out/summary.txt" || log "optimizer parity failed"
 
-for p in bf16-mixed fp32 bf16-true; do
-  "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --json \
-    > "$out/ours-$p.json" 2> "$out/ours-$p.err" || { log "ours $p failed:"; tail -5 "$out/ours-$p.err" | tee -a "$out/summary.txt"; }
-  python3 - "$out/ours-$p.json" "$p" <<'PY' | tee -a "$out/summary.txt"
+# ours SHAPE PRECISION: `bench --only step` into ours-SHAPE-PRECISION.json, one summary line.
+ours() {
+  local f="$out/ours-$1-$2.json"
+  "$gt" bench --only step --device "$device" --shape "$1" --batch "$batch" --seq "$seq" --rounds 6 --precision "$2" --json \
+    > "$f" 2> "${f%.json}.err" || { log "ours $1 $2 failed:"; tail -5 "${f%.json}.err" | tee -a "$out/summary.txt"; }
+  python3 - "$f" "$1 $2" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
 try:
     s = json.load(open(sys.argv[1]))["step"]
 except Exception as e:
     print(f"ours {sys.argv[2]}: no result ({e})"); raise SystemExit
 f = lambda v: "-" if v is None else f"{v:.1f}"
-print(f"ours  {s['precision']:10s} Full {s['full_s_median']:.4f} s/step {s['full_tokens_per_s']:.0f} tok/s MFU {f(s['full_mfu_percent'])}% "
+print(f"ours  {sys.argv[2]:19s} Full {s['full_s_median']:.4f} s/step {s['full_tokens_per_s']:.0f} tok/s MFU {f(s['full_mfu_percent'])}% "
       f"peak {s['full_peak_memory_bytes']/1e9:.2f} GB | GT {s['gt_s_median']:.4f} s/step {s['gt_tokens_per_s']:.0f} tok/s MFU {f(s['gt_mfu_percent'])}% "
       f"peak {s['gt_peak_memory_bytes']/1e9:.2f} GB | GT/Full time {s['measured_ratio']:.3f} vs predicted {s['predicted_flops_ratio']:.3f}")
 PY
-done
+}
+# eager SHAPE PRECISION: tests/bench/eager_reference.py (same GT tensors as ours SHAPE bf16-mixed), ratio to ours.
+eager() {
+  local f="$out/eager-$1-$2.json"
+  python3 tests/bench/eager_reference.py --shape "$1" --batch "$batch" --seq "$seq" --rounds 6 --precision "$2" \
+    --frozen-from "$out/ours-$1-bf16-mixed.json" > "$f" 2> "${f%.json}.err" || { log "eager $1 $2 failed:"; tail -5 "${f%.json}.err" | tee -a "$out/summary.txt"; }
+  python3 - "$f" "$out/ours-$1-$2.json" "$1 $2" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+try:
+    e = json.load(open(sys.argv[1])); o = json.load(open(sys.argv[2]))["step"]
+except Exception as ex:
+    print(f"eager {sys.argv[3]}: no result ({ex})"); raise SystemExit
+print(f"eager {sys.argv[3]:19s} Full {e['full_s_median']:.4f} s/step {e['full_tokens_per_s']:.0f} tok/s peak {e['full_peak_memory_bytes']/1e9:.2f} GB"
+      f" | GT {e.get('gt_s_median', float('nan')):.4f} s/step | ours/eager tokens/s: Full {o['full_tokens_per_s']/e['full_tokens_per_s']:.2f}x"
+      + (f", GT {o['gt_tokens_per_s']/e['gt_tokens_per_s']:.2f}x" if 'gt_tokens_per_s' in e else ""))
+PY
+}
+
+for p in bf16-mixed fp32 bf16-true fp16-mixed; do ours "$shape" "$p"; done
 # Activation checkpointing: peak memory against the bf16-mixed run above, and the recompute's time.
 "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision bf16-mixed \
   --gradient-checkpointing --json > "$out/ours-bf16-mixed-gc.json" 2> "$out/ours-bf16-mixed-gc.err" || log "ours gradient checkpointing failed"
-python3 - "$out/ours-bf16-mixed-gc.json" "$out/ours-bf16-mixed.json" <<'PY' | tee -a "$out/summary.txt"
+python3 - "$out/ours-bf16-mixed-gc.json" "$out/ours-$shape-bf16-mixed.json" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
 try:
     g = json.load(open(sys.argv[1]))["step"]; b = json.load(open(sys.argv[2]))["step"]
@@ -59,20 +80,9 @@ print(f"ours  bf16-mixed + gradient checkpointing: Full {g['full_s_median']:.4f}
       f"GT/Full time {g['measured_ratio']:.3f} vs predicted {g['predicted_flops_ratio']:.3f}")
 PY
 
-for p in bf16-mixed fp32; do
-  python3 tests/bench/eager_reference.py --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision "$p" --frozen-from "$out/ours-bf16-mixed.json" \
-    > "$out/eager-$p.json" 2> "$out/eager-$p.err" || { log "eager $p failed:"; tail -5 "$out/eager-$p.err" | tee -a "$out/summary.txt"; }
-  python3 - "$out/eager-$p.json" "$out/ours-$p.json" <<'PY' | tee -a "$out/summary.txt"
-import json, sys
-try:
-    e = json.load(open(sys.argv[1])); o = json.load(open(sys.argv[2]))["step"]
-except Exception as ex:
-    print(f"eager: no result ({ex})"); raise SystemExit
-print(f"eager {e['precision']:10s} Full {e['full_s_median']:.4f} s/step {e['full_tokens_per_s']:.0f} tok/s peak {e['full_peak_memory_bytes']/1e9:.2f} GB"
-      f" | GT {e.get('gt_s_median', float('nan')):.4f} s/step | ours/eager tokens/s: Full {o['full_tokens_per_s']/e['full_tokens_per_s']:.2f}x"
-      + (f", GT {o['gt_tokens_per_s']/e['gt_tokens_per_s']:.2f}x" if 'gt_tokens_per_s' in e else ""))
-PY
-done
+for p in bf16-mixed fp32; do eager "$shape" "$p"; done
+# The issue's other shapes, bf16-mixed, ours and eager side by side (EXTRA_SHAPES="" skips them).
+for sh in ${EXTRA_SHAPES-opt-350m llama-1b}; do ours "$sh" bf16-mixed; eager "$sh" bf16-mixed; done
 # V+padN: the same with --pad-to-multiple-of N (a few batch shapes instead of one per batch).
 for v in fp32 bf16-mixed bf16-true bf16-mixed+pad64 fp32+pad64; do
   p=${v%%+pad*}; pad=0
