@@ -9,9 +9,10 @@
 #   2. the fair protocol (tests/bench/fair_table.sh, fp32) on each model of MODELS, JOBS runs at a time.
 # Results: $OUT/summary.txt, $OUT/deep-model/, and $OUT/results.tgz (sweeps, tables, logs; the
 # device returns at most 8 files).
-# Environment: STAGES ("pretrain fair"), MODELS ("deep demo": the deep-thin model of stage 1 and/or
-# resources/demo/model), JOBS (16), DEVICE (cuda), STEPS (1700), and fair_table.sh's EPOCHS, SEEDS,
-# METHODS, MAX_VALID, MAX_TEST, LR_* (to fit the device time: a full table of one model is 61 runs).
+# Environment: STAGES ("pretrain fair"), MODELS ("deep": the deep-thin model of stage 1; add "demo"
+# for resources/demo/model, or give a folder), JOBS (16), DEVICE (cuda), STEPS (1700), and
+# fair_table.sh's EPOCHS, SEEDS, METHODS, MAX_VALID (256 here: the sweep's validation pairs),
+# MAX_TEST, LR_*, TIMING (to fit the device time: a full table of one model is 61 runs + 10 timed).
 # Smoke test on a CPU: DEVICE=cpu STEPS=4 JOBS=1 EPOCHS=1 SEEDS=42 METHODS="full gt-0.5" LR_FULL=3e-4 \
 #   MAX_TRAIN=32 MAX_VALID=4 MAX_TEST=4 TIMING=0 GT_BIN=build/app/greentrainer bash tests/bench/gpu_fair.sh
 set -uo pipefail
@@ -44,7 +45,8 @@ if [[ " $stages " == *" pretrain "* ]]; then
 fi
 
 if [[ " $stages " == *" fair "* ]]; then
-  for m in ${MODELS:-deep demo}; do
+  export MAX_VALID=${MAX_VALID:-256}
+  for m in ${MODELS:-deep}; do
     case "$m" in
       deep) model="$work/pretrain-deep/model" ;;
       demo) model=resources/demo/model ;;
