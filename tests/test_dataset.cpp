@@ -146,6 +146,13 @@ class TestDataset : public QObject {
     }
     QCOMPARE(QString::fromStdString(test::errorMessage([&] { makeBatches(data, 1, 0, 0, 0, false, -1, 0); })),
              QString("pad_to_multiple_of: expected >= 0, got -1"));
+    // -1 (the default): 64 on CUDA in the 16-bit precisions only; a given multiple is kept.
+    QCOMPARE(batchLengthMultiple(-1, "cuda", "bf16-mixed"), int64_t(64));
+    QCOMPARE(batchLengthMultiple(-1, "cuda:1", "fp16-true"), int64_t(64));
+    QCOMPARE(batchLengthMultiple(-1, "cuda", "fp32"), int64_t(0));
+    QCOMPARE(batchLengthMultiple(-1, "cpu", "bf16-mixed"), int64_t(0));
+    QCOMPARE(batchLengthMultiple(0, "cuda", "bf16-mixed"), int64_t(0));
+    QCOMPARE(batchLengthMultiple(16, "cpu", "fp32"), int64_t(16));
   }
 
   void badFiles() {

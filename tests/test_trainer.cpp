@@ -218,6 +218,8 @@ class TestTrainer : public QObject {
              QString("prompt_template: not valid UTF-8 (a path or text with bytes of another encoding)"));
     QCOMPARE(message([](RunConfig& c) { c.rho = 1.5; }), QString("rho: expected a value in (0, 1], got 1.5"));
     QCOMPARE(message([](RunConfig& c) { c.importanceBatches = 0; }), QString("importance_batches: expected at least 1, got 0"));
+    QCOMPARE(message([](RunConfig& c) { c.padToMultipleOf = -2; }),
+             QString("pad_to_multiple_of: expected -1 (auto), 0 (none) or a positive multiple, got -2"));
     QVERIFY(message([](RunConfig& c) { c.rho = 0.2; }).contains("is at or below the forward pass's share of full fine-tuning"));
     QCOMPARE(message([](RunConfig& c) { c.model = "/nonexistent/model"; }),
              QString("/nonexistent/model: not a model folder (expected config.json and model.safetensors)"));

@@ -187,7 +187,8 @@ Command trainCommand() {
             flag("--importance", &RunConfig::importance, "update_x_grad, update or grad");
             flag("--importance-grad-at", &RunConfig::importanceGradAt, "update (w + Δw) or current (w)");
             flag("--pad-to-multiple-of", &RunConfig::padToMultipleOf,
-                 "Pad each batch to a multiple of N tokens, at most --max-length (0: to its longest row; fewer shapes for GPU kernels)");
+                 "Pad each batch to a multiple of N tokens, at most --max-length (0: to its longest row; default -1: 64 on a CUDA "
+                 "device in bf16/fp16, where each new shape costs, else 0)");
             flag("--importance-batches", &RunConfig::importanceBatches,
                  "Measure importance on N batches, from their mean gradient (default 1, the paper's one batch)");
             flag("--solver", &RunConfig::solver, "exact, paper or brute");

@@ -272,6 +272,12 @@ std::vector<TokenizedExample> tokenizeExamples(const std::vector<Example>& examp
   return out;
 }
 
+int64_t batchLengthMultiple(int64_t configured, const std::string& device, const std::string& precision) {
+  if (configured >= 0) return configured;
+  const bool sixteenBit = precision != "fp32";
+  return device != "cpu" && sixteenBit ? 64 : 0;
+}
+
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
                                int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
   check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));

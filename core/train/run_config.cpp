@@ -140,7 +140,7 @@ void RunConfig::validate() const {
         "a key/value cache, which checkpointed blocks do not take)");
   check(reselectEveryEpochs >= 1, "reselect_every_epochs: expected at least 1");
   check(reselectEverySteps >= 0, "reselect_every_steps: expected >= 0");
-  check(padToMultipleOf >= 0, "pad_to_multiple_of: expected >= 0 (0: no rounding), got " + std::to_string(padToMultipleOf));
+  check(padToMultipleOf >= -1, "pad_to_multiple_of: expected -1 (auto), 0 (none) or a positive multiple, got " + std::to_string(padToMultipleOf));
   check(importanceBatches >= 1, "importance_batches: expected at least 1, got " + std::to_string(importanceBatches));
   check(solver == "exact" || solver == "paper" || solver == "brute", "solver: expected exact, paper or brute, got '" + solver + "'");
   check(tq >= 10, "tq: expected at least 10, got " + std::to_string(tq));

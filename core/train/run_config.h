@@ -38,9 +38,10 @@ struct RunConfig {
   // Activation checkpointing per decoder block: less memory, one more forward of each block the
   // backward pass reaches (counted in every FLOPs figure and in GreenTrainer's budget).
   bool gradientCheckpointing = false;
-  // Pad each batch to a multiple of this many tokens (at most max_length; 0: to its longest row).
-  // The padding is masked out of the loss; it costs FLOPs but gives the GPU few distinct shapes.
-  int64_t padToMultipleOf = 0;
+  // Pad each batch to a multiple of this many tokens (at most max_length; 0: to its longest row;
+  // -1: auto, see batchLengthMultiple in dataset.h). The padding is masked out of the loss; it
+  // costs FLOPs but gives the GPU few distinct shapes.
+  int64_t padToMultipleOf = -1;
 
   // GreenTrainer
   int64_t reselectEveryEpochs = 1;

@@ -7,6 +7,7 @@
 #include "core/io/checkpoint.h"
 #include "core/model/model_config.h"
 #include "core/train/adamw.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/prepared_run.h"
 #include "core/util/error.h"
 
@@ -112,7 +113,9 @@ SelectionPreview previewSelection(const RunConfig& config) {
   PreparedRun prep = prepareRun(c);
   CausalLM& model = *prep.model;
   model.train();
-  const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, c.padToMultipleOf, c.maxLength).front().to(torch::Device(c.device));
+  const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true,
+                                  batchLengthMultiple(c.padToMultipleOf, c.device, resolvePrecision(c)), c.maxLength)
+                          .front().to(torch::Device(c.device));
   const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq(), c.gradientCheckpointing);
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (const auto& p : model.named_parameters(true)) params.emplace_back(p.key(), p.value());

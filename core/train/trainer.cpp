@@ -124,8 +124,9 @@ RunRecord Trainer::run() {
   const int64_t totalSteps = stepsPerEpoch * c.epochs;
 
   // Reference shape: the median padded length of the first epoch's batches.
+  const int64_t padMultiple = batchLengthMultiple(c.padToMultipleOf, c.device, precision);
   std::vector<int64_t> seqs;
-  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, c.padToMultipleOf, c.maxLength)) seqs.push_back(b.seq());
+  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, padMultiple, c.maxLength)) seqs.push_back(b.seq());
   std::nth_element(seqs.begin(), seqs.begin() + seqs.size() / 2, seqs.end());
   const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2], c.gradientCheckpointing);
 
@@ -197,7 +198,8 @@ RunRecord Trainer::run() {
                            reference.batch,           reference.seq};
 
   log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + " in " + precision + ": " +
-            std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps");
+            std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps" +
+            (padMultiple > 0 ? ", batches padded to multiples of " + std::to_string(padMultiple) + " tokens" : ""));
 
   // full and gt start with every tensor (gt re-selects before its first step); lora and prefix train none of the model's.
   std::vector<bool> mask(reference.tensors.size(), frozenReach.empty());
@@ -325,7 +327,7 @@ RunRecord Trainer::run() {
     else if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) dueGeneration(-1);
     for (int64_t epoch = pos.epoch; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
-      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId, true, c.padToMultipleOf, c.maxLength);
+      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId, true, padMultiple, c.maxLength);
       double& epochLoss = pos.epochLoss;
       double& epochFlops = pos.epochFlops;
       double& epochFlopsFull = pos.epochFlopsFull;
