@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/cli/common_options.h"
+#include "app/cli/crash_report.h"
 #include "core/train/resumable_run.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -113,6 +114,9 @@ class ProgressPrinter : public RunObserver {
     std::fprintf(stderr, "epoch %lld done: mean loss %.4f in %s\n", (long long)e.epoch + 1, e.meanLoss, duration(e.seconds).c_str());
   }
   void finished(bool cancelled) override {
+    // The record is written; what is left is releasing the model, optimizer and run folder. (A crash
+    // after this point on CUDA was seen on 2026-11-27; the phase narrows down where.)
+    setCrashPhase("train: the run's files are written; leaving the trainer (freeing the model, optimizer and run folder)");
     endLine();
     if (cancelled) std::fprintf(stderr, "stopped by request; a checkpoint and the record of the steps done so far are written\n");
   }
@@ -266,6 +270,7 @@ Command trainCommand() {
                 StopSignalsCancel signals(control);
                 return Trainer(c, &progress, &control, mode).run();
               }();
+              setCrashPhase("train: printing the summary");
               const std::filesystem::path out(c.outDir);
               std::cout << "status: " << record.status << "\n";
               std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
