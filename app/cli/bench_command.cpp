@@ -110,7 +110,6 @@ struct StepBenchOptions {
 // peak memory of each and the measured GT/Full time ratio against the predicted FLOPs ratio.
 void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostream& text) {
   torch::manual_seed(0);
-  checkPrecisionName(o.precision, "float32");
   const std::string precision = resolvePrecision(o.precision, "float32", o.device);
   const torch::Device device(o.device);
   const auto config = ModelConfig::fromJson(benchShape(o.shape), "bench " + o.shape);

@@ -30,7 +30,6 @@ void addPrecisionOption(CLI::App& cmd, CommonOptions& o) {
 }
 
 std::string applyPrecision(CommonOptions& o) {
-  checkPrecisionName(o.precision, o.dtype);
   const std::string precision = resolvePrecision(o.precision, o.dtype, o.device);
   o.dtype = weightsDtype(precision);
   return precision;

@@ -99,16 +99,16 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
   for (const auto& [name, r] : runs) {
     ComparisonRow row;
     row.run = name;
-    if (r.status != "finished") row.note = r.status;
+    auto addNote = [&row](const std::string& text) { row.note += (row.note.empty() ? "" : ", ") + text; };
+    if (r.status != "finished") addNote(r.status);
     if (full && !sameModel(r, *full)) {
       check(allowMixed, name + ": trained another model (" + modelSummary(r) + ") than the Full FT baseline " + fullName + " (" +
                             modelSummary(*full) + "); pass --allow-mixed to compare them anyway");
-      row.note += std::string(row.note.empty() ? "" : ", ") + "other model";
+      addNote("other model");
     }
     // Wall times compare only between runs on the same device in the same precision.
-    if (full && r.precision != full->precision) row.note += std::string(row.note.empty() ? "" : ", ") + "precision " + r.precision;
-    if (full && r.deviceName != full->deviceName)
-      row.note += std::string(row.note.empty() ? "" : ", ") + "device " + (r.deviceName.empty() ? std::string("unknown") : r.deviceName);
+    if (full && r.precision != full->precision) addNote("precision " + r.precision);
+    if (full && r.deviceName != full->deviceName) addNote("device " + (r.deviceName.empty() ? std::string("unknown") : r.deviceName));
     const std::string method = r.config.value("method", "");
     row.method = methodName(method);
     if (method == "gt") row.rho = r.config.value("rho", 0.0);

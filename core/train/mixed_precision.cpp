@@ -43,6 +43,7 @@ void checkPrecisionName(const std::string& precision, const std::string& dtype) 
 }
 
 std::string resolvePrecision(const std::string& precision, const std::string& dtype, const std::string& device) {
+  checkPrecisionName(precision, dtype);
   const bool cuda = device != "cpu";
   std::string p = precision;
   if (p == "auto") {

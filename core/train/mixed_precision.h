@@ -26,7 +26,8 @@ namespace gt {
 void checkPrecisionName(const std::string& precision, const std::string& dtype);
 // The precision to run in: `precision`, or for "auto" bf16-mixed on a CUDA device that runs
 // bfloat16 matmuls, the -true precision of a 16-bit `dtype`, else fp32. Throws gt::Error for a
-// precision the device cannot run (fp16-mixed on a CPU build without float16 autocast).
+// name checkPrecisionName refuses and for a precision the device cannot run (fp16-mixed on a CPU
+// build without float16 autocast).
 std::string resolvePrecision(const std::string& precision, const std::string& dtype, const std::string& device);
 // The same for a run's settings.
 std::string resolvePrecision(const RunConfig& config);
