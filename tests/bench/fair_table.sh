@@ -16,7 +16,12 @@
 # MAX_TRAIN (0 = all 4,000 pairs), MAX_VALID (0 = all 512), MAX_TEST (0 = all 492),
 # LR_FULL / LR_LORA / LR_PREFIX (grids, space-separated; LR_FULL serves every method that trains
 # the model's own tensors), MODEL (resources/demo/model; e.g. a deep-thin model folder),
-# GT_BIN (build/app/greentrainer). Reruns replace earlier runs.
+# GT_BIN (build/app/greentrainer), KEEP (1: a run whose record is finished and whose flags are the
+# same as now is kept, so a call cut short by a device's time limit continues where it stopped,
+# also in a later call with OUT_DIR carried back; 0: rerun everything).
+# Each call adds to OUT_DIR: sweep.csv, chosen.txt and table.md cover every method with runs there, so
+# the issue's key methods can go first (METHODS="full gt-0.5 gt-0.7 lora") and the rest in a second call.
+# The timing pass always reruns (wall times from one sequential pass), for every method with a chosen rate.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-build/app/greentrainer}"
@@ -54,14 +59,17 @@ grid_of() {
 }
 common="--model ${MODEL:-resources/demo/model} --data resources/demo/debian-descriptions.jsonl --split train --max-train-examples ${MAX_TRAIN:-0}"
 common+=" --epochs ${EPOCHS:-2} --batch-size 16 --max-length 256 --no-save-model --checkpoint-every 0 ${extra[*]:-}"
-# One job per line: OUT_DIR then the train flags; run JOBS at a time.
+# One job per line: OUT_DIR then the train flags; run JOBS at a time. OUT_DIR.args keeps the flags.
 # A process that wrote a finished record but then exited non-zero (seen on CUDA: a crash at exit,
 # docs/gpu-speed.md) keeps its figures and is reported; any other failure stops the script.
-run_jobs() {
-  xargs -P "$jobs" -I{} bash -c 'set -- {}; dir=$1; shift; "'"$gt"'" train "$@" --out "$dir" --overwrite > "$dir.log" 2>&1; rc=$?
+run_jobs() {  # $1: keep finished runs with the same flags (1) or rerun them (0)
+  KEEP_RUNS="$1" xargs -P "$jobs" -I{} bash -c 'set -- {}; dir=$1; shift
+    finished() { grep -q "\"status\": *\"finished\"" "$dir/run.json" 2>/dev/null; }
+    if [ "$KEEP_RUNS" = 1 ] && [ "$(cat "$dir.args" 2>/dev/null)" = "$*" ] && finished; then echo "  kept $(basename "$dir") (finished earlier)"; exit 0; fi
+    echo "$*" > "$dir.args"
+    "'"$gt"'" train "$@" --out "$dir" --overwrite > "$dir.log" 2>&1; rc=$?
     if [ $rc = 0 ]; then echo "  done $(basename "$dir")"
-    elif grep -q "\"status\": *\"finished\"" "$dir/run.json" 2>/dev/null; then
-      echo "  WARNING $(basename "$dir"): finished its run, then exited with status $rc ($dir.log)"
+    elif finished; then echo "  WARNING $(basename "$dir"): finished its run, then exited with status $rc ($dir.log)"
     else echo "  FAILED $(basename "$dir"): $(tail -1 "$dir.log")"; exit 255; fi'
 }
 rougeL() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['generation_evals'][-1]['rougeL'])" "$1/run.json"; }
@@ -73,41 +81,56 @@ for m in "${methods[@]}"; do
     echo "$out/sweep/$m-lr$lr $common $(flags_of "$m") --lr $lr --seed 42 --generate-split valid --max-generate-examples ${MAX_VALID:-0}" >> "$out/sweep.jobs"
   done
 done
-mkdir -p "$out/sweep"
-run_jobs < "$out/sweep.jobs"
-echo "method,lr,valid_rougeL" > "$out/sweep.csv"
-: > "$out/chosen.txt"
-declare -A chosen
-for m in "${methods[@]}"; do
+mkdir -p "$out/sweep" "$out/chosen"
+run_jobs "${KEEP:-1}" < "$out/sweep.jobs"
+for m in "${methods[@]}"; do  # the best rate per method: chosen/METHOD holds "LR SCORE"
   best=""; bestScore=-1
   for lr in $(grid_of "$m"); do
     score=$(rougeL "$out/sweep/$m-lr$lr")
-    echo "$m,$lr,$score" >> "$out/sweep.csv"
     if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$score" "$bestScore"; then best=$lr; bestScore=$score; fi
   done
-  chosen[$m]=$best
-  echo "$m $best (valid ROUGE-L $bestScore)" | tee -a "$out/chosen.txt"
+  echo "$best $bestScore" > "$out/chosen/$m"
 done
+# Every method with a chosen rate in OUT_DIR (this call's and earlier calls'), in the default order.
+all_methods=()
+for m in full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7 $(ls "$out/chosen"); do
+  [ -f "$out/chosen/$m" ] && [[ " ${all_methods[*]} " != *" $m "* ]] && all_methods+=("$m")
+done
+echo "method,lr,valid_rougeL" > "$out/sweep.csv"
+: > "$out/chosen.txt"
+for m in "${all_methods[@]}"; do
+  for args in "$out/sweep/$m-lr"*.args; do
+    run=${args%.args}
+    [ -f "$run/run.json" ] && echo "$m,${run##*-lr},$(rougeL "$run")" >> "$out/sweep.csv"
+  done
+  read -r lr score < "$out/chosen/$m"
+  echo "$m $lr (valid ROUGE-L $score)" | tee -a "$out/chosen.txt"
+done
+chosen_lr() { read -r lr _ < "$out/chosen/$1"; echo "$lr"; }
 
 echo "== 2. seeds at the chosen rates, scored on the test split"
 : > "$out/seeds.jobs"
-runs=()
 for m in "${methods[@]}"; do
   for seed in "${seeds[@]}"; do
-    echo "$out/seeds/$m-seed$seed $common $(flags_of "$m") --lr ${chosen[$m]} --seed $seed --generate-split test --max-generate-examples ${MAX_TEST:-0}" >> "$out/seeds.jobs"
-    runs+=("$out/seeds/$m-seed$seed")
+    echo "$out/seeds/$m-seed$seed $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed $seed --generate-split test --max-generate-examples ${MAX_TEST:-0}" >> "$out/seeds.jobs"
   done
 done
 mkdir -p "$out/seeds"
-run_jobs < "$out/seeds.jobs"
+run_jobs "${KEEP:-1}" < "$out/seeds.jobs"
+runs=()
+for m in "${all_methods[@]}"; do
+  for seed in "${seeds[@]}"; do
+    if grep -q '"status": *"finished"' "$out/seeds/$m-seed$seed/run.json" 2>/dev/null; then runs+=("$out/seeds/$m-seed$seed"); fi
+  done
+done
 "$gt" compare "${runs[@]}" --group --markdown --csv "$out/table.csv" | tee "$out/table.md"
 
 if [ "${TIMING:-1}" = 1 ]; then
   echo "== 3. wall time: one sequential pass, no generation"
   timed=()
   mkdir -p "$out/timing"
-  for m in "${methods[@]}"; do
-    echo "$out/timing/$m $common $(flags_of "$m") --lr ${chosen[$m]} --seed 42" | jobs=1 run_jobs
+  for m in "${all_methods[@]}"; do
+    echo "$out/timing/$m $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42" | jobs=1 run_jobs 0
     timed+=("$out/timing/$m")
   done
   "$gt" compare "${timed[@]}" --markdown | tee "$out/timing.md"

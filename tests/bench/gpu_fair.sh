@@ -1,21 +1,28 @@
 #!/bin/bash
-# Issue #16 on a lent GPU machine, in one call (run from the repository root with .gpu-debs and
-# data/debian/debian-descriptions.jsonl carried; see ../shared/GPU.md):
+# Issue #16 on a lent GPU machine, in one call (run from the repository root with .gpu-debs carried,
+# and data/debian/debian-descriptions.jsonl for stage 1; see ../shared/GPU.md):
 #   1. pretrain the deep-thin candidate (resources/demo/pretrain-config-deep-thin.json, 24 x 160,
 #      7.95M parameters) with the demo model's exact recipe (packaging/pretrain-demo-model.sh:
 #      1,700 steps of 64 x 256 tokens on the full train split); its validation loss is compared with
 #      the committed demo model's 3.404 (8 x 256, 8.00M parameters); the model comes back in
 #      $OUT/deep-model/ (bf16, 16 MB) to be committed under resources/demo/ if it is at least as good;
-#   2. the fair protocol (tests/bench/fair_table.sh, fp32) on each model of MODELS, JOBS runs at a time.
-# Results: $OUT/summary.txt, $OUT/deep-model/, and $OUT/results.tgz (sweeps, tables, logs; the
-# device returns at most 8 files).
-# Environment: STAGES ("pretrain fair"), MODELS ("deep": the deep-thin model of stage 1; add "demo"
-# for resources/demo/model, or give a folder), JOBS (16), DEVICE (cuda), STEPS (1700), and
-# fair_table.sh's EPOCHS, SEEDS, METHODS, MAX_VALID (256 here: the sweep's validation pairs),
-# MAX_TEST, LR_*, TIMING (to fit the device time: a full table of one model is 61 runs + 10 timed).
-# Smoke test on a CPU: DEVICE=cpu STEPS=4 JOBS=1 EPOCHS=1 SEEDS=42 METHODS="full gt-0.5" LR_FULL=3e-4 \
+#   2. the fair protocol (tests/bench/fair_table.sh, fp32) on each model of MODELS, JOBS runs at a time:
+#      first the issue's key methods (FIRST: Full FT, GT-0.5, GT-0.7, LoRA), then the others.
+# The protocol stops at BUDGET_S seconds after the start (default 540, for a 600 s call), so that the
+# finished runs are packed and come back: $OUT/summary.txt, $OUT/deep-model/, $OUT/results.tgz (the
+# work folder WORK without checkpoints and models; the device returns at most 8 files). To continue
+# in a later call, carry that results.tgz and name it in RESULTS (it is unpacked into WORK): finished
+# runs with the same flags are kept (fair_table.sh's KEEP); carry DEEP_MODEL too.
+# Environment: STAGES ("pretrain fair"), MODELS ("deep": the deep-thin model in DEEP_MODEL,
+# runs/deep-thin-model, where stage 1 puts it;
+# add "demo" for resources/demo/model, or give a folder), WORK (runs/gpu-fair), JOBS (16), DEVICE
+# (cuda), STEPS (1700), BUDGET_S, FIRST, RESULTS, and fair_table.sh's EPOCHS, SEEDS, METHODS, MAX_VALID (256
+# here: the sweep's validation pairs), MAX_TEST, LR_*, TIMING (a full table of one model is 61 runs +
+# 10 timed).
+# Smoke test on a CPU: DEVICE=cpu STEPS=4 JOBS=1 EPOCHS=1 SEEDS=42 METHODS="full gt-0.5 top2" LR_FULL=3e-4 \
 #   MAX_TRAIN=32 MAX_VALID=4 MAX_TEST=4 TIMING=0 GT_BIN=build/app/greentrainer bash tests/bench/gpu_fair.sh
 set -uo pipefail
+start_all=$(date +%s)  # BUDGET_S counts from here (the build included)
 out=${OUT:-gpu-out}
 mkdir -p "$out"
 log() { echo "$*" | tee -a "$out/summary.txt"; }
@@ -25,8 +32,11 @@ gt=${GT_BIN:-/tmp/build/app/greentrainer}
 [ -x "$gt" ] || OUT="$out" bash tests/bench/gpu_build.sh || exit 1
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$out/summary.txt"
-work=/tmp/gpu-fair
+work=${WORK:-runs/gpu-fair}
 mkdir -p "$work"
+# The deep-thin model's folder, one path in every call (a run's flags name it: KEEP compares them).
+deep_model=${DEEP_MODEL:-runs/deep-thin-model}
+if [ -n "${RESULTS:-}" ]; then tar xzf "$RESULTS" -C "$work" || exit 1; fi  # an earlier call's results.tgz, to continue
 
 if [[ " $stages " == *" pretrain "* ]]; then
   start=$(date +%s)
@@ -39,30 +49,49 @@ if [[ " $stages " == *" pretrain "* ]]; then
   [ $rc = 0 ] || { grep -A40 "fatal signal\|error" "$work/pretrain-deep.log" | head -40 | tee -a "$out/summary.txt"; }
   log "demo model (8 x 256, 8.00M parameters), same recipe: validation loss 3.404 (resources/demo/README.md)"
   if [ -f "$work/pretrain-deep/model/model.safetensors" ]; then
-    mkdir -p "$out/deep-model"
+    mkdir -p "$out/deep-model" "$deep_model"
     cp "$work/pretrain-deep/model/"{config.json,model.safetensors,tokenizer.json} "$out/deep-model/"
+    cp "$work/pretrain-deep/model/"{config.json,model.safetensors,tokenizer.json} "$deep_model/"
   fi
 fi
 
 if [[ " $stages " == *" fair "* ]]; then
   export MAX_VALID=${MAX_VALID:-256}
+  read -r -a wanted <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7}"
+  first=() rest=()
+  for m in "${wanted[@]}"; do
+    if [[ " ${FIRST:-full gt-0.5 gt-0.7 lora} " == *" $m "* ]]; then first+=("$m"); else rest+=("$m"); fi
+  done
+  deadline=$(( start_all + ${BUDGET_S:-540} ))
   for m in ${MODELS:-deep}; do
     case "$m" in
-      deep) model="$work/pretrain-deep/model" ;;
+      deep) model="$deep_model" ;;
       demo) model=resources/demo/model ;;
       *) model="$m" ;;
     esac
     [ -f "$model/config.json" ] || { log "fair table $m: no model at $model"; continue; }
-    start=$(date +%s)
-    MODEL="$model" JOBS=${JOBS:-16} GT_BIN="$gt" bash tests/bench/fair_table.sh "$work/fair-$m" --device "$device" --precision fp32 \
-      > "$work/fair-$m.log" 2>&1
-    rc=$?
-    log "fair table $m ($model): exit $rc after $(( $(date +%s) - start )) s"
-    grep -E "WARNING|FAILED" "$work/fair-$m.log" | head -5 | tee -a "$out/summary.txt"
-    cat "$work/fair-$m/chosen.txt" "$work/fair-$m/table.md" 2>/dev/null | tee -a "$out/summary.txt"
+    name=$(basename "$m")
+    for part in first rest; do
+      declare -n part_methods=$part
+      [ ${#part_methods[@]} -gt 0 ] || continue
+      left=$(( deadline - $(date +%s) ))
+      [ $left -gt 30 ] || { log "fair table $name ($part): not started, the time budget is spent"; continue; }
+      start=$(date +%s)
+      timing=0; [ $part = rest ] || [ ${#rest[@]} = 0 ] && timing=${TIMING:-1}
+      # timeout signals the whole process group: each train process writes a cancelled record and stops.
+      METHODS="${part_methods[*]}" TIMING=$timing MODEL="$model" JOBS=${JOBS:-16} GT_BIN="$gt" \
+        timeout --kill-after=20 $left bash tests/bench/fair_table.sh "$work/fair-$name" --device "$device" --precision fp32 \
+        >> "$work/fair-$name.log" 2>&1
+      rc=$?
+      # The train processes outlive the script by a step: let them write their cancelled records.
+      for _ in $(seq 30); do pgrep -f "$gt train" > /dev/null || break; sleep 1; done
+      log "fair table $name, methods ${part_methods[*]} ($model): exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget; rerun with WORK carried to continue)')"
+      grep -E "WARNING|FAILED" "$work/fair-$name.log" | head -5 | tee -a "$out/summary.txt"
+    done
+    cat "$work/fair-$name/chosen.txt" "$work/fair-$name/table.md" "$work/fair-$name/timing.md" 2>/dev/null | tee -a "$out/summary.txt"
   done
 fi
 # Pack everything but the summary and the model (the device returns at most 8 files); the runs'
 # model folders are not written (--no-save-model), predictions and records are.
-tar czf "$out/results.tgz" -C "$work" --exclude='*/checkpoint' --exclude='./pretrain-deep/model' --exclude='./pretrain-deep/train.jsonl' --exclude='./pretrain-deep/valid.jsonl' . 2>/dev/null
+tar czf "$out/results.tgz" -C "$work" --exclude='*/checkpoint' --exclude='*/model' --exclude='./pretrain-deep/train.jsonl' --exclude='./pretrain-deep/valid.jsonl' . 2>/dev/null
 ls -la "$out" | tee -a "$out/summary.txt"
