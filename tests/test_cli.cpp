@@ -465,6 +465,76 @@ class TestCli : public QObject {
     QCOMPARE(bad.err.trimmed(), QString::fromStdString("error: " + (tmp.path() / "nothing").string() + ": no run record (expected RUN_DIR/run.json)"));
   }
 
+  // `selections` on a hand-made record, every figure worked by hand. T_fp 30, T_full 100, rho 0.5:
+  // backward budget 20. Chain (dw, reach): norm (1, 5), layer 1 down (4, 6), up (4, 10), q (1, 14),
+  // layer 0 down (4, 18), embedding (0, 40): the first four fit the budget alone (reach + dw <= 20).
+  // Selection 1 takes norm, down 1, up 1: reach 10 (50%), dw 9 (45%); positive importance 0.9 of
+  // 2.3 (39.1%); the most important tensor, layer 0's down (1.0), costs 22 alone (110%). Selection 2
+  // takes down 1 and q 1: reach 14 (70%), dw 5 (25%); 1.3 of 1.7 (76.5%); Jaccard 1/4 with the first.
+  void selectionsExplainGreenTrainerChoices() {
+    const auto gtRun = test::fixture("records/gt-0.5");
+    if (gtRun.empty()) QSKIP("record fixtures not found");
+    test::TempDir tmp;
+    nlohmann::json j = nlohmann::json::parse(test::readFile(gtRun / "run.json"));
+    j["reference_shape"] = {{"batch", 2}, {"seq", 8}, {"t_fp", 30.0}, {"t_full", 100.0}};
+    const std::vector<std::tuple<std::string, double, double>> chain = {
+        {"model.norm.weight", 1, 5}, {"model.layers.1.mlp.down_proj.weight", 4, 6}, {"model.layers.1.mlp.up_proj.weight", 4, 10},
+        {"model.layers.1.self_attn.q_proj.weight", 1, 14}, {"model.layers.0.mlp.down_proj.weight", 4, 18}, {"model.embed_tokens.weight", 0, 40}};
+    j["tensors"] = nlohmann::json::array();
+    for (const auto& [name, dw, reach] : chain) j["tensors"].push_back({{"name", name}, {"shape", {4, 4}}, {"dw", dw}, {"reach", reach}});
+    auto selection = [](int epoch, int step, std::vector<std::string> selected, std::vector<double> importance) {
+      return nlohmann::json{{"epoch", epoch}, {"step", step}, {"rho", 0.5}, {"selected", selected}, {"importance_raw", importance},
+                            {"importance_scaled", importance}, {"predicted_fraction", 0.5}, {"importance_ms", 1.0}, {"selection_ms", 0.1},
+                            {"importance_peak_bytes", -1}, {"cutoff", 4}, {"importance_flops", 1.0}};
+    };
+    j["selections"] = {selection(0, 0, {"model.norm.weight", "model.layers.1.mlp.down_proj.weight", "model.layers.1.mlp.up_proj.weight"},
+                                 {0.1, 0.5, 0.3, -0.2, 1.0, 0.4}),
+                       selection(1, 25, {"model.layers.1.mlp.down_proj.weight", "model.layers.1.self_attn.q_proj.weight"},
+                                 {0.3, 1.0, 0.1, 0.3, 0.0, 0.0})};
+    fs::create_directories(tmp.path() / "sel-run");
+    test::writeFile(tmp.path() / "sel-run" / "run.json", j.dump());
+    const QString dir = QString::fromStdString((tmp.path() / "sel-run").string());
+
+    auto r = run({"selections", dir});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto lines = r.out.split('\n');
+    QCOMPARE(lines[0], QString("sel-run: 2 selections over 6 tensors; a step's forward pass is 0.300 of Full FT's FLOPs, so the backward "
+                               "budget is rho - 0.300 (costs at the reference shape 2 x 8)."));
+    QCOMPARE(lines[2], QString("| # | epoch | step | rho | tensors | layers | reachable layers | importance taken | reach | dw | unused | most "
+                               "important tensor | Jaccard |"));
+    QCOMPARE(lines[4], QString("| 1 | 1 | 0 | 0.50 | 3 | 1 | from 1 | 39.1% | 50.0% | 45.0% | 5.0% | model.layers.0.mlp.down_proj.weight "
+                               "(left: alone 110.0% of the budget) | - |"));
+    QCOMPARE(lines[5], QString("| 2 | 2 | 25 | 0.50 | 2 | 1 | from 1 | 76.5% | 70.0% | 25.0% | 5.0% | model.layers.1.mlp.down_proj.weight "
+                               "(taken) | 0.25 |"));
+    // Means: taken of all (39.1% + 76.5%) / 2; of the tensors that fit alone (0.9/0.9 + 1.3/1.7) / 2.
+    QCOMPARE(lines[7], QString("Distinct tensors trained: 4 of 6. The most important tensor was taken in 1 of 2 selections. Importance taken, "
+                               "mean: 57.8% of all, 88.2% of the tensors that fit the budget alone; mean Jaccard index between consecutive "
+                               "selections: 0.25."));
+
+    r = run({"selections", dir, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto report = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(report[0]["distinct_tensors_trained"].get<int>(), 4);
+    const auto& first = report[0]["selections"][0];
+    QCOMPARE(first["layers"], nlohmann::json::array({1}));
+    QCOMPARE(first["deepest_reachable_layer"].get<int>(), 1);
+    QVERIFY(std::abs(first["backward_budget"].get<double>() - 0.2) < 1e-12);
+    QVERIFY(std::abs(first["reach_share"].get<double>() - 0.5) < 1e-12);
+    QVERIFY(std::abs(first["dw_share"].get<double>() - 0.45) < 1e-12);
+    QVERIFY(std::abs(first["most_important_cost"].get<double>() - 1.1) < 1e-12);
+    QVERIFY(first["jaccard_previous"].is_null());
+
+    // Not a GreenTrainer run, and a selection naming a tensor the record does not list: named errors.
+    r = run({"selections", QString::fromStdString(test::fixture("records/full").string())});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: full: a --method full run makes no GreenTrainer selections (this report explains --method gt runs)\n"));
+    j["selections"][1]["selected"][1] = "model.layers.9.mlp.up_proj.weight";
+    test::writeFile(tmp.path() / "sel-run" / "run.json", j.dump());
+    r = run({"selections", dir});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: sel-run: selection at step 25 names 'model.layers.9.mlp.up_proj.weight', which is not in its tensor list\n"));
+  }
+
   // `eval` end to end on the demo model (batched beam search with the repetition penalty, stemmed
   // ROUGE) against the same thing done by hand with separate commands: `tokenize` the prompt,
   // `generate` from its ids one prompt at a time, `tokenize --decode` the new tokens, `rouge`.

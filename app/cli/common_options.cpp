@@ -1,6 +1,7 @@
 #include "app/cli/common_options.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -13,6 +14,14 @@
 #include "core/util/runtime_info.h"
 
 namespace gt::cli {
+
+std::pair<std::string, RunRecord> loadRunArgument(const std::string& run) {
+  std::filesystem::path p(run);
+  if (std::filesystem::is_directory(p)) p /= "run.json";
+  check(std::filesystem::is_regular_file(p), run + ": no run record (expected RUN_DIR/run.json)");
+  const auto name = (p.filename() == "run.json" ? p.parent_path() : p).filename().string();
+  return {name.empty() ? run : name, RunRecord::load(p)};
+}
 
 void addJsonOption(CLI::App& cmd, CommonOptions& o) { cmd.add_flag("--json", o.json, "Print machine-readable JSON"); }
 
@@ -64,7 +73,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), tokenizeCommand(), generateCommand(), profileCommand(),
                                                selectCommand(),  trainCommand(),    benchCommand(),
                                                datasetCommand(), tokenizerCommand(), pretrainCommand(),
-                                               evalCommand(),    rougeCommand(),     compareCommand()};
+                                               evalCommand(),    rougeCommand(),     compareCommand(), selectionsCommand()};
   return table;
 }
 

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/io/checkpoint.h"
+#include "core/report/run_record.h"
 
 #include <functional>
 #include <string>
@@ -32,6 +33,10 @@ LoadOptions loadOptions(const CommonOptions& o);
 // Applies --threads; validates dtype/device names (gt::Error naming the option).
 void applyCommonOptions(const CommonOptions& o);
 
+// A RUN_DIR argument (a run folder or its run.json) read back: the run's name (its folder's) and record.
+// gt::Error naming the argument when there is no record.
+std::pair<std::string, RunRecord> loadRunArgument(const std::string& run);
+
 struct Command {
   const char* name;
   const char* help;
@@ -55,6 +60,7 @@ Command pretrainCommand();
 Command evalCommand();
 Command rougeCommand();
 Command compareCommand();
+Command selectionsCommand();
 
 // Exit status: 0 success, 1 error, 2 usage, 128 + signal for a run stopped by SIGINT/SIGTERM/SIGHUP.
 // A command sets it when it ends in something other than success without throwing.

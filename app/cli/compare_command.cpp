@@ -1,6 +1,5 @@
 // greentrainer compare RUN_DIR... [--csv OUT] [--markdown]
 // The paper's Table 2 from run records: method, rho, training FLOPs and time vs Full FT, ROUGE.
-#include <filesystem>
 #include <iostream>
 
 #include "app/cli/common_options.h"
@@ -29,13 +28,7 @@ Command compareCommand() {
                          "Also compare against a Full FT run that did not finish, and runs of other models (marked in a note column)");
             return std::function<void()>([a] {
               std::vector<std::pair<std::string, RunRecord>> records;
-              for (const auto& run : a->runs) {
-                std::filesystem::path p(run);
-                if (std::filesystem::is_directory(p)) p /= "run.json";
-                check(std::filesystem::is_regular_file(p), run + ": no run record (expected RUN_DIR/run.json)");
-                const auto name = (p.filename() == "run.json" ? p.parent_path() : p).filename().string();
-                records.emplace_back(name.empty() ? run : name, RunRecord::load(p));
-              }
+              for (const auto& run : a->runs) records.push_back(loadRunArgument(run));
               const auto rows = compareRuns(records, a->allowMixed);
               if (a->group) {
                 const auto groups = groupRows(rows);

@@ -3,7 +3,8 @@
 #   1. sweep: every method at each learning rate of its grid, seed 42, scored by ROUGE-L on the
 #      validation split (never test); the best rate per method is kept (sweep.csv, chosen.txt);
 #   2. seeds: every method at its chosen rate with each of SEEDS, scored on the test split;
-#      `compare --group` gives mean ± sample sd per method (table.md, table.csv);
+#      `compare --group` gives mean ± sample sd per method (table.md, table.csv); `selections`
+#      explains the first seed's GreenTrainer selections (selections-gt-*.md);
 #   3. timing (TIMING=1): one sequential pass, one run per method, no generation, so wall times are
 #      not distorted by parallel runs (timing.md; FLOPs and ROUGE come from step 2).
 # Runs of steps 1 and 2 go JOBS at a time (a GPU holds many demo-size runs; on 2 CPU cores keep 1).
@@ -124,6 +125,12 @@ for m in "${all_methods[@]}"; do
   done
 done
 "$gt" compare "${runs[@]}" --group --markdown --csv "$out/table.csv" | tee "$out/table.md"
+# Why GreenTrainer chose what it chose (importance taken, budget on reach vs dw): selections-gt-*.md.
+for m in "${all_methods[@]}"; do
+  if [[ $m == gt-* ]] && [ -f "$out/seeds/$m-seed${seeds[0]}/run.json" ]; then
+    "$gt" selections "$out/seeds/$m-seed${seeds[0]}" > "$out/selections-$m.md"
+  fi
+done
 
 if [ "${TIMING:-1}" = 1 ]; then
   echo "== 3. wall time: one sequential pass, no generation"
