@@ -22,7 +22,10 @@
 # also in a later call with OUT_DIR carried back; 0: rerun everything).
 # Each call adds to OUT_DIR: sweep.csv, chosen.txt and table.md cover every method with runs there, so
 # the issue's key methods can go first (METHODS="full gt-0.5 gt-0.7 lora") and the rest in a second call.
-# The timing pass always reruns (wall times from one sequential pass), for every method with a chosen rate.
+# OUT_DIR/settings records what every run shares (model and its weights' hash, data, epochs, extra
+# flags, MAX_*): a call with other settings is refused unless KEEP=0, which starts the folder afresh.
+# The timing pass (every method with a chosen rate) is kept only when a whole earlier pass finished
+# with the same flags; otherwise it reruns whole (wall times from one sequential pass).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-build/app/greentrainer}"
@@ -33,6 +36,7 @@ read -r -a seeds <<< "${SEEDS:-42 43 44}"
 read -r -a methods <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7}"
 jobs="${JOBS:-1}"
 mkdir -p "$out"
+keep="${KEEP:-1}"
 
 flags_of() {  # the method's own flags
   case "$1" in
@@ -60,18 +64,31 @@ grid_of() {
 }
 common="--model ${MODEL:-resources/demo/model} --data resources/demo/debian-descriptions.jsonl --split train --max-train-examples ${MAX_TRAIN:-0}"
 common+=" --epochs ${EPOCHS:-2} --batch-size 16 --max-length 256 --no-save-model --checkpoint-every 0 ${extra[*]:-}"
+for m in "${methods[@]}"; do flags_of "$m" > /dev/null; done  # an unknown method stops here, not as a mislabelled run
+settings="$common; weights $(cat "${MODEL:-resources/demo/model}"/*.safetensors | sha256sum | cut -c1-16); valid ${MAX_VALID:-0}; test ${MAX_TEST:-0}"
+if [ "$keep" = 0 ]; then rm -rf "$out/chosen"; echo "$settings" > "$out/settings"
+elif [ ! -f "$out/settings" ]; then echo "$settings" > "$out/settings"
+elif [ "$(cat "$out/settings")" != "$settings" ]; then
+  echo "$out holds runs made with other settings:" >&2; echo "  then: $(cat "$out/settings")" >&2; echo "  now:  $settings" >&2
+  echo "use another OUT_DIR, or KEEP=0 to start this one afresh" >&2; exit 2
+fi
 # One job per line: OUT_DIR then the train flags; run JOBS at a time. OUT_DIR.args keeps the flags.
 # A process that wrote a finished record but then exited non-zero (seen on CUDA: a crash at exit,
 # docs/gpu-speed.md) keeps its figures and is reported; any other failure stops the script.
+# A failed job lets the others finish; xargs then exits 123 and the script stops.
 run_jobs() {  # $1: keep finished runs with the same flags (1) or rerun them (0)
   KEEP_RUNS="$1" xargs -P "$jobs" -I{} bash -c 'set -- {}; dir=$1; shift
     finished() { grep -q "\"status\": *\"finished\"" "$dir/run.json" 2>/dev/null; }
     if [ "$KEEP_RUNS" = 1 ] && [ "$(cat "$dir.args" 2>/dev/null)" = "$*" ] && finished; then echo "  kept $(basename "$dir") (finished earlier)"; exit 0; fi
-    echo "$*" > "$dir.args"
+    rm -f "$dir/run.json"; echo "$*" > "$dir.args"  # no earlier record may pass for this run
     "'"$gt"'" train "$@" --out "$dir" --overwrite > "$dir.log" 2>&1; rc=$?
     if [ $rc = 0 ]; then echo "  done $(basename "$dir")"
     elif finished; then echo "  WARNING $(basename "$dir"): finished its run, then exited with status $rc ($dir.log)"
-    else echo "  FAILED $(basename "$dir"): $(tail -1 "$dir.log")"; exit 255; fi'
+    else echo "  FAILED $(basename "$dir"): $(tail -1 "$dir.log")"; exit 1; fi'
+}
+finished_with() {  # RUN_DIR FLAGS...: its record is finished and it ran with exactly these flags
+  local dir=$1; shift
+  grep -q '"status": *"finished"' "$dir/run.json" 2>/dev/null && [ "$(cat "$dir.args" 2>/dev/null)" = "$*" ]
 }
 rougeL() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['generation_evals'][-1]['rougeL'])" "$1/run.json"; }
 
@@ -83,7 +100,7 @@ for m in "${methods[@]}"; do
   done
 done
 mkdir -p "$out/sweep" "$out/chosen"
-run_jobs "${KEEP:-1}" < "$out/sweep.jobs"
+run_jobs "$keep" < "$out/sweep.jobs"
 for m in "${methods[@]}"; do  # the best rate per method: chosen/METHOD holds "LR SCORE"
   best=""; bestScore=-1
   for lr in $(grid_of "$m"); do
@@ -102,32 +119,34 @@ echo "method,lr,valid_rougeL" > "$out/sweep.csv"
 for m in "${all_methods[@]}"; do
   for args in "$out/sweep/$m-lr"*.args; do
     run=${args%.args}
-    [ -f "$run/run.json" ] && echo "$m,${run##*-lr},$(rougeL "$run")" >> "$out/sweep.csv"
+    if grep -q '"status": *"finished"' "$run/run.json" 2>/dev/null; then echo "$m,${run##*-lr},$(rougeL "$run")" >> "$out/sweep.csv"; fi
   done
   read -r lr score < "$out/chosen/$m"
   echo "$m $lr (valid ROUGE-L $score)" | tee -a "$out/chosen.txt"
 done
 chosen_lr() { read -r lr _ < "$out/chosen/$1"; echo "$lr"; }
+seed_flags() { echo "$common $(flags_of "$1") --lr $(chosen_lr "$1") --seed $2 --generate-split test --max-generate-examples ${MAX_TEST:-0}"; }
 
 echo "== 2. seeds at the chosen rates, scored on the test split"
 : > "$out/seeds.jobs"
 for m in "${methods[@]}"; do
   for seed in "${seeds[@]}"; do
-    echo "$out/seeds/$m-seed$seed $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed $seed --generate-split test --max-generate-examples ${MAX_TEST:-0}" >> "$out/seeds.jobs"
+    echo "$out/seeds/$m-seed$seed $(seed_flags "$m" "$seed")" >> "$out/seeds.jobs"
   done
 done
 mkdir -p "$out/seeds"
-run_jobs "${KEEP:-1}" < "$out/seeds.jobs"
+run_jobs "$keep" < "$out/seeds.jobs"
 runs=()
 for m in "${all_methods[@]}"; do
   for seed in "${seeds[@]}"; do
-    if grep -q '"status": *"finished"' "$out/seeds/$m-seed$seed/run.json" 2>/dev/null; then runs+=("$out/seeds/$m-seed$seed"); fi
+    read -r -a flags <<< "$(seed_flags "$m" "$seed")"
+    if finished_with "$out/seeds/$m-seed$seed" "${flags[@]}"; then runs+=("$out/seeds/$m-seed$seed"); fi
   done
 done
 "$gt" compare "${runs[@]}" --group --markdown --csv "$out/table.csv" | tee "$out/table.md"
 # Why GreenTrainer chose what it chose (importance taken, budget on reach vs dw): selections-gt-*.md.
 for m in "${all_methods[@]}"; do
-  if [[ $m == gt-* ]] && [ -f "$out/seeds/$m-seed${seeds[0]}/run.json" ]; then
+  if [[ $m == gt-* ]] && [[ " ${runs[*]} " == *" $out/seeds/$m-seed${seeds[0]} "* ]]; then
     "$gt" selections "$out/seeds/$m-seed${seeds[0]}" > "$out/selections-$m.md"
   fi
 done
@@ -136,8 +155,14 @@ if [ "${TIMING:-1}" = 1 ]; then
   echo "== 3. wall time: one sequential pass, no generation"
   timed=()
   mkdir -p "$out/timing"
+  whole=$keep
   for m in "${all_methods[@]}"; do
-    echo "$out/timing/$m $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42" | jobs=1 run_jobs 0
+    read -r -a flags <<< "$common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42"
+    finished_with "$out/timing/$m" "${flags[@]}" || whole=0
+  done
+  [ "$whole" = 1 ] && echo "  kept the earlier pass (every run finished with the same flags)"
+  for m in "${all_methods[@]}"; do
+    echo "$out/timing/$m $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42" | jobs=1 run_jobs "$whole"
     timed+=("$out/timing/$m")
   done
   "$gt" compare "${timed[@]}" --markdown | tee "$out/timing.md"

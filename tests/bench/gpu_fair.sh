@@ -38,12 +38,16 @@ mkdir -p "$work"
 deep_model=${DEEP_MODEL:-runs/deep-thin-model}
 if [ -n "${RESULTS:-}" ]; then tar xzf "$RESULTS" -C "$work" || exit 1; fi  # an earlier call's results.tgz, to continue
 
-if [[ " $stages " == *" pretrain "* ]]; then
+deadline=$(( start_all + ${BUDGET_S:-540} ))
+if [[ " $stages " == *" pretrain "* ]] && [ -f "$deep_model/config.json" ]; then
+  log "pretrain deep-thin: skipped, $deep_model exists (runs kept from earlier calls were made on it; remove it to pretrain again)"
+elif [[ " $stages " == *" pretrain "* ]]; then
   start=$(date +%s)
   GT_BUILD_DIR=$(dirname "$(dirname "$gt")") CONFIG=resources/demo/pretrain-config-deep-thin.json \
-    bash packaging/pretrain-demo-model.sh "$device" "$work/pretrain-deep" > "$work/pretrain-deep.log" 2>&1
+    timeout --kill-after=20 $(( deadline > start ? deadline - start : 1 )) bash packaging/pretrain-demo-model.sh "$device" "$work/pretrain-deep" \
+    > "$work/pretrain-deep.log" 2>&1
   rc=$?
-  log "pretrain deep-thin: exit $rc after $(( $(date +%s) - start )) s"
+  log "pretrain deep-thin: exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget)')"
   grep -E "^(parameters|train tokens|steps|final train loss|validation loss):" "$work/pretrain-deep.log" | tee -a "$out/summary.txt"
   grep "validation loss" "$work/pretrain-deep.log" | grep checkpoint | tail -4 | tee -a "$out/summary.txt"
   [ $rc = 0 ] || { grep -A40 "fatal signal\|error" "$work/pretrain-deep.log" | head -40 | tee -a "$out/summary.txt"; }
@@ -62,7 +66,6 @@ if [[ " $stages " == *" fair "* ]]; then
   for m in "${wanted[@]}"; do
     if [[ " ${FIRST:-full gt-0.5 gt-0.7 lora} " == *" $m "* ]]; then first+=("$m"); else rest+=("$m"); fi
   done
-  deadline=$(( start_all + ${BUDGET_S:-540} ))
   for m in ${MODELS:-deep}; do
     case "$m" in
       deep) model="$deep_model" ;;
@@ -71,12 +74,14 @@ if [[ " $stages " == *" fair "* ]]; then
     esac
     [ -f "$model/config.json" ] || { log "fair table $m: no model at $model"; continue; }
     name=$(basename "$m")
+    touch "$work/.call-start"  # result files older than this are an earlier call's
     for part in first rest; do
       declare -n part_methods=$part
       [ ${#part_methods[@]} -gt 0 ] || continue
       left=$(( deadline - $(date +%s) ))
       [ $left -gt 30 ] || { log "fair table $name ($part): not started, the time budget is spent"; continue; }
       start=$(date +%s)
+      lines=$(cat "$work/fair-$name.log" 2>/dev/null | wc -l)
       timing=0; [ $part = rest ] || [ ${#rest[@]} = 0 ] && timing=${TIMING:-1}
       # timeout signals the whole process group: each train process writes a cancelled record and stops.
       METHODS="${part_methods[*]}" TIMING=$timing MODEL="$model" JOBS=${JOBS:-16} GT_BIN="$gt" \
@@ -86,9 +91,12 @@ if [[ " $stages " == *" fair "* ]]; then
       # The train processes outlive the script by a step: let them write their cancelled records.
       for _ in $(seq 30); do pgrep -f "$gt train" > /dev/null || break; sleep 1; done
       log "fair table $name, methods ${part_methods[*]} ($model): exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget; rerun with WORK carried to continue)')"
-      grep -E "WARNING|FAILED" "$work/fair-$name.log" | head -5 | tee -a "$out/summary.txt"
+      tail -n +$(( lines + 1 )) "$work/fair-$name.log" | grep -E "WARNING|FAILED|other settings|  (then|now):" | head -8 | tee -a "$out/summary.txt"
     done
-    cat "$work/fair-$name/chosen.txt" "$work/fair-$name/table.md" "$work/fair-$name/timing.md" 2>/dev/null | tee -a "$out/summary.txt"
+    for f in chosen.txt table.md timing.md; do
+      if [ "$work/fair-$name/$f" -nt "$work/.call-start" ]; then cat "$work/fair-$name/$f" | tee -a "$out/summary.txt"
+      elif [ -f "$work/fair-$name/$f" ]; then log "($f not rewritten by this call)"; fi
+    done
   done
 fi
 # Pack everything but the summary and the model (the device returns at most 8 files); the runs'
