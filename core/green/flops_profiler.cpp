@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <cstring>
 #include <functional>
 
+#include "core/model/tensor_names.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -276,18 +275,6 @@ FlopsProfile familyChain(const ModelConfig& config, int64_t batch, int64_t seq) 
   throw Error("profile: unsupported model_type '" + config.modelType + "'");
 }
 
-// The decoder block a tensor belongs to ("model.layers.3.", "transformer.h.3."), or -1.
-int blockIndexOf(const std::string& name) {
-  for (const char* marker : {".layers.", ".h."}) {
-    const auto at = name.find(marker);
-    if (at == std::string::npos) continue;
-    const size_t digits = at + std::strlen(marker);
-    size_t end = digits;
-    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
-    if (end > digits && end < name.size() && name[end] == '.') return std::stoi(name.substr(digits, end - digits));
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -303,7 +290,7 @@ FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq,
   const Flops blockForward = p.forward - familyChain(fewer, batch, seq).forward;
   bool belowBlocks = false;
   for (auto& t : p.tensors) {
-    const int k = blockIndexOf(t.name);
+    const int64_t k = decoderLayerOf(t.name);
     belowBlocks = belowBlocks || k >= 0;
     const int64_t passed = k >= 0 ? config.numLayers - k : belowBlocks ? config.numLayers : 0;
     t.reach += blockForward * double(passed);

@@ -1,11 +1,11 @@
 #include "core/report/selection_report.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "core/model/tensor_names.h"
 #include "core/report/comparison.h"
 #include "core/util/error.h"
 
@@ -29,14 +29,6 @@ std::string layerRanges(const std::vector<int64_t>& layers) {
 }
 
 }  // namespace
-
-int64_t layerOfTensor(const std::string& name) {
-  std::istringstream parts(name);
-  std::string part;
-  while (std::getline(parts, part, '.'))
-    if (!part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); })) return std::stoll(part);
-  return -1;
-}
 
 std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const std::string& run) {
   const std::string method = record.config.value("method", "");
@@ -71,7 +63,7 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
       const auto& t = record.tensors[it->second];
       reach = std::max(reach, t.reach);  // reach(m) = max over chosen (paper Eq. 4)
       dw += t.dw;
-      if (layerOfTensor(name) >= 0) layers.insert(layerOfTensor(name));
+      if (const int64_t layer = decoderLayerOf(name); layer >= 0) layers.insert(layer);
     }
     r.layers.assign(layers.begin(), layers.end());
     if (budget > 0) {
@@ -87,7 +79,7 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
       r.importanceAll += importance;
       if (fitsAlone) {
         r.importanceReachable += importance;
-        const int64_t layer = layerOfTensor(t.name);
+        const int64_t layer = decoderLayerOf(t.name);
         if (layer >= 0 && (r.deepestReachableLayer < 0 || layer < r.deepestReachableLayer)) r.deepestReachableLayer = layer;
       }
       if (chosen.count(i)) r.importanceTaken += importance;

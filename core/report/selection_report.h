@@ -31,10 +31,6 @@ struct SelectionSummary {
   double jaccardPrevious = -1;        // |A ∩ B| / |A ∪ B| with the previous selection; -1 for the first
 };
 
-// The decoder layer a tensor belongs to: the first all-digit component of its dotted name
-// ("model.layers.7.mlp.up_proj.weight" -> 7, "transformer.h.3.attn.c_attn.weight" -> 3); -1 if none.
-int64_t layerOfTensor(const std::string& name);
-
 // Throws gt::Error naming `run` when the record holds no GreenTrainer selections or names a
 // selected tensor that is not in its tensor list.
 std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const std::string& run);

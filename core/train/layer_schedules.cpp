@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
-#include <regex>
 
 #include "core/util/error.h"
 
@@ -29,12 +28,6 @@ std::vector<bool> layersMask(const FlopsProfile& profile, const std::vector<int6
 }
 
 }  // namespace
-
-int64_t decoderLayerOf(const std::string& tensorName) {
-  static const std::regex layerIndex(R"(\.(?:layers|h)\.(\d+)\.)");
-  std::smatch m;
-  return std::regex_search(tensorName, m, layerIndex) ? std::stoll(m[1].str()) : -1;
-}
 
 std::vector<int64_t> lisaLayers(int64_t numLayers, int64_t layers, uint64_t seed, int64_t round) {
   check(layers >= 1 && layers <= numLayers,

@@ -14,11 +14,9 @@
 #include <vector>
 
 #include "core/green/flops_profiler.h"
+#include "core/model/tensor_names.h"  // decoderLayerOf
 
 namespace gt {
-
-// The decoder layer a chain tensor belongs to (names with ".layers.N." or ".h.N."), or -1.
-int64_t decoderLayerOf(const std::string& tensorName);
 
 // LISA's active layers in `round` (sorted), and its mask. Throws gt::Error unless 1 <= layers <= numLayers.
 std::vector<int64_t> lisaLayers(int64_t numLayers, int64_t layers, uint64_t seed, int64_t round);

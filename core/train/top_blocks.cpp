@@ -1,20 +1,17 @@
 #include "core/train/top_blocks.h"
 
-#include <regex>
-
+#include "core/model/tensor_names.h"
 #include "core/util/error.h"
 
 namespace gt {
 
 std::vector<bool> topBlocksMask(const FlopsProfile& profile, int64_t numLayers, int64_t blocks) {
   check(blocks >= 1 && blocks <= numLayers, "top blocks: expected 1.." + std::to_string(numLayers) + " blocks, got " + std::to_string(blocks));
-  static const std::regex layerIndex(R"(\.(?:layers|h)\.(\d+)\.)");
   std::vector<bool> mask(profile.tensors.size(), false);
   for (size_t i = 0; i < profile.tensors.size(); ++i) {
     const std::string& name = profile.tensors[i].name;
-    std::smatch m;
-    if (std::regex_search(name, m, layerIndex)) {
-      mask[i] = std::stoll(m[1].str()) >= numLayers - blocks;
+    if (const int64_t layer = decoderLayerOf(name); layer >= 0) {
+      mask[i] = layer >= numLayers - blocks;
       continue;
     }
     for (const char* norm : {"model.norm.", "model.decoder.final_layer_norm.", "transformer.ln_f."})

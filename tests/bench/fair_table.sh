@@ -86,9 +86,10 @@ run_jobs() {  # $1: keep finished runs with the same flags (1) or rerun them (0)
     elif finished; then echo "  WARNING $(basename "$dir"): finished its run, then exited with status $rc ($dir.log)"
     else echo "  FAILED $(basename "$dir"): $(tail -1 "$dir.log")"; exit 1; fi'
 }
+is_finished() { grep -q '"status": *"finished"' "$1/run.json" 2>/dev/null; }
 finished_with() {  # RUN_DIR FLAGS...: its record is finished and it ran with exactly these flags
   local dir=$1; shift
-  grep -q '"status": *"finished"' "$dir/run.json" 2>/dev/null && [ "$(cat "$dir.args" 2>/dev/null)" = "$*" ]
+  is_finished "$dir" && [ "$(cat "$dir.args" 2>/dev/null)" = "$*" ]
 }
 rougeL() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['generation_evals'][-1]['rougeL'])" "$1/run.json"; }
 
@@ -119,13 +120,14 @@ echo "method,lr,valid_rougeL" > "$out/sweep.csv"
 for m in "${all_methods[@]}"; do
   for args in "$out/sweep/$m-lr"*.args; do
     run=${args%.args}
-    if grep -q '"status": *"finished"' "$run/run.json" 2>/dev/null; then echo "$m,${run##*-lr},$(rougeL "$run")" >> "$out/sweep.csv"; fi
+    if is_finished "$run"; then echo "$m,${run##*-lr},$(rougeL "$run")" >> "$out/sweep.csv"; fi
   done
   read -r lr score < "$out/chosen/$m"
   echo "$m $lr (valid ROUGE-L $score)" | tee -a "$out/chosen.txt"
 done
 chosen_lr() { read -r lr _ < "$out/chosen/$1"; echo "$lr"; }
 seed_flags() { echo "$common $(flags_of "$1") --lr $(chosen_lr "$1") --seed $2 --generate-split test --max-generate-examples ${MAX_TEST:-0}"; }
+timing_flags() { echo "$common $(flags_of "$1") --lr $(chosen_lr "$1") --seed 42"; }
 
 echo "== 2. seeds at the chosen rates, scored on the test split"
 : > "$out/seeds.jobs"
@@ -157,12 +159,12 @@ if [ "${TIMING:-1}" = 1 ]; then
   mkdir -p "$out/timing"
   whole=$keep
   for m in "${all_methods[@]}"; do
-    read -r -a flags <<< "$common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42"
+    read -r -a flags <<< "$(timing_flags "$m")"
     finished_with "$out/timing/$m" "${flags[@]}" || whole=0
   done
   [ "$whole" = 1 ] && echo "  kept the earlier pass (every run finished with the same flags)"
   for m in "${all_methods[@]}"; do
-    echo "$out/timing/$m $common $(flags_of "$m") --lr $(chosen_lr "$m") --seed 42" | jobs=1 run_jobs "$whole"
+    echo "$out/timing/$m $(timing_flags "$m")" | jobs=1 run_jobs "$whole"
     timed+=("$out/timing/$m")
   done
   "$gt" compare "${timed[@]}" --markdown | tee "$out/timing.md"

@@ -90,7 +90,7 @@ if [[ " $stages " == *" fair "* ]]; then
       rc=$?
       # The train processes outlive the script by a step: let them write their cancelled records.
       for _ in $(seq 30); do pgrep -f "$gt train" > /dev/null || break; sleep 1; done
-      log "fair table $name, methods ${part_methods[*]} ($model): exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget; rerun with WORK carried to continue)')"
+      log "fair table $name, methods ${part_methods[*]} ($model): exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget; continue with RESULTS=results.tgz)')"
       tail -n +$(( lines + 1 )) "$work/fair-$name.log" | grep -E "WARNING|FAILED|other settings|  (then|now):" | head -8 | tee -a "$out/summary.txt"
     done
     for f in chosen.txt table.md timing.md; do
