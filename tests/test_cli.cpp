@@ -533,6 +533,19 @@ class TestCli : public QObject {
     r = run({"selections", dir});
     QCOMPARE(r.code, 1);
     QCOMPARE(r.err, QString("error: sel-run: selection at step 25 names 'model.layers.9.mlp.up_proj.weight', which is not in its tensor list\n"));
+    auto refused = [&](const std::function<void(nlohmann::json&)>& edit) {
+      nlohmann::json bad = j;
+      edit(bad);
+      test::writeFile(tmp.path() / "sel-run" / "run.json", bad.dump());
+      const auto result = run({"selections", dir});
+      return result.code == 1 ? result.err : QString("exit code %1").arg(result.code);
+    };
+    QCOMPARE(refused([](nlohmann::json& b) { b["selections"][0]["importance_scaled"] = {1.0, 0.5}; }),
+             QString("error: sel-run: selection at step 0 has 2 importance values for 6 tensors\n"));
+    QCOMPARE(refused([](nlohmann::json& b) { b["selections"] = nlohmann::json::array(); }),
+             QString("error: sel-run: the record has no selections (the run stopped before its first one)\n"));
+    QCOMPARE(refused([](nlohmann::json& b) { b["reference_shape"]["t_full"] = 0.0; }),
+             QString("error: sel-run: reference_shape.t_full must be positive\n"));
   }
 
   // `eval` end to end on the demo model (batched beam search with the repetition penalty, stemmed
