@@ -6,7 +6,9 @@
 # gives mean ± sample sd per method (`compare --group`).
 #   bash tests/bench/paper_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
 # Environment: EPOCHS (2), SEEDS ("42"; e.g. "42 43 44"), MAX_TRAIN (0 = all 4,000 demo pairs),
-# MAX_TEST (0 = all 492), GT_BIN (default build/app/greentrainer). On 2 CPU cores a full-size run
+# MAX_TEST (0 = all 492), GT_BIN (default build/app/greentrainer), MODEL (resources/demo/model; e.g.
+# a deep-thin model folder), METHODS (all, in this order: full top2 top-blocks lisa badam prefix lora
+# gt-0.5 gt-0.7; a subset runs in the order given). On 2 CPU cores a full-size run
 # takes hours; use MAX_TRAIN/MAX_TEST to scale it down, or a GPU. Reruns replace earlier runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +16,8 @@ gt="${GT_BIN:-${GT_BUILD_DIR:-build}/app/greentrainer}"
 out="${1:-runs/paper-table}"
 shift || true
 read -r -a seeds <<< "${SEEDS:-42}"
-common=(--model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train
+read -r -a methods <<< "${METHODS:-full top2 top-blocks lisa badam prefix lora gt-0.5 gt-0.7}"
+common=(--model "${MODEL:-resources/demo/model}" --data resources/demo/debian-descriptions.jsonl --split train
         --generate-split test --max-train-examples "${MAX_TRAIN:-0}" --max-generate-examples "${MAX_TEST:-0}"
         --epochs "${EPOCHS:-2}" --batch-size 16 --max-length 256 --no-save-model "$@")
 runs=()
@@ -29,15 +32,25 @@ run() {
     runs+=("$dir")
   done
 }
-run full --method full --lr 3e-4
-run top2 --method top2 --lr 3e-4
-run top-blocks --method top-blocks --top-blocks 2 --lr 3e-4
-run lisa --method lisa --lisa-layers 2 --lisa-interval 20 --lr 3e-4
-run badam --method badam --badam-interval 50 --lr 3e-4
-run prefix --method prefix --lr 1e-2
-run lora --method lora --lr 2e-3
-run gt-0.5 --method gt --rho 0.5 --lr 3e-4
-run gt-0.7 --method gt --rho 0.7 --lr 3e-4
+method_flags() {
+  case "$1" in
+    full) echo "--method full --lr 3e-4" ;;
+    top2) echo "--method top2 --lr 3e-4" ;;
+    top-blocks) echo "--method top-blocks --top-blocks 2 --lr 3e-4" ;;
+    lisa) echo "--method lisa --lisa-layers 2 --lisa-interval 20 --lr 3e-4" ;;
+    badam) echo "--method badam --badam-interval 50 --lr 3e-4" ;;
+    prefix) echo "--method prefix --lr 1e-2" ;;
+    lora) echo "--method lora --lr 2e-3" ;;
+    gt-0.5) echo "--method gt --rho 0.5 --lr 3e-4" ;;
+    gt-0.7) echo "--method gt --rho 0.7 --lr 3e-4" ;;
+    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam prefix lora gt-0.5 gt-0.7)" >&2; return 2 ;;
+  esac
+}
+for m in "${methods[@]}"; do method_flags "$m" > /dev/null; done  # an unknown name stops before any run
+for m in "${methods[@]}"; do
+  read -r -a flags <<< "$(method_flags "$m")"
+  run "$m" "${flags[@]}"
+done
 group=()
 [ "${#seeds[@]}" -gt 1 ] && group=(--group)
 "$gt" compare "${runs[@]}" "${group[@]}" --markdown --csv "$out/table.csv" | tee "$out/table.md"
