@@ -8,8 +8,9 @@
 # Environment: EPOCHS (2), SEEDS ("42"; e.g. "42 43 44"), MAX_TRAIN (0 = all 4,000 demo pairs),
 # MAX_TEST (0 = all 492), GT_BIN (default build/app/greentrainer), MODEL (resources/demo/model; e.g.
 # a deep-thin model folder), METHODS (all, in this order: full top2 top-blocks lisa badam prefix lora
-# gt-0.5 gt-0.7; a subset runs in the order given). On 2 CPU cores a full-size run
-# takes hours; use MAX_TRAIN/MAX_TEST to scale it down, or a GPU. Reruns replace earlier runs.
+# gt-0.5 gt-0.7; a subset runs in the order given; any GreenTrainer rho as gt-R, and issue #16's
+# two changes as gt-R-batchesN (importance on N batches) and gt-R-everyN (re-selection every N
+# steps)). On 2 CPU cores a full-size run takes hours; use MAX_TRAIN/MAX_TEST to scale it down, or a GPU. Reruns replace earlier runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-${GT_BUILD_DIR:-build}/app/greentrainer}"
@@ -41,9 +42,12 @@ method_flags() {
     badam) echo "--method badam --badam-interval 50 --lr 3e-4" ;;
     prefix) echo "--method prefix --lr 1e-2" ;;
     lora) echo "--method lora --lr 2e-3" ;;
-    gt-0.5) echo "--method gt --rho 0.5 --lr 3e-4" ;;
-    gt-0.7) echo "--method gt --rho 0.7 --lr 3e-4" ;;
-    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam prefix lora gt-0.5 gt-0.7)" >&2; return 2 ;;
+    # Issue #16's two changes behind their flags (as in fair_table.sh): gt-R-batchesN measures
+    # importance on N batches (--importance-batches), gt-R-everyN re-selects every N steps.
+    gt-*-batches*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --importance-batches ${1##*-batches} --lr 3e-4" ;;
+    gt-*-every*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-steps ${1##*-every} --lr 3e-4" ;;
+    gt-*) echo "--method gt --rho ${1#gt-} --lr 3e-4" ;;
+    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam prefix lora gt-R, gt-R-batchesN, gt-R-everyN)" >&2; return 2 ;;
   esac
 }
 for m in "${methods[@]}"; do method_flags "$m" > /dev/null; done  # an unknown name stops before any run
