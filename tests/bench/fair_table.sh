@@ -38,23 +38,7 @@ jobs="${JOBS:-1}"
 mkdir -p "$out"
 keep="${KEEP:-1}"
 
-flags_of() {  # the method's own flags
-  case "$1" in
-    full) echo "--method full" ;;
-    top2) echo "--method top2" ;;
-    top-blocks) echo "--method top-blocks --top-blocks 2" ;;
-    lisa) echo "--method lisa --lisa-layers 2 --lisa-interval 20" ;;
-    badam) echo "--method badam --badam-interval 50" ;;
-    lora) echo "--method lora" ;;
-    prefix) echo "--method prefix" ;;
-    # The two changes of issue #16, behind their flags: gt-R-batchesN measures importance on N
-    # batches (--importance-batches), gt-R-everyN re-selects every N steps (--reselect-every-steps).
-    gt-*-batches*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --importance-batches ${1##*-batches}" ;;
-    gt-*-every*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-steps ${1##*-every}" ;;
-    gt-*) echo "--method gt --rho ${1#gt-}" ;;
-    *) echo "unknown method $1" >&2; exit 2 ;;
-  esac
-}
+source tests/bench/methods.sh
 grid_of() {
   case "$1" in
     lora) echo "${LR_LORA:-5e-4 1e-3 2e-3 4e-3}" ;;
@@ -64,7 +48,7 @@ grid_of() {
 }
 common="--model ${MODEL:-resources/demo/model} --data resources/demo/debian-descriptions.jsonl --split train --max-train-examples ${MAX_TRAIN:-0}"
 common+=" --epochs ${EPOCHS:-2} --batch-size 16 --max-length 256 --no-save-model --checkpoint-every 0 ${extra[*]:-}"
-for m in "${methods[@]}"; do flags_of "$m" > /dev/null; done  # an unknown method stops here, not as a mislabelled run
+for m in "${methods[@]}"; do method_flags "$m" > /dev/null; done  # an unknown method stops here, not as a mislabelled run
 settings="$common; weights $(cat "${MODEL:-resources/demo/model}"/*.safetensors | sha256sum | cut -c1-16); valid ${MAX_VALID:-0}; test ${MAX_TEST:-0}"
 if [ "$keep" = 0 ]; then rm -rf "$out/chosen"; echo "$settings" > "$out/settings"
 elif [ ! -f "$out/settings" ]; then echo "$settings" > "$out/settings"
@@ -97,7 +81,7 @@ echo "== 1. learning-rate sweep on the validation split (seed 42)"
 : > "$out/sweep.jobs"
 for m in "${methods[@]}"; do
   for lr in $(grid_of "$m"); do
-    echo "$out/sweep/$m-lr$lr $common $(flags_of "$m") --lr $lr --seed 42 --generate-split valid --max-generate-examples ${MAX_VALID:-0}" >> "$out/sweep.jobs"
+    echo "$out/sweep/$m-lr$lr $common $(method_flags "$m") --lr $lr --seed 42 --generate-split valid --max-generate-examples ${MAX_VALID:-0}" >> "$out/sweep.jobs"
   done
 done
 mkdir -p "$out/sweep" "$out/chosen"
@@ -126,8 +110,8 @@ for m in "${all_methods[@]}"; do
   echo "$m $lr (valid ROUGE-L $score)" | tee -a "$out/chosen.txt"
 done
 chosen_lr() { read -r lr _ < "$out/chosen/$1"; echo "$lr"; }
-seed_flags() { echo "$common $(flags_of "$1") --lr $(chosen_lr "$1") --seed $2 --generate-split test --max-generate-examples ${MAX_TEST:-0}"; }
-timing_flags() { echo "$common $(flags_of "$1") --lr $(chosen_lr "$1") --seed 42"; }
+seed_flags() { echo "$common $(method_flags "$1") --lr $(chosen_lr "$1") --seed $2 --generate-split test --max-generate-examples ${MAX_TEST:-0}"; }
+timing_flags() { echo "$common $(method_flags "$1") --lr $(chosen_lr "$1") --seed 42"; }
 
 echo "== 2. seeds at the chosen rates, scored on the test split"
 : > "$out/seeds.jobs"

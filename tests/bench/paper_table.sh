@@ -34,26 +34,18 @@ run() {
     runs+=("$dir")
   done
 }
-method_flags() {
+source tests/bench/methods.sh
+# The rates of the 2026-11-26 table, chosen by hand (fair_table.sh chooses them on validation).
+lr_of() {
   case "$1" in
-    full) echo "--method full --lr 3e-4" ;;
-    top2) echo "--method top2 --lr 3e-4" ;;
-    top-blocks) echo "--method top-blocks --top-blocks 2 --lr 3e-4" ;;
-    lisa) echo "--method lisa --lisa-layers 2 --lisa-interval 20 --lr 3e-4" ;;
-    badam) echo "--method badam --badam-interval 50 --lr 3e-4" ;;
-    prefix) echo "--method prefix --lr 1e-2" ;;
-    lora) echo "--method lora --lr 2e-3" ;;
-    # Issue #16's two changes behind their flags (as in fair_table.sh): gt-R-batchesN measures
-    # importance on N batches (--importance-batches), gt-R-everyN re-selects every N steps.
-    gt-*-batches*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --importance-batches ${1##*-batches} --lr 3e-4" ;;
-    gt-*-every*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-steps ${1##*-every} --lr 3e-4" ;;
-    gt-*) echo "--method gt --rho ${1#gt-} --lr 3e-4" ;;
-    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam prefix lora gt-R, gt-R-batchesN, gt-R-everyN)" >&2; return 2 ;;
+    prefix) echo 1e-2 ;;
+    lora) echo 2e-3 ;;
+    *) echo 3e-4 ;;
   esac
 }
 for m in "${methods[@]}"; do method_flags "$m" > /dev/null; done  # an unknown name stops before any run
 for m in "${methods[@]}"; do
-  read -r -a flags <<< "$(method_flags "$m")"
+  read -r -a flags <<< "$(method_flags "$m") --lr $(lr_of "$m")"
   run "$m" "${flags[@]}"
 done
 group=()
