@@ -13,7 +13,8 @@
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
 # Environment: EPOCHS (2; the paper trains 5), SEEDS ("42 43 44"), JOBS (1), TIMING (1),
 # METHODS (all: full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7; also gt-0.5-batches4,
-# gt-0.5-every50: GreenTrainer with importance on 4 batches / re-selection every 50 steps),
+# gt-0.5-every50: GreenTrainer with importance on 4 batches / re-selection every 50 steps, and the
+# diagnostic gt-0.5-epochs2: one selection kept for 2 epochs, the authors' code's interval),
 # MAX_TRAIN (0 = all 4,000 pairs), MAX_VALID (0 = all 512), MAX_TEST (0 = all 492),
 # LR_FULL / LR_LORA / LR_PREFIX (grids, space-separated; LR_FULL serves every method that trains
 # the model's own tensors), MODEL (resources/demo/model; e.g. a deep-thin model folder),

@@ -14,7 +14,10 @@ method_flags() {
     # batches (--importance-batches), gt-R-everyN re-selects every N steps (--reselect-every-steps).
     gt-*-batches*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --importance-batches ${1##*-batches}" ;;
     gt-*-every*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-steps ${1##*-every}" ;;
+    # Not a change but a diagnostic: gt-R-epochsN re-selects every N epochs (--reselect-every-epochs;
+    # the authors' code uses 2), so with 2 epochs the first selection trains for the whole run.
+    gt-*-epochs*) r=${1#gt-}; echo "--method gt --rho ${r%%-*} --reselect-every-epochs ${1##*-epochs}" ;;
     gt-*) echo "--method gt --rho ${1#gt-}" ;;
-    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam lora prefix gt-R, gt-R-batchesN, gt-R-everyN)" >&2; return 2 ;;
+    *) echo "unknown method $1 (known: full top2 top-blocks lisa badam lora prefix gt-R, gt-R-batchesN, gt-R-everyN, gt-R-epochsN)" >&2; return 2 ;;
   esac
 }

@@ -10,8 +10,9 @@
 # a deep-thin model folder), METHODS (all, in this order: full top2 top-blocks lisa badam prefix lora
 # gt-0.5 gt-0.7; a subset runs in the order given; any GreenTrainer rho as gt-R, and issue #16's
 # two changes as gt-R-batchesN (importance on N batches) and gt-R-everyN (re-selection every N
-# steps)). On 2 CPU cores a full-size run takes hours (Full FT of the 24-layer deep-thin model: 41 min);
-# use MAX_TRAIN/MAX_TEST to scale it down, or a GPU. Reruns replace earlier runs.
+# steps); gt-R-epochsN re-selects every N epochs, the authors' code's interval being 2). On 2 CPU
+# cores a full-size run takes hours (Full FT of the 24-layer deep-thin model: 41 min); use
+# MAX_TRAIN/MAX_TEST to scale it down, or a GPU. Reruns replace earlier runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-${GT_BUILD_DIR:-build}/app/greentrainer}"
