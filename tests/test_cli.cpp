@@ -471,17 +471,28 @@ class TestCli : public QObject {
   // Selection 1 takes norm, down 1, up 1: reach 10 (50%), dw 9 (45%); positive importance 0.9 of
   // 2.3 (39.1%); the most important tensor, layer 0's down (1.0), costs 22 alone (110%). Selection 2
   // takes down 1 and q 1: reach 14 (70%), dw 5 (25%); 1.3 of 1.7 (76.5%); Jaccard 1/4 with the first.
+  // Parameters: norm 4, down 1 32, up 1 32, q 1 16, down 0 32, embedding 40 = 156; the run has 40
+  // steps, so selection 1 (68 parameters) is in force for steps 0-24 and selection 2 (48) for 25-39:
+  // (68 * 25 + 48 * 15) / (156 * 40) = 2420 / 6240 = 38.8% of Full FT's parameter updates.
   void selectionsExplainGreenTrainerChoices() {
     const auto gtRun = test::fixture("records/gt-0.5");
     if (gtRun.empty()) QSKIP("record fixtures not found");
     test::TempDir tmp;
     nlohmann::json j = nlohmann::json::parse(test::readFile(gtRun / "run.json"));
     j["reference_shape"] = {{"batch", 2}, {"seq", 8}, {"t_fp", 30.0}, {"t_full", 100.0}};
-    const std::vector<std::tuple<std::string, double, double>> chain = {
-        {"model.norm.weight", 1, 5}, {"model.layers.1.mlp.down_proj.weight", 4, 6}, {"model.layers.1.mlp.up_proj.weight", 4, 10},
-        {"model.layers.1.self_attn.q_proj.weight", 1, 14}, {"model.layers.0.mlp.down_proj.weight", 4, 18}, {"model.embed_tokens.weight", 0, 40}};
+    const std::vector<std::tuple<std::string, double, double, std::vector<int>>> chain = {
+        {"model.norm.weight", 1, 5, {4}},
+        {"model.layers.1.mlp.down_proj.weight", 4, 6, {4, 8}},
+        {"model.layers.1.mlp.up_proj.weight", 4, 10, {8, 4}},
+        {"model.layers.1.self_attn.q_proj.weight", 1, 14, {4, 4}},
+        {"model.layers.0.mlp.down_proj.weight", 4, 18, {4, 8}},
+        {"model.embed_tokens.weight", 0, 40, {10, 4}}};
     j["tensors"] = nlohmann::json::array();
-    for (const auto& [name, dw, reach] : chain) j["tensors"].push_back({{"name", name}, {"shape", {4, 4}}, {"dw", dw}, {"reach", reach}});
+    for (const auto& [name, dw, reach, shape] : chain) j["tensors"].push_back({{"name", name}, {"shape", shape}, {"dw", dw}, {"reach", reach}});
+    j["steps"] = nlohmann::json::array();
+    for (int step = 0; step < 40; ++step)
+      j["steps"].push_back({{"step", step}, {"epoch", step / 25}, {"loss", 1.0}, {"lr", 1e-4}, {"flops", 50.0}, {"flops_full", 100.0},
+                            {"tokens", 16}, {"batch", 2}, {"seq", 8}, {"forward_ms", 1.0}, {"backward_ms", 1.0}, {"optimizer_ms", 1.0}});
     auto selection = [](int epoch, int step, std::vector<std::string> selected, std::vector<double> importance) {
       return nlohmann::json{{"epoch", epoch}, {"step", step}, {"rho", 0.5}, {"selected", selected}, {"importance_raw", importance},
                             {"importance_scaled", importance}, {"predicted_fraction", 0.5}, {"importance_ms", 1.0}, {"selection_ms", 0.1},
@@ -510,6 +521,8 @@ class TestCli : public QObject {
     QCOMPARE(lines[7], QString("Distinct tensors trained: 4 of 6. The most important tensor was taken in 1 of 2 selections. Importance taken, "
                                "mean: 57.8% of all, 88.2% of the tensors that fit the budget alone; mean Jaccard index between consecutive "
                                "selections: 0.25."));
+    QCOMPARE(lines[8], QString("Parameter updates: 38.8% of Full FT's (the chosen tensors' parameters times the steps each selection was in "
+                               "force, over all 6 tensors' parameters times 40 steps)."));
 
     r = run({"selections", dir, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -523,6 +536,24 @@ class TestCli : public QObject {
     QVERIFY(std::abs(first["dw_share"].get<double>() - 0.45) < 1e-12);
     QVERIFY(std::abs(first["most_important_cost"].get<double>() - 1.1) < 1e-12);
     QVERIFY(first["jaccard_previous"].is_null());
+    QVERIFY(std::abs(first["parameter_share"].get<double>() - 68.0 / 156.0) < 1e-12);
+    QCOMPARE(first["steps_in_force"].get<int>(), 25);
+    QCOMPARE(report[0]["selections"][1]["steps_in_force"].get<int>(), 15);
+    QCOMPARE(report[0]["steps"].get<int>(), 40);
+    QVERIFY(std::abs(report[0]["parameter_updates"].get<double>() - 2420.0 / 6240.0) < 1e-12);
+
+    // A run cancelled after 20 steps, before its second selection took effect: selection 1 counts 20
+    // steps, selection 2 none: 68 * 20 / (156 * 20) = 43.6%.
+    {
+      nlohmann::json cancelled = j;
+      cancelled["steps"].erase(cancelled["steps"].begin() + 20, cancelled["steps"].end());
+      test::writeFile(tmp.path() / "sel-run" / "run.json", cancelled.dump());
+      r = run({"selections", dir});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      QCOMPARE(r.out.split('\n')[8], QString("Parameter updates: 43.6% of Full FT's (the chosen tensors' parameters times the steps each "
+                                             "selection was in force, over all 6 tensors' parameters times 20 steps)."));
+      test::writeFile(tmp.path() / "sel-run" / "run.json", j.dump());
+    }
 
     // Not a GreenTrainer run, and a selection naming a tensor the record does not list: named errors.
     r = run({"selections", QString::fromStdString(test::fixture("records/full").string())});

@@ -1,7 +1,8 @@
 // greentrainer selections RUN_DIR... [--json]
 // Why a GreenTrainer run trained what it trained: per selection, the importance the chosen tensors
 // carry, the backward budget spent on reach vs weight gradients, the layers trained, the most
-// important tensor and the change since the previous selection (core/report/selection_report.h).
+// important tensor and the change since the previous selection; over the run, the parameter updates
+// made as a share of Full FT's (core/report/selection_report.h).
 #include <iostream>
 
 #include "app/cli/common_options.h"

@@ -14,6 +14,12 @@ namespace {
 
 std::string percent(double share) { return fixedDigits(100 * share, 1) + "%"; }
 
+int64_t elementsOf(const ChainEntry& tensor) {
+  int64_t n = 1;
+  for (const int64_t d : tensor.shape) n *= d;
+  return n;
+}
+
 // "1, 3, 5-7": ascending layer indices with consecutive runs joined.
 std::string layerRanges(const std::vector<int64_t>& layers) {
   std::string out;
@@ -37,7 +43,11 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
   check(!record.selections.empty(), run + ": the record has no selections (the run stopped before its first one)");
   check(record.referenceTFull > 0, run + ": reference_shape.t_full must be positive");
   std::map<std::string, size_t> position;
-  for (size_t i = 0; i < record.tensors.size(); ++i) position[record.tensors[i].name] = i;
+  double parameters = 0;
+  for (size_t i = 0; i < record.tensors.size(); ++i) {
+    position[record.tensors[i].name] = i;
+    parameters += double(elementsOf(record.tensors[i]));
+  }
 
   std::vector<SelectionSummary> rows;
   std::set<size_t> previous;
@@ -55,7 +65,7 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
 
     std::set<size_t> chosen;
     std::set<int64_t> layers;
-    double reach = 0, dw = 0;
+    double reach = 0, dw = 0, chosenParameters = 0;
     for (const auto& name : s.selected) {
       const auto it = position.find(name);
       check(it != position.end(), run + ": selection at step " + std::to_string(s.step) + " names '" + name + "', which is not in its tensor list");
@@ -63,9 +73,11 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
       const auto& t = record.tensors[it->second];
       reach = std::max(reach, t.reach);  // reach(m) = max over chosen (paper Eq. 4)
       dw += t.dw;
+      chosenParameters += double(elementsOf(t));
       if (const int64_t layer = decoderLayerOf(name); layer >= 0) layers.insert(layer);
     }
     r.layers.assign(layers.begin(), layers.end());
+    if (parameters > 0) r.parameterShare = chosenParameters / parameters;
     if (budget > 0) {
       r.reachShare = reach / budget;
       r.dwShare = dw / budget;
@@ -98,6 +110,13 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
     previous = chosen;
     rows.push_back(r);
   }
+  // A mask trains from its selection's step to the next selection's (the last one: to the end of
+  // the steps recorded, so a cancelled run counts what it did).
+  const auto stepsDone = int64_t(record.steps.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t end = i + 1 < rows.size() ? rows[i + 1].step : stepsDone;
+    rows[i].stepsInForce = std::max<int64_t>(0, std::min(end, stepsDone) - rows[i].step);
+  }
   return rows;
 }
 
@@ -107,6 +126,8 @@ struct RunTotals {
   size_t distinct = 0;
   int64_t topTaken = 0;
   double meanTakenAll = 0, meanTakenReachable = 0, meanJaccard = -1;
+  int64_t steps = 0;
+  double parameterUpdates = 0;  // sum of parameterShare x stepsInForce over all parameters x steps (Full FT: 1)
 };
 
 RunTotals totalsOf(const RunRecord& record, const std::vector<SelectionSummary>& rows) {
@@ -121,7 +142,10 @@ RunTotals totalsOf(const RunRecord& record, const std::vector<SelectionSummary>&
     if (r.importanceAll > 0) t.meanTakenAll += r.importanceTaken / r.importanceAll, ++withAll;
     if (r.importanceReachable > 0) t.meanTakenReachable += r.importanceTaken / r.importanceReachable, ++withReachable;
     if (r.jaccardPrevious >= 0) jaccard += r.jaccardPrevious, ++pairs;
+    t.parameterUpdates += r.parameterShare * double(r.stepsInForce);
   }
+  t.steps = int64_t(record.steps.size());
+  if (t.steps > 0) t.parameterUpdates /= double(t.steps);
   if (withAll) t.meanTakenAll /= double(withAll);
   if (withReachable) t.meanTakenReachable /= double(withReachable);
   if (pairs) t.meanJaccard = jaccard / double(pairs);
@@ -156,6 +180,9 @@ std::string selectionReportMarkdown(const std::string& run, const RunRecord& rec
       << percent(t.meanTakenReachable) << " of the tensors that fit the budget alone";
   if (t.meanJaccard >= 0) out << "; mean Jaccard index between consecutive selections: " << fixedDigits(t.meanJaccard, 2);
   out << ".\n";
+  if (t.steps > 0)
+    out << "Parameter updates: " << percent(t.parameterUpdates) << " of Full FT's (the chosen tensors' parameters times the steps each "
+        << "selection was in force, over all " << record.tensors.size() << " tensors' parameters times " << t.steps << " steps).\n";
   return out.str();
 }
 
@@ -177,6 +204,8 @@ nlohmann::ordered_json selectionReportJson(const std::string& run, const RunReco
                           {"most_important", r.mostImportant},
                           {"most_important_taken", r.mostImportantTaken},
                           {"most_important_cost", r.mostImportantCost},
+                          {"parameter_share", r.parameterShare},
+                          {"steps_in_force", r.stepsInForce},
                           {"jaccard_previous", r.jaccardPrevious >= 0 ? nlohmann::ordered_json(r.jaccardPrevious) : nlohmann::ordered_json()}});
   const RunTotals t = totalsOf(record, rows);
   return {{"run", run},
@@ -184,6 +213,8 @@ nlohmann::ordered_json selectionReportJson(const std::string& run, const RunReco
           {"forward_fraction", record.referenceTFp / record.referenceTFull},
           {"distinct_tensors_trained", t.distinct},
           {"most_important_taken", t.topTaken},
+          {"steps", t.steps},
+          {"parameter_updates", t.parameterUpdates},
           {"selections", selections}};
 }
 

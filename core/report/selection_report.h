@@ -4,7 +4,9 @@
 // spent between reach (backpropagation down to the deepest chosen tensor) and the chosen tensors'
 // weight gradients, which decoder layers are trained, whether the most important tensor was taken
 // (and if not, what it alone would cost), and how much the mask changed since the previous
-// selection. Costs are the record's per-tensor dw and reach at its reference batch shape.
+// selection. Costs are the record's per-tensor dw and reach at its reference batch shape. Over the
+// whole run it says how many parameter updates were made, as a share of Full FT's (every parameter
+// at every step): a tensor chosen for one epoch of two counts half.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,6 +31,8 @@ struct SelectionSummary {
   double mostImportantCost = 0;       // its reach + dw, as a share of the backward budget
   int64_t deepestReachableLayer = -1; // the lowest layer index among tensors that fit alone; -1: none
   double jaccardPrevious = -1;        // |A ∩ B| / |A ∪ B| with the previous selection; -1 for the first
+  double parameterShare = 0;          // the chosen tensors' parameters / all the record's tensors' parameters
+  int64_t stepsInForce = 0;           // steps trained with this mask: to the next selection or the run's last step
 };
 
 // Throws gt::Error naming `run` when the record holds no GreenTrainer selections or names a
