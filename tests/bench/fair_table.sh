@@ -31,6 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-build/app/greentrainer}"
 out="${1:-runs/fair-table}"
+case "$out" in -*) echo "the first argument is the output folder, not a flag ($out): $0 [OUT_DIR] [train flags]" >&2; exit 2 ;; esac
 shift || true
 extra=("$@")
 read -r -a seeds <<< "${SEEDS:-42 43 44}"

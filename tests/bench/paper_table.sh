@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 gt="${GT_BIN:-${GT_BUILD_DIR:-build}/app/greentrainer}"
 out="${1:-runs/paper-table}"
+case "$out" in -*) echo "the first argument is the output folder, not a flag ($out): $0 [OUT_DIR] [train flags]" >&2; exit 2 ;; esac
 shift || true
 read -r -a seeds <<< "${SEEDS:-42}"
 read -r -a methods <<< "${METHODS:-full top2 top-blocks lisa badam prefix lora gt-0.5 gt-0.7}"
