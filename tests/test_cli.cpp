@@ -320,6 +320,25 @@ class TestCli : public QObject {
     const auto rec = nlohmann::json::parse(test::readFile(tmp.path() / "run" / "run.json"));
     QCOMPARE(rec["status"].get<std::string>(), std::string("finished"));
     QCOMPARE(rec["config"]["rho"].get<double>(), 0.5);
+    const auto selectionLine = [](const nlohmann::json& record, size_t i, const std::string& format) {
+      const auto& s = record["selections"][i];
+      char buf[200];
+      std::snprintf(buf, sizeof buf, format.c_str(), s["selected"].size(), record["tensors"].size(), s["predicted_fraction"].get<double>());
+      return QString(buf);
+    };
+    QVERIFY2(r.err.contains(selectionLine(rec, 0, "epoch 1: selected %zu/%zu tensors at rho 0.50, predicted %.3f of Full FT FLOPs\n")),
+             qPrintable(r.err));
+
+    // A layer schedule says which step it switched at, not a rho it does not have.
+    r = run(base + QStringList{"--method", "lisa", "--lisa-layers", "1", "--lisa-interval", "2", "--no-save-model", "--out",
+                               QString::fromStdString((tmp.path() / "lisa").string())});
+    QCOMPARE(r.code, 0);
+    const auto lisa = nlohmann::json::parse(test::readFile(tmp.path() / "lisa" / "run.json"));
+    QCOMPARE(lisa["selections"].size(), size_t(2));  // steps 1 and 3
+    QVERIFY2(r.err.contains(selectionLine(lisa, 0, "step 1 (epoch 1): lisa trains %zu/%zu tensors, predicted %.3f of Full FT FLOPs\n")),
+             qPrintable(r.err));
+    QVERIFY(r.err.contains(selectionLine(lisa, 1, "step 3 (epoch 1): lisa trains %zu/%zu tensors, predicted %.3f of Full FT FLOPs\n")));
+    QVERIFY(!r.err.contains("at rho"));
     QVERIFY(std::filesystem::exists(tmp.path() / "run" / "model" / "model.safetensors"));
 
     // --config supplies settings, flags override them.

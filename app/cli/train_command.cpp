@@ -53,7 +53,7 @@ std::string duration(double seconds) {
 // Progress on stderr: a redrawn bar on a terminal, plain lines otherwise.
 class ProgressPrinter : public RunObserver {
  public:
-  ProgressPrinter() : tty_(isatty(fileno(stderr))) {}
+  explicit ProgressPrinter(std::string method) : method_(std::move(method)), tty_(isatty(fileno(stderr))) {}
   void runStarted(const RunStartInfo& i) override {
     std::fprintf(stderr, "%s, %lld parameters, %lld examples, %lld steps\n", i.modelType.c_str(), (long long)i.parameters,
                  (long long)i.trainExamples, (long long)i.totalSteps);
@@ -67,8 +67,12 @@ class ProgressPrinter : public RunObserver {
     int n = 0;
     for (bool m : e.mask) n += m;
     endLine();
-    std::fprintf(stderr, "epoch %lld: selected %d/%zu tensors at rho %.2f, predicted %.3f of Full FT FLOPs\n", (long long)e.epoch + 1, n,
-                 e.mask.size(), e.rho, e.predictedFraction);
+    if (method_ == "gt")
+      std::fprintf(stderr, "epoch %lld: selected %d/%zu tensors at rho %.2f, predicted %.3f of Full FT FLOPs\n", (long long)e.epoch + 1, n,
+                   e.mask.size(), e.rho, e.predictedFraction);
+    else  // a layer schedule (LISA, BAdam): a new mask every few steps, no budget
+      std::fprintf(stderr, "step %lld (epoch %lld): %s trains %d/%zu tensors, predicted %.3f of Full FT FLOPs\n", (long long)e.step + 1,
+                   (long long)e.epoch + 1, method_.c_str(), n, e.mask.size(), e.predictedFraction);
   }
   static double tokensPerSecond(const StepEvent& e) { return e.seconds > 0 ? double(e.tokens) / e.seconds : 0.0; }
   static std::string peak(const StepEvent& e) {
@@ -126,6 +130,7 @@ class ProgressPrinter : public RunObserver {
     if (open_) std::fputc('\n', stderr);
     open_ = false;
   }
+  std::string method_;
   bool tty_, open_ = false;
   double elapsed_ = 0;
   int64_t resumedSteps_ = 0;
@@ -264,7 +269,7 @@ Command trainCommand() {
               applyCommonOptions(common);
               check(!c.outDir.empty(), "out_dir: a run folder is required (--out)");
               RunControl control;
-              ProgressPrinter progress;
+              ProgressPrinter progress(c.method);
               const RunFolderMode mode = !resume->empty() ? RunFolderMode::Resume : *overwrite ? RunFolderMode::Overwrite : RunFolderMode::New;
               const RunRecord record = [&] {
                 StopSignalsCancel signals(control);
