@@ -8,7 +8,8 @@
 #      $OUT/deep-model/ (bf16, 16 MB) to be committed under resources/demo/ if it is at least as good;
 #   2. the fair protocol (tests/bench/fair_table.sh, fp32) on each model of MODELS, JOBS runs at a time:
 #      first the issue's key methods (FIRST: Full FT, GT-0.5, GT-0.7, LoRA and GT-0.5 re-selecting every
-#      50 steps, the one change that helped on the CPU: docs/paper-table.md), then the others.
+#      50 steps, the one change that helped on the CPU: docs/paper-table.md), then the others (the last
+#      being the diagnostic gt-0.5-epochs2, one selection kept for both epochs).
 # The protocol stops at BUDGET_S seconds after the start (default 540, for a 600 s call), so that the
 # finished runs are packed and come back: $OUT/summary.txt, $OUT/deep-model/, $OUT/results.tgz (the
 # work folder WORK without checkpoints and models; the device returns at most 8 files). To continue
@@ -62,7 +63,7 @@ fi
 
 if [[ " $stages " == *" fair "* ]]; then
   export MAX_VALID=${MAX_VALID:-256}
-  read -r -a wanted <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7 gt-0.5-every50}"
+  read -r -a wanted <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7 gt-0.5-every50 gt-0.5-epochs2}"
   first=() rest=()
   for m in "${wanted[@]}"; do
     if [[ " ${FIRST:-full gt-0.5 gt-0.7 lora gt-0.5-every50} " == *" $m "* ]]; then first+=("$m"); else rest+=("$m"); fi
