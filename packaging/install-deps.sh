@@ -12,6 +12,8 @@ PACKAGES=(
   libopenblas0-pthread
   # Offscreen rendering for the GUI tests.
   libgl1-mesa-dri fonts-dejavu-core
+  # The Debian package (cpack -G DEB) and its checks in tests/test_packaging.cpp.
+  dpkg-dev file groff-base appstream desktop-file-utils
 )
 
 SUDO=""

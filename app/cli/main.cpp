@@ -7,6 +7,7 @@
 
 #include "app/cli/common_options.h"
 #include "app/cli/crash_report.h"
+#include "app/cli/man_page.h"
 #include "core/log/log.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error or off")->capture_default_str();
   bool version = false;
   app.add_flag("--version", version, "Print version, LibTorch, BLAS and thread count");
+  bool man = false;
+  app.add_flag("--man", man, "Print the manual page (roff; e.g. greentrainer --man | man -l -)");
 
   std::function<void()> action;
   for (const auto& command : gt::cli::commands()) {
@@ -63,6 +66,10 @@ int main(int argc, char** argv) {
     gt::log::setLevel(gt::log::parseLevel(logLevel));
     if (version) {
       std::cout << "greentrainer " << GT_VERSION << "\n" << gt::runtimeSummary();
+      return 0;
+    }
+    if (man) {
+      std::cout << gt::cli::manPage(app, GT_VERSION);
       return 0;
     }
     if (!action) {
