@@ -1,25 +1,15 @@
 // The Debian package as a user installs it: `cpack -G DEB` in the build folder, then its file list,
 // control fields, manual pages, AppStream metadata and desktop entry checked with Debian's own tools
 // (dpkg-deb, groff, appstreamcli, desktop-file-validate; packaging/install-deps.sh installs them).
-#include <QProcess>
 #include <QRegularExpression>
 #include <QtTest>
 
 #include "test_support.h"
 
 namespace fs = std::filesystem;
-using gt::test::CliResult;
+using gt::test::runProcess;  // a missing tool fails (code -2, its name in err)
 
 namespace {
-
-CliResult runTool(const QString& program, const QStringList& args, int timeoutMs = 120000) {
-  QProcess p;
-  p.start(program, args);
-  if (!p.waitForStarted()) return {-2, "", program + ": could not start (is it installed? packaging/install-deps.sh installs it)"};
-  p.waitForFinished(timeoutMs);
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
 
 QString str(const fs::path& p) { return QString::fromStdString(p.string()); }
 
@@ -32,24 +22,24 @@ class TestPackaging : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    const auto r = runTool("cpack", {"--config", GT_BUILD_DIR "/CPackConfig.cmake", "-G", "DEB", "-B", str(tmp_.path() / "out")}, 600000);
+    const auto r = runProcess("cpack", {"--config", GT_BUILD_DIR "/CPackConfig.cmake", "-G", "DEB", "-B", str(tmp_.path() / "out")}, 600000);
     QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
     for (const auto& e : fs::directory_iterator(tmp_.path() / "out"))
       if (e.path().extension() == ".deb") deb_ = e.path();
     QVERIFY2(!deb_.empty(), qPrintable("cpack wrote no .deb: " + r.out));
     root_ = tmp_.path() / "root";
-    const auto x = runTool("dpkg-deb", {"-x", str(deb_), str(root_)});
+    const auto x = runProcess("dpkg-deb", {"-x", str(deb_), str(root_)});
     QVERIFY2(x.code == 0, qPrintable(x.err));
   }
 
   void controlFieldsNameThePackageAndItsLibraries() {
     QCOMPARE(QString::fromStdString(deb_.filename().string()), QString("greentrainer-studio_0.1.0_amd64.deb"));
-    const auto r = runTool("dpkg-deb", {"--field", str(deb_), "Package", "Version", "Architecture", "Section", "Recommends", "Depends"});
+    const auto r = runProcess("dpkg-deb", {"--field", str(deb_), "Package", "Version", "Architecture", "Section", "Recommends", "Depends"});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.startsWith("Package: greentrainer-studio\nVersion: 0.1.0\nArchitecture: amd64\nSection: science\n"
                               "Recommends: libopenblas0-pthread\nDepends: "),
              qPrintable(r.out));
-    const auto description = runTool("dpkg-deb", {"--field", str(deb_), "Description"});
+    const auto description = runProcess("dpkg-deb", {"--field", str(deb_), "Description"});
     QVERIFY2(description.out.startsWith("fine-tune language models with adaptive backpropagation (GreenTrainer)\n"
                                         " GreenTrainer Studio fine-tunes transformer language models stored as Hugging Face folders.\n"
                                         " At each selection"),
@@ -77,13 +67,13 @@ class TestPackaging : public QObject {
   }
 
   void installedCliRunsAndPrintsItsManualPage() {
-    const auto version = runTool(str(root_ / "usr/bin/greentrainer"), {"--version"});
+    const auto version = runProcess(str(root_ / "usr/bin/greentrainer"), {"--version"});
     QCOMPARE(version.code, 0);
     QVERIFY2(version.out.startsWith("greentrainer 0.1.0\n"), qPrintable(version.out));
     // The installed page is what the installed binary prints.
-    const auto man = runTool(str(root_ / "usr/bin/greentrainer"), {"--man"});
+    const auto man = runProcess(str(root_ / "usr/bin/greentrainer"), {"--man"});
     QCOMPARE(man.code, 0);
-    const auto gunzip = runTool("gzip", {"-dc", str(root_ / "usr/share/man/man1/greentrainer.1.gz")});
+    const auto gunzip = runProcess("gzip", {"-dc", str(root_ / "usr/share/man/man1/greentrainer.1.gz")});
     QCOMPARE(gunzip.code, 0);
     QCOMPARE(gunzip.out, man.out);
   }
@@ -96,16 +86,16 @@ class TestPackaging : public QObject {
   void manualPagesRenderWithoutWarnings() {
     QFETCH(QString, page);
     const auto source = tmp_.path() / page.chopped(3).toStdString();
-    const auto gunzip = runTool("gzip", {"-dc", str(root_ / "usr/share/man/man1" / page.toStdString())});
+    const auto gunzip = runProcess("gzip", {"-dc", str(root_ / "usr/share/man/man1" / page.toStdString())});
     QCOMPARE(gunzip.code, 0);
     gt::test::writeFile(source, gunzip.out.toStdString());
-    const auto r = runTool("groff", {"-man", "-ww", "-z", str(source)});
+    const auto r = runProcess("groff", {"-man", "-ww", "-z", str(source)});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.err, QString());  // -ww: every warning, e.g. an unknown escape or macro
   }
 
   void manualPageListsEveryCommandAndOption() {
-    const auto man = runTool(GT_CLI_PATH, {"--man"}).out;
+    const auto man = runProcess(GT_CLI_PATH, {"--man"}).out;
     // Entries written by hand from the option table: a typed option with its default, a flag, a
     // required repeated option of a nested command, a positional, a non-ASCII character.
     QVERIFY(man.startsWith(".TH GREENTRAINER 1 \"\" \"greentrainer 0.1.0\" \"User Commands\"\n.SH NAME\ngreentrainer \\- fine\\-tune "
@@ -141,9 +131,9 @@ class TestPackaging : public QObject {
   }
 
   void desktopEntryAndAppStreamMetadataValidate() {
-    const auto desktop = runTool("desktop-file-validate", {str(root_ / "usr/share/applications/greentrainer-studio.desktop")});
+    const auto desktop = runProcess("desktop-file-validate", {str(root_ / "usr/share/applications/greentrainer-studio.desktop")});
     QVERIFY2(desktop.code == 0 && desktop.out.isEmpty(), qPrintable(desktop.out + desktop.err));
-    const auto appstream = runTool("appstreamcli", {"validate", "--no-net", str(root_ / "usr/share/metainfo/io.github.greentrainer.studio.metainfo.xml")});
+    const auto appstream = runProcess("appstreamcli", {"validate", "--no-net", str(root_ / "usr/share/metainfo/io.github.greentrainer.studio.metainfo.xml")});
     QVERIFY2(appstream.code == 0, qPrintable(appstream.out + appstream.err));
   }
 };

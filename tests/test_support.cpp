@@ -10,13 +10,16 @@
 namespace gt::test {
 namespace fs = std::filesystem;
 
-CliResult runCli(const QStringList& args, int timeoutMs) {
+CliResult runProcess(const QString& program, const QStringList& args, int timeoutMs) {
   QProcess p;
-  p.start(GT_CLI_PATH, args);
+  p.start(program, args);
+  if (!p.waitForStarted()) return {-2, "", program + ": could not start (" + p.errorString() + ")"};
   p.waitForFinished(timeoutMs);
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
           QString::fromUtf8(p.readAllStandardError())};
 }
+
+CliResult runCli(const QStringList& args, int timeoutMs) { return runProcess(GT_CLI_PATH, args, timeoutMs); }
 
 gt::RunConfig tinyOptRun(const fs::path& out) {
   gt::RunConfig c;

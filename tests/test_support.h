@@ -45,11 +45,14 @@ std::string errorMessage(const std::function<void()>& body);
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);
 
-// The greentrainer CLI run to completion: exit code (-1 when killed by a signal), stdout, stderr.
+// A program run to completion: exit code (-1 when killed by a signal, -2 when it could not start,
+// with the reason in err), stdout, stderr.
 struct CliResult {
   int code;
   QString out, err;
 };
+CliResult runProcess(const QString& program, const QStringList& args, int timeoutMs = 300000);
+// The greentrainer CLI (GT_CLI_PATH).
 CliResult runCli(const QStringList& args, int timeoutMs = 300000);
 
 // Cancels a run through its RunControl right after its `steps`-th optimizer step.
