@@ -36,6 +36,7 @@ std::string roff(const std::string& s) {
   return out;
 }
 
+bool isPositional(const CLI::Option* o) { return o->get_positional() && !o->nonpositional(); }
 bool takesValues(const CLI::Option* o) { return o->get_type_size() != 0; }
 bool repeats(const CLI::Option* o) { return o->get_expected_max() == CLI::detail::expected_max_vector_size; }
 
@@ -43,12 +44,11 @@ bool repeats(const CLI::Option* o) { return o->get_expected_max() == CLI::detail
 // required, what it excludes and its default.
 void writeOption(std::ostringstream& out, const CLI::Option* o) {
   out << ".TP\n";
-  if (o->get_positional() && o->nonpositional() == false) {
+  if (isPositional(o)) {
     out << "\\fI" << roff(o->get_name(true)) << "\\fR" << (repeats(o) ? " ..." : "") << "\n";
   } else {
-    std::string names = o->get_name(false, true), sep;
-    std::istringstream parts(names);
-    std::string part;
+    std::istringstream parts(o->get_name(false, true));  // "-h,--help"
+    std::string sep, part;
     while (std::getline(parts, part, ',')) {
       out << sep << "\\fB" << roff(part) << "\\fR";
       sep = ", ";
@@ -79,9 +79,9 @@ std::vector<const CLI::App*> visibleSubcommands(const CLI::App& app) {
 }
 
 void writeCommand(std::ostringstream& out, const CLI::App& cmd, const std::string& path) {
-  const auto positionals = cmd.get_options([](const CLI::Option* o) { return o->get_positional() && !o->nonpositional(); });
+  const auto positionals = cmd.get_options(isPositional);
   const auto options = cmd.get_options([&cmd](const CLI::Option* o) {
-    return o != cmd.get_help_ptr() && !(o->get_positional() && !o->nonpositional()) && !o->get_group().empty();
+    return o != cmd.get_help_ptr() && !isPositional(o) && !o->get_group().empty();
   });
   const auto subs = visibleSubcommands(cmd);
   std::string usage = path;
