@@ -4,7 +4,6 @@
 // tests/fixtures/debian/expected.jsonl (written by hand from the rules).
 #include <QtTest/QtTest>
 
-#include <QProcess>
 
 #include "core/data/debian_descriptions.h"
 #include "test_support.h"
@@ -20,12 +19,12 @@ class TestDebianDataset : public QObject {
     QVERIFY(!dir.empty());
     test::TempDir tmp;
     const auto out = tmp.path() / "out.jsonl";
-    QProcess p;
-    p.start(GT_CLI_PATH, {"dataset", "debian", "--translations", QString::fromStdString((dir / "Translation-en").string()), "--packages",
-                          QString::fromStdString((dir / "Packages").string()), "--out", QString::fromStdString(out.string())});
-    QVERIFY(p.waitForFinished(60000));
-    QCOMPARE(p.exitCode(), 0);
-    const QString report = QString::fromUtf8(p.readAllStandardOutput());
+    const auto r = test::runCli({"dataset", "debian", "--translations", QString::fromStdString((dir / "Translation-en").string()),
+                                 "--packages", QString::fromStdString((dir / "Packages").string()), "--out",
+                                 QString::fromStdString(out.string())},
+                                60000);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString& report = r.out;
     QVERIFY2(report.contains("descriptions read: 7\n"), qPrintable(report));
     QVERIFY2(report.contains("dropped: 1 under 20 words, 1 boilerplate, 1 duplicate, 0 empty\n"), qPrintable(report));
     QVERIFY2(report.contains("pairs: 4 (train 4, valid 0, test 0) from 2 source packages; 1 not found in Packages\n"), qPrintable(report));

@@ -14,7 +14,12 @@ CliResult runProcess(const QString& program, const QStringList& args, int timeou
   QProcess p;
   p.start(program, args);
   if (!p.waitForStarted()) return {-2, "", program + ": could not start (" + p.errorString() + ")"};
-  p.waitForFinished(timeoutMs);
+  if (!p.waitForFinished(timeoutMs)) {  // still running: exitCode() would read 0, as if it had succeeded
+    p.kill();
+    p.waitForFinished();
+    return {-1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError()) + "\n" + program + ": killed after " + QString::number(timeoutMs) + " ms"};
+  }
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
           QString::fromUtf8(p.readAllStandardError())};
 }

@@ -45,8 +45,8 @@ std::string errorMessage(const std::function<void()>& body);
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);
 
-// A program run to completion: exit code (-1 when killed by a signal, -2 when it could not start,
-// with the reason in err), stdout, stderr.
+// A program run to completion: exit code (-1 when killed by a signal or after timeoutMs, -2 when it
+// could not start, with the reason in err), stdout, stderr.
 struct CliResult {
   int code;
   QString out, err;
