@@ -313,8 +313,14 @@ class TestCli : public QObject {
                               QString::fromStdString(test::fixture("tokenizers/bytes-only").string()), "--data",
                               QString::fromStdString(test::fixture("data/tiny.jsonl").string()), "--split", "train", "--epochs", "1",
                               "--lr", "1e-3", "--max-length", "128"};
+    // Energy: no counters here (GT_POWERCAP_ROOT names a missing folder), so the summary says why.
+    const auto noPowercap = tmp.path() / "no-powercap";
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString(noPowercap.string()));
     auto r = run(base + QStringList{"--method", "gt", "--rho", "0.5", "--out", QString::fromStdString((tmp.path() / "run").string())});
     QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QString::fromStdString("\nenergy: not measured (CPU: " + noPowercap.string() +
+                                                   " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines))\n")),
+             qPrintable(r.out));
     QVERIFY2(r.out.contains("run record: " + QString::fromStdString((tmp.path() / "run" / "run.json").string())), qPrintable(r.out));
     QVERIFY(r.err.contains("step 3/3"));  // plain progress lines when stderr is not a terminal
     const auto rec = nlohmann::json::parse(test::readFile(tmp.path() / "run" / "run.json"));
@@ -329,7 +335,14 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains(selectionLine(rec, 0, "epoch 1: selected %zu/%zu tensors at rho 0.50, predicted %.3f of Full FT FLOPs\n")),
              qPrintable(r.err));
 
-    // A layer schedule says which step it switched at, not a rho it does not have.
+    // A layer schedule says which step it switched at, not a rho it does not have. (And with a
+    // package counter that stands still, the run used 0 J by it: in the progress lines and the summary.)
+    const auto powercap = tmp.path() / "powercap" / "intel-rapl:0";
+    std::filesystem::create_directories(powercap);
+    test::writeFile(powercap / "name", "package-0\n");
+    test::writeFile(powercap / "energy_uj", "5000\n");
+    test::writeFile(powercap / "max_energy_range_uj", "262143328850\n");
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
     r = run(base + QStringList{"--method", "lisa", "--lisa-layers", "1", "--lisa-interval", "2", "--no-save-model", "--out",
                                QString::fromStdString((tmp.path() / "lisa").string())});
     QCOMPARE(r.code, 0);
@@ -339,6 +352,9 @@ class TestCli : public QObject {
              qPrintable(r.err));
     QVERIFY(r.err.contains(selectionLine(lisa, 1, "step 3 (epoch 1): lisa trains %zu/%zu tensors, predicted %.3f of Full FT FLOPs\n")));
     QVERIFY(!r.err.contains("at rho"));
+    qunsetenv("GT_POWERCAP_ROOT");
+    QVERIFY2(r.out.contains("\nenergy: 0.0 J (RAPL package-0 0.0 J)\n"), qPrintable(r.out));
+    QVERIFY2(r.err.contains(" 0.0 J ETA "), qPrintable(r.err));
     QVERIFY(std::filesystem::exists(tmp.path() / "run" / "model" / "model.safetensors"));
 
     // --config supplies settings, flags override them.
@@ -457,6 +473,39 @@ class TestCli : public QObject {
     QCOMPARE(r.out.split('\n')[0], QString("| run | method | rho | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L | MFU % |"));
     QCOMPARE(r.out.split('\n')[2], QString("| full-h100 | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | 25.0 |"));
     QCOMPARE(r.out.split('\n')[3], QString("| gt-h100 | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | 18.0 |"));
+
+    // Energy: records that measured theirs get "energy (kJ)" and "energy %" (of Full FT's, on the
+    // same device only): Full FT 2000 J, GT 1100 J = 55.0%; a GT run on another device has no %.
+    auto measured = [&](const fs::path& from, const std::string& name, double joules, const std::string& device) {
+      return edited(from, name, [&](nlohmann::json& j) {
+        j["device"] = {{"name", device}, {"peak_flops", 0.0}};
+        j["energy"] = {{"joules", joules}, {"sources", nlohmann::json::array({{{"name", "RAPL package-0"}, {"joules", joules}}})}, {"note", ""}};
+      });
+    };
+    const QStringList energyRuns = {measured(full, "full-e", 2000, "cpu x"), measured(gtRun, "gt-e", 1100, "cpu x"),
+                                    measured(gtRun, "gt-other", 900, "cpu y"), edited(gtRun, "gt-none", [](nlohmann::json& j) {
+                                      j["device"] = {{"name", "cpu x"}, {"peak_flops", 0.0}};
+                                    })};
+    r = run(QStringList{"compare", "--markdown", "--csv", QString::fromStdString(csv.string())} + energyRuns);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.split('\n')[0],
+             QString("| run | method | rho | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L | energy (kJ) | energy % | note |"));
+    QCOMPARE(r.out.split('\n')[2], QString("| full-e | Full FT | - | 2.0000 | 100.0 | 100.0 | 100.0 | 30.00 | 12.00 | 28.00 | 2.00 | 100.0 | - |"));
+    QCOMPARE(r.out.split('\n')[3], QString("| gt-e | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | 1.10 | 55.0 | - |"));
+    QCOMPARE(r.out.split('\n')[4],
+             QString("| gt-other | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | 0.90 | - | device cpu y |"));
+    QCOMPARE(r.out.split('\n')[5], QString("| gt-none | GreenTrainer | 0.50 | 1.0000 | 50.0 | 55.0 | 55.0 | 29.00 | 11.00 | 27.00 | - | - | - |"));
+    QCOMPARE(QString::fromStdString(test::readFile(csv)).split('\n')[0],
+             QString("run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL,energy_kj,energy_percent,note"));
+    QCOMPARE(QString::fromStdString(test::readFile(csv)).split('\n')[2], QString("gt-e,GreenTrainer,0.50,1.000000,50.00,55.00,55.00,29.00,11.00,27.00,1.100,55.00,"));
+    // Grouped: GT 1100 J and 1300 J on Full FT's 2000 J: 1.20 ± 0.14 kJ, 60.0 ± 7.1 %.
+    r = run({"compare", "--group", measured(full, "full-e-seed1", 2000, "cpu x"), measured(gtRun, "gt-e-seed1", 1100, "cpu x"),
+             measured(gtRun, "gt-e-seed2", 1300, "cpu x")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.split('\n')[0],
+             QString("| runs | method | rho | n | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L | energy (kJ) | energy % |"));
+    QCOMPARE(r.out.split('\n')[3], QString("| gt-e | GreenTrainer | 0.50 | 2 | 1.0000 ± 0.0000 | 50.0 ± 0.0 | 55.0 ± 0.0 | 55.0 ± 0.0 | 29.00 ± 0.00 | "
+                                           "11.00 ± 0.00 | 27.00 ± 0.00 | 1.20 ± 0.14 | 60.0 ± 7.1 |"));
 
     // --group: seeded repeats (NAME-seedN) as one row, mean ± sample sd, worked by hand:
     // Full FT wall 100/110 s, ROUGE-L 28/29; GT-0.5 wall 55/65/60 s, ROUGE-L 27/25/26.

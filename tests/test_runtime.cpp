@@ -1,10 +1,48 @@
 // The process must run on an optimised BLAS: Debian's LibTorch calls the system libblas.so.3,
-// and the reference implementation is ~30x slower than OpenBLAS.
+// and the reference implementation is ~30x slower than OpenBLAS. The energy meter reads RAPL
+// counters from a powercap tree and NVML's counter from a stand-in library (fake_nvml.cpp), made
+// here with known values, so its sums and wrap-arounds are checked against figures worked by hand.
+#include <dlfcn.h>
+
 #include <QtTest/QtTest>
 
+#include "core/util/energy_meter.h"
+#include "core/util/nvml_counter.h"
+#include "core/util/rapl_counters.h"
 #include "core/util/runtime_info.h"
+#include "test_support.h"
 
 using namespace gt;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A powercap zone folder as the kernel shows it: name, energy_uj, max_energy_range_uj.
+void zone(const fs::path& root, const std::string& id, const std::string& name, uint64_t energyUj, uint64_t rangeUj) {
+  fs::create_directories(root / id);
+  test::writeFile(root / id / "name", name + "\n");
+  test::writeFile(root / id / "energy_uj", std::to_string(energyUj) + "\n");
+  test::writeFile(root / id / "max_energy_range_uj", std::to_string(rangeUj) + "\n");
+}
+
+// A two-socket server's tree: two packages, the first with core and DRAM sub-zones, the platform
+// zone (psys) and the MMIO copy of package 0, which must not be counted again.
+void serverTree(const fs::path& root) {
+  zone(root, "intel-rapl:0", "package-0", 1000000, 262143328850);
+  zone(root, "intel-rapl:0:0", "core", 400000, 262143328850);
+  zone(root, "intel-rapl:0:1", "dram", 500000, 65712999613);
+  zone(root, "intel-rapl:1", "package-1", 9000000, 10000000);  // a 10 J range, to wrap in the test
+  zone(root, "intel-rapl:2", "psys", 7000000, 262143328850);
+  zone(root, "intel-rapl-mmio:0", "package-0", 1000000, 262143328850);
+}
+
+QStringList names(const std::vector<std::pair<std::string, double>>& counters) {
+  QStringList out;
+  for (const auto& [name, joules] : counters) out << QString::fromStdString(name);
+  return out;
+}
+
+}  // namespace
 
 class TestRuntime : public QObject {
   Q_OBJECT
@@ -17,6 +55,135 @@ class TestRuntime : public QObject {
     QVERIFY2(!blas.isReference, qPrintable(QString::fromStdString("reference BLAS loaded from " + blas.path +
                                                                   "; run packaging/install-deps.sh (libopenblas0-pthread)")));
     QVERIFY2(blas.name != "unknown", "no BLAS library found among the loaded libraries");
+  }
+
+  void raplCountsPackagesAndDramOnce() {
+    test::TempDir tmp;
+    serverTree(tmp.path());
+    std::string why;
+    const auto counters = raplCounters(tmp.path(), why);
+    QCOMPARE(QString::fromStdString(why), QString());
+    QCOMPARE(counters.size(), size_t(3));
+    QCOMPARE(QString::fromStdString(counters[0].name), QString("RAPL package-0"));
+    QCOMPARE(QString::fromStdString(counters[1].name), QString("RAPL dram of package 0"));
+    QCOMPARE(QString::fromStdString(counters[2].name), QString("RAPL package-1"));
+    QCOMPARE(counters[0].readJoules(), 1.0);
+    QCOMPARE(counters[1].readJoules(), 0.5);
+    QCOMPARE(counters[0].wrapJoules, 262143.32885);
+    QCOMPARE(counters[2].wrapJoules, 10.0);
+
+    // Package 0 uses 2.5 J, its DRAM 0.1 J; package 1 counts from 9 J to its 10 J range and on
+    // from 0 to 1 J: 2 J. In all 4.6 J.
+    EnergyMeter meter(raplCounters(tmp.path(), why));
+    QVERIFY(meter.available());
+    test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "3500000\n");
+    test::writeFile(tmp.path() / "intel-rapl:0:1/energy_uj", "600000\n");
+    test::writeFile(tmp.path() / "intel-rapl:1/energy_uj", "1000000\n");
+    meter.sample();
+    const auto per = meter.perCounter();
+    QCOMPARE(names(per), QStringList({"RAPL package-0", "RAPL dram of package 0", "RAPL package-1"}));
+    QVERIFY(std::abs(per[0].second - 2.5) < 1e-9);
+    QVERIFY(std::abs(per[1].second - 0.1) < 1e-9);
+    QVERIFY(std::abs(per[2].second - 2.0) < 1e-9);
+    QVERIFY(std::abs(meter.joules() - 4.6) < 1e-9);
+    QCOMPARE(QString::fromStdString(meter.note()), QString());
+    // A second sample adds only what was used since the first.
+    test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "4000000\n");
+    meter.sample();
+    QVERIFY(std::abs(meter.joules() - 5.1) < 1e-9);
+  }
+
+  void raplSaysWhyNoCounters() {
+    test::TempDir tmp;
+    std::string why;
+    QVERIFY(raplCounters(tmp.path(), why).empty());
+    QCOMPARE(QString::fromStdString(why), QString::fromStdString("no RAPL package zones under " + tmp.path().string()));
+    QVERIFY(raplCounters(tmp.path() / "missing", why).empty());
+    QCOMPARE(QString::fromStdString(why), QString::fromStdString((tmp.path() / "missing").string() +
+                                                                 " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines)"));
+    zone(tmp.path(), "intel-rapl:0", "package-0", 1, 100);
+    test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "12 J\n");
+    QVERIFY(raplCounters(tmp.path(), why).empty());
+    QCOMPARE(QString::fromStdString(why),
+             QString::fromStdString((tmp.path() / "intel-rapl:0/energy_uj").string() + ": expected a count of microjoules, got \"12 J\""));
+
+    // An unavailable meter says why; the run records no energy.
+    EnergyMeter none({}, "CPU: no RAPL package zones under /x");
+    QVERIFY(!none.available());
+    QCOMPARE(QString::fromStdString(none.note()), QString("CPU: no RAPL package zones under /x"));
+  }
+
+  void meterStopsWhenACounterFails() {
+    test::TempDir tmp;
+    zone(tmp.path(), "intel-rapl:0", "package-0", 1000000, 262143328850);
+    std::string why;
+    EnergyMeter meter(raplCounters(tmp.path(), why));
+    QVERIFY(meter.available());
+    fs::remove(tmp.path() / "intel-rapl:0/energy_uj");
+    meter.sample();
+    QVERIFY(!meter.available());
+    QCOMPARE(QString::fromStdString(meter.note()), QString::fromStdString((tmp.path() / "intel-rapl:0/energy_uj").string() +
+                                                                          ": cannot be read during the run, so its energy is not recorded"));
+    // A counter that never wraps (NVML's) and goes back was reset: its figure is not trusted.
+    double value = 5;
+    EnergyMeter reset({EnergyCounter{"NVML GPU x", [&] { return value; }, 0}});
+    value = 7;
+    reset.sample();
+    QCOMPARE(reset.joules(), 2.0);
+    value = 1;
+    reset.sample();
+    QVERIFY(!reset.available());
+    QCOMPARE(QString::fromStdString(reset.note()),
+             QString("NVML GPU x went back from 7.000000 J to 1.000000 J (reset by the driver?), so the run's energy is not recorded"));
+  }
+
+  void meterForTheCpuReadsTheTreeNamedByEnvironment() {
+    test::TempDir tmp;
+    serverTree(tmp.path());
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString(tmp.path().string()));
+    EnergyMeter meter = EnergyMeter::forDevice("cpu");
+    QVERIFY(meter.available());
+    QCOMPARE(names(meter.perCounter()), QStringList({"RAPL package-0", "RAPL dram of package 0", "RAPL package-1"}));
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "intel-rapl:2").string()));  // no zones inside
+    EnergyMeter none = EnergyMeter::forDevice("cpu");
+    QVERIFY(!none.available());
+    QCOMPARE(QString::fromStdString(none.note()), QString::fromStdString("CPU: no RAPL package zones under " + (tmp.path() / "intel-rapl:2").string()));
+    qunsetenv("GT_POWERCAP_ROOT");
+  }
+
+  void nvmlCounterReadsTheGpuByPciBusId() {
+    void* fake = dlopen(GT_FAKE_NVML_PATH, RTLD_NOW | RTLD_LOCAL);
+    QVERIFY2(fake, dlerror());
+    auto setEnergy = reinterpret_cast<void (*)(unsigned long long, bool)>(dlsym(fake, "fakeNvmlSetEnergy"));
+    auto sessions = reinterpret_cast<int (*)()>(dlsym(fake, "fakeNvmlOpenSessions"));
+    QVERIFY(setEnergy && sessions);
+    setEnergy(1234567, true);  // mJ
+    std::string why;
+    {
+      auto counter = nvmlEnergyCounter(GT_FAKE_NVML_PATH, "00000000:3B:00.0", why);
+      QVERIFY2(counter.has_value(), why.c_str());
+      QCOMPARE(QString::fromStdString(counter->name), QString("NVML GPU 00000000:3B:00.0"));
+      QCOMPARE(counter->readJoules(), 1234.567);
+      QCOMPARE(counter->wrapJoules, 0.0);
+      EnergyMeter meter({*counter});
+      setEnergy(1334567, true);
+      meter.sample();
+      QVERIFY(std::abs(meter.joules() - 100.0) < 1e-9);
+      QCOMPARE(sessions(), 1);
+    }
+    QCOMPARE(sessions(), 0);  // NVML is shut down with the last counter
+
+    QVERIFY(!nvmlEnergyCounter(GT_FAKE_NVML_PATH, "00000000:99:00.0", why));
+    QCOMPARE(QString::fromStdString(why), QString("NVML does not know the GPU at PCI 00000000:99:00.0: Not Found (NVML error 6)"));
+    setEnergy(0, false);  // a GPU before Volta
+    QVERIFY(!nvmlEnergyCounter(GT_FAKE_NVML_PATH, "00000000:3B:00.0", why));
+    QCOMPARE(QString::fromStdString(why),
+             QString("NVML GPU 00000000:3B:00.0: the energy counter cannot be read: Not Supported (NVML error 3)"));
+    QCOMPARE(sessions(), 0);
+    QVERIFY(!nvmlEnergyCounter("/nonexistent/libnvidia-ml.so.1", "00000000:3B:00.0", why));
+    QVERIFY2(QString::fromStdString(why).startsWith("NVML (/nonexistent/libnvidia-ml.so.1) cannot be loaded: /nonexistent/libnvidia-ml.so.1: "),
+             why.c_str());
+    dlclose(fake);
   }
 
   void summaryNamesBlasAndThreads() {

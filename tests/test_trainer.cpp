@@ -206,6 +206,61 @@ class TestTrainer : public QObject {
     QVERIFY(r.selections[1].predictedFraction > 0.5);
   }
 
+  // The run's energy comes from the counters the trainer samples after every step: a fake
+  // package counter (range 1 J) moves 0.9 -> 0.95 J after step 0 and wraps to 0.05 J after step 1,
+  // so the run used 0.05 + (0.05 + 1 - 0.95) = 0.15 J, in the record and on disk.
+  void energyIsSampledEveryStepAcrossWraps() {
+    test::TempDir tmp;
+    const auto powercap = tmp.path() / "powercap" / "intel-rapl:0";
+    fs::create_directories(powercap);
+    test::writeFile(powercap / "name", "package-0\n");
+    test::writeFile(powercap / "energy_uj", "900000\n");
+    test::writeFile(powercap / "max_energy_range_uj", "1000000\n");
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
+    RunConfig c = tinyRun(tmp.path() / "energy");
+    c.saveModel = false;
+    class MoveCounter : public RunObserver {
+     public:
+      explicit MoveCounter(fs::path file) : file_(std::move(file)) {}
+      void stepDone(const StepEvent& e) override {
+        seen.push_back(e.energyJoules);
+        if (e.step == 0) test::writeFile(file_, "950000\n");
+        if (e.step == 1) test::writeFile(file_, "50000\n");
+      }
+      fs::path file_;
+      std::vector<double> seen;
+    } observer(powercap / "energy_uj");
+    const RunRecord r = Trainer(c, &observer).run();
+    qunsetenv("GT_POWERCAP_ROOT");
+    QVERIFY(std::abs(r.energyJoules - 0.15) < 1e-9);
+    QCOMPARE(r.energySources.size(), size_t(1));
+    QCOMPARE(QString::fromStdString(r.energySources[0].first), QString("RAPL package-0"));
+    QVERIFY(std::abs(r.energySources[0].second - 0.15) < 1e-9);
+    QCOMPARE(QString::fromStdString(r.energyNote), QString());
+    // The steps report the energy so far: nothing before the counter moved, 0.05 J after step 1, 0.15 J from step 2.
+    QCOMPARE(observer.seen.size(), size_t(6));
+    QCOMPARE(observer.seen[0], 0.0);
+    QVERIFY(std::abs(observer.seen[1] - 0.05) < 1e-9);
+    QVERIFY(std::abs(observer.seen[5] - 0.15) < 1e-9);
+    const auto j = readJsonFile(tmp.path() / "energy" / "run.json");
+    QVERIFY(std::abs(j["energy"]["joules"].get<double>() - 0.15) < 1e-9);
+    QCOMPARE(QString::fromStdString(j["energy"]["sources"][0]["name"].get<std::string>()), QString("RAPL package-0"));
+
+    // Without counters the record holds no energy and says why.
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "none").string()));
+    c.outDir = (tmp.path() / "no-energy").string();
+    const RunRecord none = Trainer(c).run();
+    qunsetenv("GT_POWERCAP_ROOT");
+    QCOMPARE(none.energyJoules, -1.0);
+    QVERIFY(none.energySources.empty());
+    QCOMPARE(QString::fromStdString(none.energyNote),
+             QString::fromStdString("CPU: " + (tmp.path() / "none").string() +
+                                    " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines)"));
+    const auto k = readJsonFile(tmp.path() / "no-energy" / "run.json");
+    QVERIFY(k["energy"]["joules"].is_null());
+    QCOMPARE(RunRecord::load(tmp.path() / "no-energy" / "run.json").energyJoules, -1.0);
+  }
+
   void rejectsBadInput() {
     test::TempDir tmp;
     auto message = [&](const std::function<void(RunConfig&)>& edit) {

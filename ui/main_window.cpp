@@ -24,6 +24,7 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include "core/report/comparison.h"
 #include "core/train/resumable_run.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -305,6 +306,7 @@ void MainWindow::connectWorker() {
     builder_.addStep(e);
     lastTokensPerSecond_ = e.seconds > 0 ? double(e.tokens) / e.seconds : 0;
     lastPeakMemoryBytes_ = e.peakMemoryBytes;
+    lastEnergyJoules_ = e.energyJoules;
     render();
   });
   connect(worker_, &RunWorker::evaluationDone, this, [this](const gt::EvaluationEvent& e) { builder_.addEvaluation(e); });
@@ -429,6 +431,8 @@ void MainWindow::startWorker(const RunConfig& c, RunFolderMode mode) {
   live_ = true;
   runStartedAt_ = nowSeconds();
   lastTokensPerSecond_ = 0;
+  lastPeakMemoryBytes_ = -1;
+  lastEnergyJoules_ = -1;
   totalSteps_ = 0;
   setup_->setRunning(true);
   appendLog("info", QString("%1 %2 -> %3")
@@ -616,21 +620,23 @@ void MainWindow::updateStatus() {
                          .arg(totalSteps_)
                          .arg(eta)
                          .arg(lastTokensPerSecond_, 0, 'f', 0)
-                         .arg(lastPeakMemoryBytes_ < 0 ? QString() : QString(" | peak %1 GB").arg(double(lastPeakMemoryBytes_) / 1e9, 0, 'f', 2))
+                         .arg((lastPeakMemoryBytes_ < 0 ? QString() : QString(" | peak %1 GB").arg(double(lastPeakMemoryBytes_) / 1e9, 0, 'f', 2)) +
+                              (lastEnergyJoules_ < 0 ? QString() : " | " + QString::fromStdString(energyText(lastEnergyJoules_))))
                          .arg(flops_->savingText().isEmpty() ? QString("preparing the first step...") : flops_->savingText()));
     progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
     progress_->setValue(int(done));
   } else if (!r.tensors.empty()) {
     QStringList rouge;
     for (const auto& g : r.generationEvals) rouge << QString::number(100 * g.rougeL, 'f', 2);
-    status_->setText(QString("%1: %2, %3 steps, %4 selections%5%6")
+    status_->setText(QString("%1: %2, %3 steps, %4 selections%5%6%7")
                          .arg(r.status == "preview" ? QString("selection preview") : QString("run %1").arg(QString::fromStdString(r.status)))
                          .arg(runLabel(r))
                          .arg(r.steps.size())
                          .arg(r.selections.size())
                          .arg(flops_->savingText().isEmpty() ? QString() : "; " + flops_->savingText())
                          .arg(rouge.isEmpty() ? QString()
-                                              : QString("; ROUGE-L %1 on %2").arg(rouge.join(" -> "), QString::fromStdString(r.generationEvals.back().split))));
+                                              : QString("; ROUGE-L %1 on %2").arg(rouge.join(" -> "), QString::fromStdString(r.generationEvals.back().split)))
+                         .arg(r.energyJoules < 0 ? QString() : "; energy " + QString::fromStdString(energyText(r.energyJoules))));
     progress_->setRange(0, 1);
     progress_->setValue(r.status == "finished" ? 1 : 0);
   } else {

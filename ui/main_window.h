@@ -139,6 +139,7 @@ class MainWindow : public QMainWindow {
   int64_t totalSteps_ = 0;
   double lastTokensPerSecond_ = 0;
   int64_t lastPeakMemoryBytes_ = -1;
+  double lastEnergyJoules_ = -1;  // the run's energy so far (hardware counters); -1: not measured
 };
 
 }  // namespace gt::ui

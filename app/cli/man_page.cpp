@@ -160,6 +160,15 @@ is 0 (its default).
 .B GT_SENTENCEPIECE_PLUGIN
 Path of libgt_sentencepiece.so, which reads SentencePiece tokenizer.model files; by default it is
 looked for beside the executable and in ../lib/greentrainer.
+.TP
+.B GT_POWERCAP_ROOT
+Where the Linux powercap tree is (default /sys/class/powercap), whose RAPL counters give the
+energy a run uses on the CPU packages and their DRAM; a container may mount the host's tree
+elsewhere. Since Linux 5.10 only root may read these counters.
+.TP
+.B GT_NVML_LIBRARY
+NVIDIA's management library (default libnvidia\-ml.so.1), whose counter gives the energy a run uses
+on its GPU. Where neither counter can be read, the run record says why and holds no energy.
 .SH EXAMPLES
 Fine-tune the demo model with GreenTrainer at half of full fine-tuning's FLOPs and score ROUGE on
 100 test pairs:

@@ -8,6 +8,7 @@
 
 #include "app/cli/common_options.h"
 #include "app/cli/crash_report.h"
+#include "core/report/comparison.h"
 #include "core/train/resumable_run.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -81,6 +82,7 @@ class ProgressPrinter : public RunObserver {
     std::snprintf(buf, sizeof buf, " peak %.2f GB", double(e.peakMemoryBytes) / 1e9);
     return buf;
   }
+  static std::string energy(const StepEvent& e) { return e.energyJoules < 0 ? "" : " " + energyText(e.energyJoules); }
   void stepDone(const StepEvent& e) override {
     if (e.step < resumedSteps_) return;
     replaying_ = false;
@@ -92,11 +94,11 @@ class ProgressPrinter : public RunObserver {
       const int width = 30, filled = int(done * width);
       std::fprintf(stderr, "\r[%s%s] %3d%% step %lld/%lld loss %.4f FLOPs %.3f of Full FT %.0f tok/s%s ETA %s   ",
                    std::string(size_t(filled), '#').c_str(), std::string(size_t(width - filled), ' ').c_str(), int(done * 100),
-                   (long long)e.step + 1, (long long)e.totalSteps, e.loss, fraction, tokensPerSecond(e), peak(e).c_str(), duration(eta).c_str());
+                   (long long)e.step + 1, (long long)e.totalSteps, e.loss, fraction, tokensPerSecond(e), (peak(e) + energy(e)).c_str(), duration(eta).c_str());
       open_ = true;
     } else {
       std::fprintf(stderr, "step %lld/%lld epoch %lld loss %.4f lr %.3g FLOPs %.3f of Full FT %.0f tok/s%s ETA %s\n", (long long)e.step + 1,
-                   (long long)e.totalSteps, (long long)e.epoch + 1, e.loss, e.lr, fraction, tokensPerSecond(e), peak(e).c_str(),
+                   (long long)e.totalSteps, (long long)e.epoch + 1, e.loss, e.lr, fraction, tokensPerSecond(e), (peak(e) + energy(e)).c_str(),
                    duration(eta).c_str());
     }
   }
@@ -281,6 +283,14 @@ Command trainCommand() {
               std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
                         << "% of Full FT), importance passes: " << record.importanceFlops << "\n";
               if (!record.epochs.empty()) std::cout << "final mean loss: " << record.epochs.back().meanLoss << "\n";
+              if (record.energyJoules >= 0) {
+                std::cout << "energy: " << energyText(record.energyJoules);
+                for (size_t i = 0; i < record.energySources.size(); ++i)
+                  std::cout << (i == 0 ? " (" : ", ") << record.energySources[i].first << " " << energyText(record.energySources[i].second);
+                std::cout << (record.energySources.empty() ? "" : ")") << (record.energyNote.empty() ? "" : "; not counted: " + record.energyNote) << "\n";
+              } else {
+                std::cout << "energy: not measured (" << record.energyNote << ")\n";
+              }
               for (const auto& g : record.generationEvals)
                 std::printf("ROUGE %s on %lld %s examples: ROUGE-1 %.2f ROUGE-2 %.2f ROUGE-L %.2f%s\n",
                             g.epoch < 0 ? "before training" : ("after epoch " + std::to_string(g.epoch + 1)).c_str(), (long long)g.examples,

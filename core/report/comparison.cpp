@@ -50,6 +50,12 @@ bool anyMfu(const std::vector<ComparisonRow>& rows) {
   return false;
 }
 
+bool anyEnergy(const std::vector<ComparisonRow>& rows) {
+  for (const auto& r : rows)
+    if (r.energyKj) return true;
+  return false;
+}
+
 double stepSeconds(const RunRecord& r) {
   double ms = 0;
   for (const auto& s : r.steps) ms += s.forwardMs + s.backwardMs + s.optimizerMs;
@@ -63,6 +69,10 @@ std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& ro
     out.push_back({r.run, r.method, opt(r.rho, 2), fixedDigits(r.pflops, 4), fixedDigits(r.flopsPercent, 1), fixedDigits(r.seconds, 1),
                    opt(r.timePercent, 1), opt(r.rouge1, 2), opt(r.rouge2, 2), opt(r.rougeL, 2)});
     if (anyMfu(rows)) out.back().push_back(opt(r.mfuPercent, 1));
+    if (anyEnergy(rows)) {
+      out.back().push_back(opt(r.energyKj, 2));
+      out.back().push_back(opt(r.energyPercent, 1));
+    }
     if (anyNote(rows)) out.back().push_back(r.note.empty() ? "-" : r.note);
   }
   return out;
@@ -71,6 +81,10 @@ std::vector<std::vector<std::string>> cells(const std::vector<ComparisonRow>& ro
 std::vector<std::string> header(const std::vector<ComparisonRow>& rows) {
   std::vector<std::string> h = {"run", "method", "rho", "PFLOPs", "FLOPs %", "time (s)", "time %", "ROUGE-1", "ROUGE-2", "ROUGE-L"};
   if (anyMfu(rows)) h.push_back("MFU %");
+  if (anyEnergy(rows)) {
+    h.push_back("energy (kJ)");
+    h.push_back("energy %");
+  }
   if (anyNote(rows)) h.push_back("note");
   return h;
 }
@@ -81,6 +95,12 @@ std::string fixedDigits(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
+}
+
+std::string energyText(double joules) {
+  if (joules < 1e3) return fixedDigits(joules, 1) + " J";
+  if (joules < 1e6) return fixedDigits(joules / 1e3, 2) + " kJ";
+  return fixedDigits(joules / 1e6, 2) + " MJ";
 }
 
 std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed) {
@@ -120,6 +140,11 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
     if (full && full->wallSeconds > 0) row.timePercent = 100 * r.wallSeconds / full->wallSeconds;
     const double busy = stepSeconds(r);
     if (r.devicePeakFlops > 0 && busy > 0) row.mfuPercent = 100 * r.totalFlops / busy / r.devicePeakFlops;
+    if (r.energyJoules >= 0) {
+      row.energyKj = r.energyJoules / 1e3;
+      // Energy, like time, compares only on the same device.
+      if (full && full->energyJoules > 0 && r.deviceName == full->deviceName) row.energyPercent = 100 * r.energyJoules / full->energyJoules;
+    }
     if (!r.generationEvals.empty()) {
       const auto& g = r.generationEvals.back();
       row.rouge1 = 100 * g.rouge1;
@@ -151,7 +176,9 @@ std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
   std::ostringstream out;
   const bool notes = anyNote(rows);
   const bool mfu = anyMfu(rows);
-  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL" << (mfu ? ",mfu_percent" : "") << (notes ? ",note\n" : "\n");
+  const bool energy = anyEnergy(rows);
+  out << "run,method,rho,pflops,flops_percent,seconds,time_percent,rouge1,rouge2,rougeL" << (mfu ? ",mfu_percent" : "")
+      << (energy ? ",energy_kj,energy_percent" : "") << (notes ? ",note\n" : "\n");
   for (const auto& r : rows) {
     std::string run = r.run;
     if (run.find_first_of(",\"\n") != std::string::npos) {
@@ -163,6 +190,7 @@ std::string comparisonCsv(const std::vector<ComparisonRow>& rows) {
         << fixedDigits(r.seconds, 2) << "," << opt(r.timePercent, 2, "") << "," << opt(r.rouge1, 2, "") << "," << opt(r.rouge2, 2, "") << ","
         << opt(r.rougeL, 2, "");
     if (mfu) out << "," << opt(r.mfuPercent, 2, "");
+    if (energy) out << "," << opt(r.energyKj, 3, "") << "," << opt(r.energyPercent, 2, "");
     if (notes) out << "," << r.note;
     out << "\n";
   }

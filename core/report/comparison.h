@@ -6,7 +6,7 @@
 // runs of another model than the baseline's, are refused unless allowMixed; such rows are then
 // marked in a "note" column, as are runs in another precision or on another device than the
 // baseline (their time % does not compare). An "MFU %" column appears when some record knows its
-// device's peak.
+// device's peak; "energy (kJ)" and "energy %" columns when some record measured its energy.
 #pragma once
 #include <optional>
 #include <string>
@@ -28,6 +28,9 @@ struct ComparisonRow {
   // Model FLOPs utilisation, %: the steps' predicted FLOPs over their synchronised time, over the
   // device's peak (absent when the record does not know its device's peak, e.g. on a CPU).
   std::optional<double> mfuPercent;
+  // Energy from the record's hardware counters, kJ, and its share of the Full FT baseline's (on the
+  // same device only); absent when not measured.
+  std::optional<double> energyKj, energyPercent;
   std::string note;  // "cancelled", "other model", ... (empty: comparable)
 };
 
@@ -37,6 +40,8 @@ std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, 
 std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows);
 // `v` with `digits` decimals ("%.*f"), as the tables print numbers.
 std::string fixedDigits(double v, int digits);
+// Joules as people read them: "845.2 J", "12.35 kJ", "3.41 MJ".
+std::string energyText(double joules);
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows);
 std::string comparisonText(const std::vector<ComparisonRow>& rows);
 

@@ -30,6 +30,12 @@ std::string cell(const GroupedRow::Stat& s, int digits) {
   return s.count == 1 ? fixedDigits(s.mean, digits) : fixedDigits(s.mean, digits) + " ± " + fixedDigits(s.sd, digits);
 }
 
+bool anyGroupEnergy(const std::vector<GroupedRow>& rows) {
+  for (const auto& r : rows)
+    if (r.energyKj.count > 0) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string groupName(const std::string& run) {
@@ -75,6 +81,8 @@ std::vector<GroupedRow> groupRows(const std::vector<ComparisonRow>& rows) {
     g.rouge1 = collect([](const ComparisonRow& r) { return r.rouge1; });
     g.rouge2 = collect([](const ComparisonRow& r) { return r.rouge2; });
     g.rougeL = collect([](const ComparisonRow& r) { return r.rougeL; });
+    g.energyKj = collect([](const ComparisonRow& r) { return r.energyKj; });
+    g.energyPercent = collect([](const ComparisonRow& r) { return r.energyPercent; });
     out.push_back(g);
   }
   return out;
@@ -82,25 +90,35 @@ std::vector<GroupedRow> groupRows(const std::vector<ComparisonRow>& rows) {
 
 std::string groupedMarkdown(const std::vector<GroupedRow>& rows) {
   std::ostringstream out;
-  out << "| runs | method | rho | n | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L |\n";
-  out << "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
-  for (const auto& r : rows)
+  const bool energy = anyGroupEnergy(rows);
+  out << "| runs | method | rho | n | PFLOPs | FLOPs % | time (s) | time % | ROUGE-1 | ROUGE-2 | ROUGE-L |" << (energy ? " energy (kJ) | energy % |" : "")
+      << "\n";
+  out << "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" << (energy ? " ---: | ---: |" : "") << "\n";
+  for (const auto& r : rows) {
     out << "| " << r.group << " | " << r.method << " | " << (r.rho ? fixedDigits(*r.rho, 2) : "-") << " | " << r.runs << " | " << cell(r.pflops, 4)
         << " | " << cell(r.flopsPercent, 1) << " | " << cell(r.seconds, 1) << " | " << cell(r.timePercent, 1) << " | " << cell(r.rouge1, 2)
-        << " | " << cell(r.rouge2, 2) << " | " << cell(r.rougeL, 2) << " |\n";
+        << " | " << cell(r.rouge2, 2) << " | " << cell(r.rougeL, 2) << " |";
+    if (energy) out << " " << cell(r.energyKj, 2) << " | " << cell(r.energyPercent, 1) << " |";
+    out << "\n";
+  }
   return out.str();
 }
 
 std::string groupedCsv(const std::vector<GroupedRow>& rows) {
   std::ostringstream out;
   out << "runs,method,rho,n";
-  for (const char* c : {"pflops", "flops_percent", "seconds", "time_percent", "rouge1", "rouge2", "rougeL"}) out << "," << c << "," << c << "_sd";
+  const bool energy = anyGroupEnergy(rows);
+  for (const char* c : {"pflops", "flops_percent", "seconds", "time_percent", "rouge1", "rouge2", "rougeL", "energy_kj", "energy_percent"})
+    if (energy || std::string(c).rfind("energy", 0) != 0) out << "," << c << "," << c << "_sd";
   out << "\n";
   auto pair = [](const GroupedRow::Stat& s, int digits) { return s.count == 0 ? std::string(",") : fixedDigits(s.mean, digits) + "," + fixedDigits(s.sd, digits); };
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
     out << r.group << "," << r.method << "," << (r.rho ? fixedDigits(*r.rho, 2) : "") << "," << r.runs << "," << pair(r.pflops, 6) << ","
         << pair(r.flopsPercent, 2) << "," << pair(r.seconds, 2) << "," << pair(r.timePercent, 2) << "," << pair(r.rouge1, 2) << ","
-        << pair(r.rouge2, 2) << "," << pair(r.rougeL, 2) << "\n";
+        << pair(r.rouge2, 2) << "," << pair(r.rougeL, 2);
+    if (energy) out << "," << pair(r.energyKj, 3) << "," << pair(r.energyPercent, 2);
+    out << "\n";
+  }
   return out.str();
 }
 

@@ -19,6 +19,7 @@ struct GroupedRow {
     int64_t count = 0;        // runs that have the value (0: the column is empty)
   };
   Stat pflops, flopsPercent, seconds, timePercent, rouge1, rouge2, rougeL;
+  Stat energyKj, energyPercent;  // columns only when some run measured its energy
 };
 
 // The run name without its seed suffix: "gt-0.5-seed43" -> "gt-0.5"; others unchanged.

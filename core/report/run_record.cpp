@@ -16,6 +16,11 @@ nlohmann::json RunRecord::toJson() const {
   if (!error.empty()) j["error"] = error;
   j["precision"] = precision;
   j["device"] = {{"name", deviceName}, {"peak_flops", devicePeakFlops}};
+  auto sources = nlohmann::ordered_json::array();
+  for (const auto& [name, joules] : energySources) sources.push_back({{"name", name}, {"joules", joules}});
+  j["energy"] = {{"joules", energyJoules >= 0 ? nlohmann::ordered_json(energyJoules) : nlohmann::ordered_json()},
+                 {"sources", sources},
+                 {"note", energyNote}};
   j["config"] = config;
   j["model"] = model;
   j["dataset"] = dataset;
@@ -66,6 +71,12 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     if (j.contains("device")) {
       r.deviceName = j["device"].value("name", "");
       r.devicePeakFlops = j["device"].value("peak_flops", 0.0);
+    }
+    if (j.contains("energy")) {  // records written before the energy meter have none
+      const auto& e = j["energy"];
+      r.energyJoules = e.at("joules").is_null() ? -1.0 : e.at("joules").get<double>();
+      for (const auto& s : e.at("sources")) r.energySources.emplace_back(s.at("name").get<std::string>(), s.at("joules").get<double>());
+      r.energyNote = e.at("note").get<std::string>();
     }
     r.config = j.at("config");
     r.model = j.at("model");

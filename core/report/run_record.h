@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gt {
@@ -75,6 +76,11 @@ struct RunRecord {
   int64_t peakMemoryBytes = -1;     // peak device memory (CUDA allocator) or process RSS (CPU); -1: unknown
   std::string deviceName;           // "NVIDIA H100 80GB HBM3", the CPU model, ...
   double devicePeakFlops = 0;       // the device's dense peak FLOP/s in the run's precision; 0: unknown
+  // Energy the run used, from hardware counters (core/util/energy_meter.h): in all (-1: not
+  // measured), per counter ("RAPL package-0", "NVML GPU ..."), and what was not counted and why.
+  double energyJoules = -1;
+  std::vector<std::pair<std::string, double>> energySources;
+  std::string energyNote;
   std::string status = "running";  // running | finished | cancelled | failed
   std::string error;
 

@@ -41,6 +41,7 @@ struct StepEvent {
   double seconds = 0;  // wall time of the step (synchronised with the device)
   int64_t tokens = 0;
   int64_t peakMemoryBytes = -1;  // peak device memory so far (CUDA allocator, or process RSS on the CPU); -1: unknown
+  double energyJoules = -1;      // energy the run has used so far (hardware counters, RunRecord::energyJoules); -1: not measured
 };
 
 struct EpochEvent {
