@@ -217,6 +217,37 @@ class TestCli : public QObject {
     QVERIFY(s["full_peak_memory_bytes"].get<int64_t>() > 0 && s["gt_peak_memory_bytes"].get<int64_t>() > 0);
     QVERIFY(s["full_mfu_percent"].is_null());  // a CPU is not in the peak table
     QVERIFY(r.err.contains("Full FT") && r.err.contains("tokens/s"));  // the readable lines went to stderr
+    // Energy per step: no counters here (a missing powercap folder), so none, and why; with a package
+    // counter that stands still, 0 J per step for both and no ratio.
+    test::TempDir tmp;
+    const auto missing = tmp.path() / "missing";
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString(missing.string()));
+    const QStringList quick = {"bench", "--only", "step", "--rounds", "1", "--batch", "1", "--seq", "16", "--energy-seconds", "0.2", "--json"};
+    r = run(quick);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    auto e = parse(r.out)["step"];
+    QVERIFY(e["full_energy_j_per_step"].is_null() && e["gt_energy_j_per_step"].is_null() && e["energy_ratio"].is_null());
+    const std::string why = "CPU: " + missing.string() + " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines)";
+    QCOMPARE(QString::fromStdString(e["energy_note"].get<std::string>()), QString::fromStdString(why));
+    QVERIFY2(r.err.contains(QString::fromStdString("  energy: not measured (" + why + ")\n")), qPrintable(r.err));
+    const auto zone = tmp.path() / "powercap" / "intel-rapl:0";
+    std::filesystem::create_directories(zone);
+    test::writeFile(zone / "name", "package-0\n");
+    test::writeFile(zone / "energy_uj", "5000\n");
+    test::writeFile(zone / "max_energy_range_uj", "262143328850\n");
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
+    r = run(quick);
+    qunsetenv("GT_POWERCAP_ROOT");
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    e = parse(r.out)["step"];
+    QCOMPARE(e["full_energy_j_per_step"].get<double>(), 0.0);
+    QCOMPARE(e["gt_energy_j_per_step"].get<double>(), 0.0);
+    QVERIFY(e["energy_ratio"].is_null());
+    QCOMPARE(QString::fromStdString(e["energy_sources"].get<std::string>()), QString("RAPL package-0"));
+    QVERIFY2(r.err.contains("  energy per step (RAPL package-0): Full FT 0.0 J, GT 0.0 J\n"), qPrintable(r.err));
+    r = run({"bench", "--only", "step", "--energy-seconds", "-1"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QString("error: --energy-seconds: expected 0 or more seconds\n"));
     r = run({"bench", "--only", "step", "--shape", "gpt-9"});
     QCOMPARE(r.code, 1);
     QCOMPARE(r.err, QString("error: --shape: expected small-llama, opt-350m, opt-1.3b or llama-1b, got 'gpt-9'\n"));

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include <torch/cuda.h>
@@ -29,6 +30,7 @@
 #include "core/train/adamw.h"
 #include "core/train/mixed_precision.h"
 #include "core/util/device_info.h"
+#include "core/util/energy_meter.h"
 #include "core/util/runtime_info.h"
 #include "core/util/error.h"
 
@@ -103,6 +105,7 @@ struct StepBenchOptions {
   int64_t batch = 4, seq = 128;
   double peakTflops = 0;  // 0: from the device table
   bool gradientCheckpointing = false;
+  double energySeconds = 3;  // consecutive steps of each method per energy reading (0: no energy phase)
 };
 
 // Full FT and GreenTrainer (rho 0.5) steps of one model, interleaved so drift on a shared machine
@@ -183,6 +186,26 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
     full.push_back(step(fullMask));
     green.push_back(step(gtMask));
   }
+  // Energy per step: the counters update every few milliseconds (RAPL) to tens of them (NVML), too
+  // coarse for one step, so each method runs consecutive steps for energySeconds and the energy
+  // of that window is divided by its steps.
+  EnergyMeter meter = EnergyMeter::forDevice(o.device);
+  std::optional<double> energyFull, energyGt;
+  if (o.energySeconds > 0 && meter.available()) {
+    auto energyPerStep = [&](const std::vector<bool>& mask) -> std::optional<double> {
+      meter.sample();
+      const double before = meter.joules();
+      int steps = 0;
+      for (double spent = 0; spent < o.energySeconds; ++steps) spent += step(mask);
+      meter.sample();
+      if (!meter.available()) return std::nullopt;
+      return (meter.joules() - before) / steps;
+    };
+    energyFull = energyPerStep(fullMask);
+    energyGt = energyPerStep(gtMask);
+  }
+  std::string energySources;
+  for (const auto& [counter, joules] : meter.perCounter()) energySources += (energySources.empty() ? "" : ", ") + counter;
   for (auto& p : model->parameters()) p.set_requires_grad(true);
   const std::string name = deviceName(o.device);
   const double peak = o.peakTflops > 0 ? o.peakTflops * 1e12 : peakFlopsPerSecond(name, precision != "fp32");
@@ -218,7 +241,12 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
                  {"difference", measured - predicted},
                  {"selected_tensors", selected},
                  {"selected", selectedNames},
-                 {"tensors", int(gtMask.size())}};
+                 {"tensors", int(gtMask.size())},
+                 {"full_energy_j_per_step", energyFull ? nlohmann::json(*energyFull) : nlohmann::json(nullptr)},
+                 {"gt_energy_j_per_step", energyGt ? nlohmann::json(*energyGt) : nlohmann::json(nullptr)},
+                 {"energy_ratio", energyFull && energyGt && *energyFull > 0 ? nlohmann::json(*energyGt / *energyFull) : nlohmann::json(nullptr)},
+                 {"energy_sources", energyFull ? energySources : std::string()},
+                 {"energy_note", meter.note()}};
   auto mfuText = [&](double flops, double seconds) {
     return peak > 0 ? ", MFU " + fixedDigits(100 * flops / seconds / peak, 1) + "%" : std::string();
   };
@@ -229,6 +257,11 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
             << "  GT      " << median(green) << " s/step, " << fixedDigits(tokens / median(green), 0) << " tokens/s" << mfuText(gtFlops, median(green))
             << ", peak memory " << fixedDigits(double(peakGt) / 1e9, 2) << " GB\n"
             << "  measured GT/Full time " << measured << ", predicted FLOPs ratio " << predicted << ", difference " << measured - predicted << "\n";
+  if (energyFull && energyGt)
+    text << "  energy per step (" << energySources << "): Full FT " << energyText(*energyFull) << ", GT " << energyText(*energyGt)
+         << (*energyFull > 0 ? ", GT/Full " + fixedDigits(*energyGt / *energyFull, 3) : std::string()) << "\n";
+  else if (o.energySeconds > 0)
+    text << "  energy: not measured (" << meter.note() << ")\n";
 }
 
 // SDPA against the eager reference on random attention inputs: outputs and the gradients of q,
@@ -339,6 +372,9 @@ Command benchCommand() {
             cmd.add_flag("--gradient-checkpointing", a->step.gradientCheckpointing, "Step benchmark: activation checkpointing per block");
             cmd.add_option("--peak-tflops", a->step.peakTflops, "The device's peak TFLOP/s for MFU (default: from a table of GPUs by name)");
             cmd.add_option("--rounds", a->step.rounds, "Timed rounds per method in the step benchmark")->capture_default_str();
+            cmd.add_option("--energy-seconds", a->step.energySeconds,
+                           "Seconds of consecutive steps per method for the energy per step (RAPL/NVML counters; 0: none)")
+                ->capture_default_str();
             cmd.add_option("--batch", a->step.batch, "Step benchmark batch size")->capture_default_str();
             cmd.add_option("--seq", a->step.seq, "Step benchmark sequence length")->capture_default_str();
             cmd.add_option("--threads", a->o.threads, "Intra-op CPU threads (0: LibTorch's default)");
@@ -348,6 +384,7 @@ Command benchCommand() {
               check(a->only == "all" || a->only == "selector" || a->only == "step" || a->only == "attention" || a->only == "optimizer",
                     "--only: expected selector, step, attention, optimizer or all");
               check(a->step.rounds >= 1, "--rounds must be at least 1");
+              check(a->step.energySeconds >= 0, "--energy-seconds: expected 0 or more seconds");
               check(a->step.batch >= 1 && a->step.seq >= 2, "--batch must be at least 1 and --seq at least 2");
               checkDeviceAndDtype(a->step.device, "float32");
               nlohmann::ordered_json out;

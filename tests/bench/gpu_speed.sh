@@ -6,7 +6,7 @@
 #      (outputs, gradients; fp32, bf16); `--only optimizer`: fused AdamW vs our _foreach_ AdamW;
 #   1. `greentrainer bench --only step` on the OPT-1.3B shape, batch 4 x 512, in fp32, bf16-mixed,
 #      bf16-true and fp16-mixed: s/step, tokens/s, MFU, peak memory of Full FT and GT rho 0.5, measured
-#      GT/Full time ratio vs the predicted FLOPs ratio;
+#      GT/Full time ratio vs the predicted FLOPs ratio, energy per step (NVML + RAPL, 2 s of steps each);
 #   1b. the same in bf16-mixed with --gradient-checkpointing (peak memory, recompute time);
 #   2. tests/bench/eager_reference.py: PyTorch eager + transformers (SDPA, autocast bf16, AdamW) on
 #      the same shape, Full FT and the same GT tensors; then both in bf16-mixed on EXTRA_SHAPES
@@ -35,7 +35,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee
 # ours SHAPE PRECISION: `bench --only step` into ours-SHAPE-PRECISION.json, one summary line.
 ours() {
   local f="$out/ours-$1-$2.json"
-  "$gt" bench --only step --device "$device" --shape "$1" --batch "$batch" --seq "$seq" --rounds 6 --precision "$2" --json \
+  "$gt" bench --only step --device "$device" --shape "$1" --batch "$batch" --seq "$seq" --rounds 6 --precision "$2" --energy-seconds 2 --json \
     > "$f" 2> "${f%.json}.err" || { log "ours $1 $2 failed:"; tail -5 "${f%.json}.err" | tee -a "$out/summary.txt"; }
   python3 - "$f" "$1 $2" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
@@ -47,6 +47,11 @@ f = lambda v: "-" if v is None else f"{v:.1f}"
 print(f"ours  {sys.argv[2]:19s} Full {s['full_s_median']:.4f} s/step {s['full_tokens_per_s']:.0f} tok/s MFU {f(s['full_mfu_percent'])}% "
       f"peak {s['full_peak_memory_bytes']/1e9:.2f} GB | GT {s['gt_s_median']:.4f} s/step {s['gt_tokens_per_s']:.0f} tok/s MFU {f(s['gt_mfu_percent'])}% "
       f"peak {s['gt_peak_memory_bytes']/1e9:.2f} GB | GT/Full time {s['measured_ratio']:.3f} vs predicted {s['predicted_flops_ratio']:.3f}")
+if s.get("full_energy_j_per_step") is not None:
+    print(f"      energy per step ({s['energy_sources']}): Full {s['full_energy_j_per_step']:.2f} J, GT {s['gt_energy_j_per_step']:.2f} J, "
+          f"GT/Full {f(s['energy_ratio'] and 100 * s['energy_ratio'])}%")
+else:
+    print(f"      energy: not measured ({s.get('energy_note', '')})")
 PY
 }
 # eager SHAPE PRECISION: tests/bench/eager_reference.py (same GT tensors as ours SHAPE bf16-mixed), ratio to ours.
@@ -69,7 +74,7 @@ PY
 for p in bf16-mixed fp32 bf16-true fp16-mixed; do ours "$shape" "$p"; done
 # Activation checkpointing: peak memory against the bf16-mixed run above, and the recompute's time.
 "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision bf16-mixed \
-  --gradient-checkpointing --json > "$out/ours-bf16-mixed-gc.json" 2> "$out/ours-bf16-mixed-gc.err" || log "ours gradient checkpointing failed"
+  --gradient-checkpointing --energy-seconds 0 --json > "$out/ours-bf16-mixed-gc.json" 2> "$out/ours-bf16-mixed-gc.err" || log "ours gradient checkpointing failed"
 python3 - "$out/ours-bf16-mixed-gc.json" "$out/ours-$shape-bf16-mixed.json" <<'PY' | tee -a "$out/summary.txt"
 import json, sys
 try:
