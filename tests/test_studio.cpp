@@ -295,6 +295,15 @@ class TestStudio : public QObject {
     QCOMPARE(again.heatmap()->columns(), 2);
     QCOMPARE(heatmapMasks(*again.heatmap()), recordMasks(disk));
     QCOMPARE(again.heatmap()->cellDescription(0, 0).section('\n', 0, 0), QString::fromStdString(disk.tensors[0].name));
+    // A record that measured its energy shows it at the end of the status line (1100 J: 1.10 kJ).
+    nlohmann::json measured = nlohmann::json::parse(test::readFile(tmp.path() / "run" / "run.json"));
+    measured["energy"] = {{"joules", 1100.0}, {"sources", nlohmann::json::array({{{"name", "RAPL package-0"}, {"joules", 1100.0}}})}, {"note", ""}};
+    fs::create_directories(tmp.path() / "measured");
+    test::writeFile(tmp.path() / "measured" / "run.json", measured.dump());
+    MainWindow withEnergy(false);
+    QVERIFY(withEnergy.openRunRecord(q(tmp.path() / "measured" / "run.json")));
+    QVERIFY2(withEnergy.statusText()->text().endsWith("; energy 1.10 kJ"), qPrintable(withEnergy.statusText()->text()));
+    QCOMPARE(again.statusText()->text().contains("; energy "), disk.energyJoules >= 0);  // not measured (no counters): nothing shown
     // Overlay a second run: its smoothed loss joins the loss plot.
     QVERIFY(again.overlayRunRecord(q(tmp.path() / "run" / "run.json")));
     QCOMPARE(again.lossPlot()->graph(again.lossPlot()->graphCount() - 1)->name(), QString("GT rho 0.50 (smoothed, overlay)"));
