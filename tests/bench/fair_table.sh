@@ -7,7 +7,10 @@
 #      explains the first seed's GreenTrainer selections (selections-gt-*.md);
 #   3. timing (TIMING=1): one sequential pass, one run per method, no generation, so wall times are
 #      not distorted by parallel runs (timing.md; FLOPs and ROUGE come from step 2).
-# Runs of steps 1 and 2 go JOBS at a time (a GPU holds many demo-size runs; on 2 CPU cores keep 1).
+# Runs of steps 1 and 2 go JOBS at a time (a GPU holds many demo-size runs). On a CPU run one job per
+# core with one thread each (JOBS=2 ... --threads 1 on 2 cores): the demo-size models are too small
+# for LibTorch's threads to pay, and on 2 cores two 1-thread GT-0.5 runs of the deep-thin model took
+# 1,017 and 1,044 s side by side, where one run with the default 2 threads took 1,331 s alone.
 # On a GPU pass --precision fp32: on the demo model bf16 steps were 5x slower than fp32 on an H200
 # (docs/gpu-speed.md), and 16 parallel 2-epoch runs with 256-pair validation took ~6 min each there.
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
