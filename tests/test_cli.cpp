@@ -230,11 +230,7 @@ class TestCli : public QObject {
     const std::string why = "CPU: " + missing.string() + " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines)";
     QCOMPARE(QString::fromStdString(e["energy_note"].get<std::string>()), QString::fromStdString(why));
     QVERIFY2(r.err.contains(QString::fromStdString("  energy: not measured (" + why + ")\n")), qPrintable(r.err));
-    const auto zone = tmp.path() / "powercap" / "intel-rapl:0";
-    std::filesystem::create_directories(zone);
-    test::writeFile(zone / "name", "package-0\n");
-    test::writeFile(zone / "energy_uj", "5000\n");
-    test::writeFile(zone / "max_energy_range_uj", "262143328850\n");
+    test::writePowercapZone(tmp.path() / "powercap", "intel-rapl:0", "package-0", 5000, 262143328850);
     qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
     r = run(quick);
     qunsetenv("GT_POWERCAP_ROOT");
@@ -368,11 +364,7 @@ class TestCli : public QObject {
 
     // A layer schedule says which step it switched at, not a rho it does not have. (And with a
     // package counter that stands still, the run used 0 J by it: in the progress lines and the summary.)
-    const auto powercap = tmp.path() / "powercap" / "intel-rapl:0";
-    std::filesystem::create_directories(powercap);
-    test::writeFile(powercap / "name", "package-0\n");
-    test::writeFile(powercap / "energy_uj", "5000\n");
-    test::writeFile(powercap / "max_energy_range_uj", "262143328850\n");
+    test::writePowercapZone(tmp.path() / "powercap", "intel-rapl:0", "package-0", 5000, 262143328850);
     qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
     r = run(base + QStringList{"--method", "lisa", "--lisa-layers", "1", "--lisa-interval", "2", "--no-save-model", "--out",
                                QString::fromStdString((tmp.path() / "lisa").string())});

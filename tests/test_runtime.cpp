@@ -17,23 +17,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A powercap zone folder as the kernel shows it: name, energy_uj, max_energy_range_uj.
-void zone(const fs::path& root, const std::string& id, const std::string& name, uint64_t energyUj, uint64_t rangeUj) {
-  fs::create_directories(root / id);
-  test::writeFile(root / id / "name", name + "\n");
-  test::writeFile(root / id / "energy_uj", std::to_string(energyUj) + "\n");
-  test::writeFile(root / id / "max_energy_range_uj", std::to_string(rangeUj) + "\n");
-}
+using test::writePowercapZone;
 
 // A two-socket server's tree: two packages, the first with core and DRAM sub-zones, the platform
 // zone (psys) and the MMIO copy of package 0, which must not be counted again.
 void serverTree(const fs::path& root) {
-  zone(root, "intel-rapl:0", "package-0", 1000000, 262143328850);
-  zone(root, "intel-rapl:0:0", "core", 400000, 262143328850);
-  zone(root, "intel-rapl:0:1", "dram", 500000, 65712999613);
-  zone(root, "intel-rapl:1", "package-1", 9000000, 10000000);  // a 10 J range, to wrap in the test
-  zone(root, "intel-rapl:2", "psys", 7000000, 262143328850);
-  zone(root, "intel-rapl-mmio:0", "package-0", 1000000, 262143328850);
+  writePowercapZone(root, "intel-rapl:0", "package-0", 1000000, 262143328850);
+  writePowercapZone(root, "intel-rapl:0:0", "core", 400000, 262143328850);
+  writePowercapZone(root, "intel-rapl:0:1", "dram", 500000, 65712999613);
+  writePowercapZone(root, "intel-rapl:1", "package-1", 9000000, 10000000);  // a 10 J range, to wrap in the test
+  writePowercapZone(root, "intel-rapl:2", "psys", 7000000, 262143328850);
+  writePowercapZone(root, "intel-rapl-mmio:0", "package-0", 1000000, 262143328850);
 }
 
 QStringList names(const std::vector<std::pair<std::string, double>>& counters) {
@@ -101,7 +95,7 @@ class TestRuntime : public QObject {
     QVERIFY(raplCounters(tmp.path() / "missing", why).empty());
     QCOMPARE(QString::fromStdString(why), QString::fromStdString((tmp.path() / "missing").string() +
                                                                  " does not exist (RAPL counters need Linux powercap, usually absent in virtual machines)"));
-    zone(tmp.path(), "intel-rapl:0", "package-0", 1, 100);
+    writePowercapZone(tmp.path(), "intel-rapl:0", "package-0", 1, 100);
     test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "12 J\n");
     QVERIFY(raplCounters(tmp.path(), why).empty());
     QCOMPARE(QString::fromStdString(why),
@@ -115,7 +109,7 @@ class TestRuntime : public QObject {
 
   void meterStopsWhenACounterFails() {
     test::TempDir tmp;
-    zone(tmp.path(), "intel-rapl:0", "package-0", 1000000, 262143328850);
+    writePowercapZone(tmp.path(), "intel-rapl:0", "package-0", 1000000, 262143328850);
     std::string why;
     EnergyMeter meter(raplCounters(tmp.path(), why));
     QVERIFY(meter.available());

@@ -94,6 +94,13 @@ void writeFile(const fs::path& path, const std::string& bytes) {
   out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
+void writePowercapZone(const fs::path& root, const std::string& id, const std::string& name, uint64_t energyUj, uint64_t rangeUj) {
+  fs::create_directories(root / id);
+  writeFile(root / id / "name", name + "\n");
+  writeFile(root / id / "energy_uj", std::to_string(energyUj) + "\n");
+  writeFile(root / id / "max_energy_range_uj", std::to_string(rangeUj) + "\n");
+}
+
 std::string readFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

@@ -43,6 +43,10 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
 std::string errorMessage(const std::function<void()>& body);
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
+// A RAPL zone as Linux powercap shows it (<root>/<id>/{name, energy_uj, max_energy_range_uj}), for
+// tests of the energy meter (GT_POWERCAP_ROOT names such a tree).
+void writePowercapZone(const std::filesystem::path& root, const std::string& id, const std::string& name, uint64_t energyUj,
+                       uint64_t rangeUj);
 std::string readFile(const std::filesystem::path& path);
 
 // A program run to completion: exit code (-1 when killed by a signal or after timeoutMs, -2 when it

@@ -211,11 +211,8 @@ class TestTrainer : public QObject {
   // so the run used 0.05 + (0.05 + 1 - 0.95) = 0.15 J, in the record and on disk.
   void energyIsSampledEveryStepAcrossWraps() {
     test::TempDir tmp;
+    test::writePowercapZone(tmp.path() / "powercap", "intel-rapl:0", "package-0", 900000, 1000000);
     const auto powercap = tmp.path() / "powercap" / "intel-rapl:0";
-    fs::create_directories(powercap);
-    test::writeFile(powercap / "name", "package-0\n");
-    test::writeFile(powercap / "energy_uj", "900000\n");
-    test::writeFile(powercap / "max_energy_range_uj", "1000000\n");
     qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
     RunConfig c = tinyRun(tmp.path() / "energy");
     c.saveModel = false;
