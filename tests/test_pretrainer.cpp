@@ -44,11 +44,18 @@ class TestPretrainer : public QObject {
     c.outDir = tmp.path() / "run";
     std::vector<double> losses;
     int checkpoints = 0;
+    // A fake RAPL package counter that moves by 2 J after step 10: the run used 2 J by it.
+    test::writePowercapZone(tmp.path() / "powercap", "intel-rapl:0", "package-0", 7000000, 262143328850);
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString((tmp.path() / "powercap").string()));
     const auto r = pretrain(c, [&](const PretrainProgress& p) {
       losses.push_back(p.loss);
       checkpoints += p.checkpoint;
+      if (p.step == 10) test::writeFile(tmp.path() / "powercap" / "intel-rapl:0" / "energy_uj", "9000000\n");
       return true;
     });
+    qunsetenv("GT_POWERCAP_ROOT");
+    QVERIFY(std::abs(r.energyJoules - 2.0) < 1e-9);
+    QCOMPARE(QString::fromStdString(r.energyNote), QString());
     QCOMPARE(r.steps, int64_t(40));
     QCOMPARE(checkpoints, 2);
     QVERIFY2(losses.front() > 5.0 && losses.front() < 6.0, qPrintable(QString::number(losses.front())));  // ~ln(260) at init

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/cli/common_options.h"
+#include "core/report/comparison.h"
 #include "core/train/pretrainer.h"
 
 namespace gt::cli {
@@ -75,6 +76,10 @@ Command pretrainCommand() {
               std::cout << "parameters: " << r.parameters << "\ntrain tokens: " << r.trainTokens << "\nsteps: " << r.steps
                         << "\nfinal train loss: " << r.finalLoss << "\n";
               if (r.validLoss >= 0) std::cout << "validation loss: " << r.validLoss << "\n";
+              if (r.energyJoules >= 0)
+                std::cout << "energy: " << energyText(r.energyJoules) << (r.energyNote.empty() ? "" : "; not counted: " + r.energyNote) << "\n";
+              else
+                std::cout << "energy: not measured (" << r.energyNote << ")\n";
               std::cout << "model: " << (std::filesystem::path(a->out) / "model").string() << "\n";
             });
           }};

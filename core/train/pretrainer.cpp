@@ -19,6 +19,7 @@
 #include "core/train/adamw.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/energy_meter.h"
 #include "core/util/json_file.h"
 
 namespace gt {
@@ -183,6 +184,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
   // Saved folders get the tokenizer's files (tokenizer.json or the folder holding it).
   const fs::path tokenizerDir = c.tokenizer.has_extension() ? c.tokenizer.parent_path() : c.tokenizer;
   LossScaler scaler(c.precision == "fp16-mixed");  // the scale restarts at 2^16 on resume: a few skipped steps at most
+  EnergyMeter energy = EnergyMeter::forDevice(c.device);
   PretrainResult result;
   result.parameters = parameters;
   result.trainTokens = int64_t(train.size());
@@ -204,6 +206,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     scaledOptimizerStep(opt, scaler);
     opt.zeroGrad();
     ++step;
+    energy.sample();  // every step, so no wrap-around of a counter is missed
     PretrainProgress p{step, c.steps, value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), -1, false};
     if (step % c.saveEvery == 0 || step == c.steps) {
       if (!valid.empty()) {
@@ -220,6 +223,9 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     }
   }
   result.steps = step;
+  energy.sample();
+  result.energyJoules = energy.available() ? energy.joules() : -1.0;
+  result.energyNote = energy.note();
   // The final model, in the requested dtype.
   model->to(dtypeFromName(c.dtype));
   saveModel(*model, c.outDir / "model", tokenizerDir);

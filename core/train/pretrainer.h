@@ -43,6 +43,10 @@ struct PretrainResult {
   int64_t trainTokens = 0, validTokens = 0;
   double finalLoss = 0, validLoss = -1;
   int64_t parameters = 0;
+  // Energy this call used, from hardware counters (core/util/energy_meter.h); -1: not measured,
+  // and the note says why (a resumed pretraining counts only its own session).
+  double energyJoules = -1;
+  std::string energyNote;
 };
 
 // Throws gt::Error for bad configs and inputs (naming the file / option). `progress` may be

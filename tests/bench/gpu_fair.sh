@@ -50,7 +50,7 @@ elif [[ " $stages " == *" pretrain "* ]]; then
     > "$work/pretrain-deep.log" 2>&1
   rc=$?
   log "pretrain deep-thin: exit $rc after $(( $(date +%s) - start )) s$([ $rc = 124 ] && echo ' (stopped at the time budget)')"
-  grep -E "^(parameters|train tokens|steps|final train loss|validation loss):" "$work/pretrain-deep.log" | tee -a "$out/summary.txt"
+  grep -E "^(parameters|train tokens|steps|final train loss|validation loss|energy):" "$work/pretrain-deep.log" | tee -a "$out/summary.txt"
   grep "validation loss" "$work/pretrain-deep.log" | grep checkpoint | tail -4 | tee -a "$out/summary.txt"
   [ $rc = 0 ] || { grep -A40 "fatal signal\|error" "$work/pretrain-deep.log" | head -40 | tee -a "$out/summary.txt"; }
   log "demo model (8 x 256, 8.00M parameters), same recipe: validation loss 3.404 (resources/demo/README.md)"
