@@ -6,6 +6,7 @@
 #include "core/green/flops_profiler.h"
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
+#include "core/train/run_energy.h"
 #include "core/train/trainer.h"
 #include "core/util/json_file.h"
 #include "test_support.h"
@@ -256,6 +257,39 @@ class TestTrainer : public QObject {
     const auto k = readJsonFile(tmp.path() / "no-energy" / "run.json");
     QVERIFY(k["energy"]["joules"].is_null());
     QCOMPARE(RunRecord::load(tmp.path() / "no-energy" / "run.json").energyJoules, -1.0);
+  }
+
+  // A resumed run adds this session's energy to the earlier sessions', by counter; when an earlier
+  // session measured none, the total is unknown and the note says so.
+  void resumedRunAddsEnergyBySession() {
+    test::TempDir tmp;
+    test::writePowercapZone(tmp.path(), "intel-rapl:0", "package-0", 1000000, 262143328850);
+    qputenv("GT_POWERCAP_ROOT", QByteArray::fromStdString(tmp.path().string()));
+    RunRecord earlier;
+    earlier.energyJoules = 5;
+    earlier.energySources = {{"RAPL package-0", 4}, {"NVML GPU 00000000:3B:00.0", 1}};
+    RunEnergy energy("cpu");
+    energy.resumeFrom(earlier);
+    test::writeFile(tmp.path() / "intel-rapl:0" / "energy_uj", "3000000\n");  // +2 J
+    energy.sample();
+    RunRecord now;
+    energy.writeTo(now);
+    QVERIFY(std::abs(now.energyJoules - 7.0) < 1e-9);
+    QCOMPARE(now.energySources.size(), size_t(2));
+    QCOMPARE(QString::fromStdString(now.energySources[0].first), QString("RAPL package-0"));
+    QVERIFY(std::abs(now.energySources[0].second - 6.0) < 1e-9);
+    QCOMPARE(now.energySources[1].second, 1.0);
+    QCOMPARE(QString::fromStdString(now.energyNote), QString());
+
+    earlier.energyJoules = -1;
+    earlier.energySources.clear();
+    RunEnergy unknown("cpu");
+    unknown.resumeFrom(earlier);
+    qunsetenv("GT_POWERCAP_ROOT");
+    QCOMPARE(unknown.soFar(), -1.0);
+    unknown.writeTo(now);
+    QCOMPARE(now.energyJoules, -1.0);
+    QCOMPARE(QString::fromStdString(now.energyNote), QString("an earlier session of this resumed run measured no energy, so the total is unknown"));
   }
 
   void rejectsBadInput() {

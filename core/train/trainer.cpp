@@ -25,12 +25,12 @@
 #include "core/train/lora.h"
 #include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
+#include "core/train/run_energy.h"
 #include "core/train/run_replay.h"
 #include "core/train/top_blocks.h"
 #include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
 #include "core/util/device_info.h"
-#include "core/util/energy_meter.h"
 #include "core/util/error.h"
 #include "core/util/run_folder.h"
 #include "core/util/runtime_info.h"
@@ -96,27 +96,6 @@ uint64_t diskNeeded(const RunConfig& c) {
   return (c.saveModel ? weights : 0) + (adapters ? weights / 10 : 3 * weights) + (1u << 20);
 }
 
-void logEnergyMeter(const EnergyMeter& m) {
-  if (!m.available()) {
-    log::info("energy: not measured (" + m.note() + ")");
-    return;
-  }
-  std::string names;
-  for (const auto& [name, joules] : m.perCounter()) names += (names.empty() ? "" : ", ") + name;
-  log::info("energy: measured by " + names + (m.note().empty() ? "" : "; not counted: " + m.note()));
-}
-
-// A resumed run's energy by counter: the earlier sessions' plus this one's, added by name.
-std::vector<std::pair<std::string, double>> mergedEnergySources(std::vector<std::pair<std::string, double>> earlier,
-                                                                const std::vector<std::pair<std::string, double>>& now) {
-  for (const auto& [name, joules] : now) {
-    auto it = std::find_if(earlier.begin(), earlier.end(), [&](const auto& s) { return s.first == name; });
-    if (it == earlier.end()) earlier.emplace_back(name, joules);
-    else it->second += joules;
-  }
-  return earlier;
-}
-
 }  // namespace
 
 Trainer::Trainer(RunConfig config, RunObserver* observer, RunControl* control, RunFolderMode folderMode)
@@ -128,7 +107,7 @@ RunRecord Trainer::run() {
   checkDeviceAndDtype(c.device, c.dtype);
   const std::string precision = resolvePrecision(c);
   const auto runStart = Clock::now();
-  EnergyMeter energy = EnergyMeter::forDevice(c.device);  // from here on: loading, training, evaluation
+  RunEnergy energy(c.device);  // from here on: loading, training, evaluation
   // The run folder first: a run that cannot write its results must not start.
   std::optional<RunFolder> folder;
   if (!c.outDir.empty()) folder.emplace(c.outDir, folderMode_, std::vector<std::filesystem::path>{c.model, c.tokenizer}, diskNeeded(c));
@@ -252,7 +231,6 @@ RunRecord Trainer::run() {
   TrainPosition pos;
   pos.rho = c.rho;
   double wallBefore = 0;  // seconds of earlier sessions of this run
-  double energyBefore = 0;  // joules of earlier sessions; -1: they measured none, so the run's total is unknown
   if (resuming) {
     auto [p, r] = readTrainCheckpoint(folder->dir(), params, optimizer, device);
     check(p.mask.size() == mask.size(), c.outDir + "/checkpoint: its selection has " + std::to_string(p.mask.size()) + " tensors, the model " +
@@ -273,12 +251,7 @@ RunRecord Trainer::run() {
     record.importanceSeconds = r.importanceSeconds;
     record.selectionSeconds = r.selectionSeconds;
     record.peakMemoryBytes = r.peakMemoryBytes;
-    energyBefore = r.energyJoules;
-    record.energySources = r.energySources;
-    record.energyNote = r.energyNote;
-    const std::string unmeasured = "an earlier session of this resumed run measured no energy, so the total is unknown";
-    if (energyBefore < 0 && record.energyNote.find(unmeasured) == std::string::npos)
-      record.energyNote += (record.energyNote.empty() ? "" : "; ") + unmeasured;
+    energy.resumeFrom(r);
     log::info("resuming at epoch " + std::to_string(pos.epoch + 1) + ", step " + std::to_string(pos.globalStep) + " of " + std::to_string(totalSteps));
   }
   auto selectionEvent = [&](const SelectionRecord& s, const std::vector<bool>& m) { return selectionEventOf(s, m, reference); };
@@ -294,21 +267,12 @@ RunRecord Trainer::run() {
   // The record and its steps table; steps.csv first, so a record never describes steps the table lacks.
   resetPeakDeviceMemory(c.device);
   const int64_t peakBefore = record.peakMemoryBytes;  // an earlier session's peak (resumed runs)
-  logEnergyMeter(energy);
-  const auto earlierEnergySources = record.energySources;
-  const std::string earlierEnergyNote = record.energyNote;
-  // The run's energy so far (earlier sessions included); -1 when any part of it was not measured.
-  auto energySoFar = [&] { return energy.available() && energyBefore >= 0 ? energyBefore + energy.joules() : -1.0; };
   // Wall time, peak memory and energy up to now, for the record and the checkpoint.
   auto updateTotals = [&] {
     record.wallSeconds = wallBefore + msSince(runStart) / 1000;
     record.peakMemoryBytes = std::max(peakBefore, peakDeviceMemoryBytes(c.device));
     energy.sample();
-    record.energyJoules = energySoFar();
-    record.energySources = mergedEnergySources(earlierEnergySources, energy.perCounter());
-    record.energyNote = earlierEnergyNote;
-    if (!energy.note().empty() && record.energyNote.find(energy.note()) == std::string::npos)
-      record.energyNote += (record.energyNote.empty() ? "" : "; ") + energy.note();
+    energy.writeTo(record);
   };
   auto saveRecord = [&] {
     updateTotals();
@@ -519,7 +483,7 @@ RunRecord Trainer::run() {
         if (observer_)
           observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
                                c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens,
-                               std::max(peakBefore, peakDeviceMemoryBytes(c.device)), energySoFar()});
+                               std::max(peakBefore, peakDeviceMemoryBytes(c.device)), energy.soFar()});
         const bool epochEnds = first + size_t(c.gradAccum) >= batches.size();
         if (c.checkpointEverySteps > 0 && globalStep % c.checkpointEverySteps == 0 && !epochEnds) {
           pos.epoch = epoch;
