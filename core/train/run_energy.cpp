@@ -6,7 +6,9 @@
 
 namespace gt {
 
-RunEnergy::RunEnergy(const std::string& device) : meter_(EnergyMeter::forDevice(device)) {
+RunEnergy::RunEnergy(const std::string& device) : meter_(EnergyMeter::forDevice(device)) {}
+
+void RunEnergy::logCounters() const {
   if (!meter_.available()) {
     log::info("energy: not measured (" + meter_.note() + ")");
     return;

@@ -11,8 +11,10 @@ namespace gt {
 
 class RunEnergy {
  public:
-  // Starts this session's meter for `device` and logs what it counts (or why it cannot).
+  // Starts this session's meter for `device`.
   explicit RunEnergy(const std::string& device);
+  // Logs what the meter counts, or why it cannot (once the run is under way: bad input fails first, quietly).
+  void logCounters() const;
   // A resumed run: adds the earlier sessions' energy, as their record has it.
   void resumeFrom(const RunRecord& earlier);
   // Reads the counters; call after every step so no wrap-around is missed.

@@ -267,6 +267,7 @@ RunRecord Trainer::run() {
   // The record and its steps table; steps.csv first, so a record never describes steps the table lacks.
   resetPeakDeviceMemory(c.device);
   const int64_t peakBefore = record.peakMemoryBytes;  // an earlier session's peak (resumed runs)
+  energy.logCounters();
   // Wall time, peak memory and energy up to now, for the record and the checkpoint.
   auto updateTotals = [&] {
     record.wallSeconds = wallBefore + msSince(runStart) / 1000;
