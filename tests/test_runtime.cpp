@@ -76,6 +76,7 @@ class TestRuntime : public QObject {
     meter.sample();
     const auto per = meter.perCounter();
     QCOMPARE(names(per), QStringList({"RAPL package-0", "RAPL dram of package 0", "RAPL package-1"}));
+    QCOMPARE(QString::fromStdString(meter.counterNames()), QString("RAPL package-0, RAPL dram of package 0, RAPL package-1"));
     QVERIFY(std::abs(per[0].second - 2.5) < 1e-9);
     QVERIFY(std::abs(per[1].second - 0.1) < 1e-9);
     QVERIFY(std::abs(per[2].second - 2.0) < 1e-9);

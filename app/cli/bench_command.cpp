@@ -204,8 +204,7 @@ void benchStep(nlohmann::ordered_json& out, const StepBenchOptions& o, std::ostr
     energyFull = energyPerStep(fullMask);
     energyGt = energyPerStep(gtMask);
   }
-  std::string energySources;
-  for (const auto& [counter, joules] : meter.perCounter()) energySources += (energySources.empty() ? "" : ", ") + counter;
+  const std::string energySources = meter.counterNames();
   for (auto& p : model->parameters()) p.set_requires_grad(true);
   const std::string name = deviceName(o.device);
   const double peak = o.peakTflops > 0 ? o.peakTflops * 1e12 : peakFlopsPerSecond(name, precision != "fp32");

@@ -13,9 +13,7 @@ void RunEnergy::logCounters() const {
     log::info("energy: not measured (" + meter_.note() + ")");
     return;
   }
-  std::string names;
-  for (const auto& [name, joules] : meter_.perCounter()) names += (names.empty() ? "" : ", ") + name;
-  log::info("energy: measured by " + names + (meter_.note().empty() ? "" : "; not counted: " + meter_.note()));
+  log::info("energy: measured by " + meter_.counterNames() + (meter_.note().empty() ? "" : "; not counted: " + meter_.note()));
 }
 
 void RunEnergy::resumeFrom(const RunRecord& earlier) {

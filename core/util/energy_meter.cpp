@@ -97,4 +97,10 @@ std::vector<std::pair<std::string, double>> EnergyMeter::perCounter() const {
   return out;
 }
 
+std::string EnergyMeter::counterNames() const {
+  std::string names;
+  for (const auto& t : counters_) names += (names.empty() ? "" : ", ") + t.counter.name;
+  return names;
+}
+
 }  // namespace gt

@@ -30,6 +30,8 @@ class EnergyMeter {
   // Joules since the start, as of the last sample(): in all and per counter (name, joules).
   double joules() const;
   std::vector<std::pair<std::string, double>> perCounter() const;
+  // The counted counters' names, ", "-separated ("RAPL package-0, NVML GPU 00000000:3B:00.0").
+  std::string counterNames() const;
   // What is not counted and why ("" when nothing is missing).
   const std::string& note() const { return note_; }
 
