@@ -149,7 +149,7 @@ class TestCheckpoint : public QObject {
     test::writeFile(tmp.path() / "m" / "config.json", j.dump());
     QCOMPARE(QString::fromStdString(test::errorMessage([&] { loadModel(tmp.path() / "m"); })),
              QString::fromStdString((tmp.path() / "m" / "config.json").string() +
-                                    ": unsupported model_type 'falcon' (expected one of opt, bloom, gpt2, llama, qwen2)"));
+                                    ": unsupported model_type 'falcon' (expected one of opt, bloom, gpt2, llama, qwen2, t5)"));
   }
 
   void missingTensor() {

@@ -174,7 +174,7 @@ class TestModelParity : public QObject {
   void unknownModelTypeListsSupported() {
     const std::string msg = gt::test::errorMessage([] { tinyConfig({{"model_type", "mamba"}, {"vocab_size", 10}}); });
     QCOMPARE(QString::fromStdString(msg),
-             QString("test config: unsupported model_type 'mamba' (expected one of opt, bloom, gpt2, llama, qwen2)"));
+             QString("test config: unsupported model_type 'mamba' (expected one of opt, bloom, gpt2, llama, qwen2, t5)"));
   }
 
   void generationRejectsBadPrompt() {

@@ -75,7 +75,7 @@ std::string CheckpointTensors::fileOf(const std::string& name) const {
   return it->second->path().string();
 }
 
-void loadWeights(CausalLM& model, const CheckpointTensors& tensors, const std::string& where) {
+void loadWeights(LanguageModel& model, const CheckpointTensors& tensors, const std::string& where) {
   torch::NoGradGuard noGrad;
   std::vector<std::string> missing, mismatched;
   std::set<std::string> used;
@@ -108,6 +108,7 @@ void loadWeights(CausalLM& model, const CheckpointTensors& tensors, const std::s
     for (size_t i = 0; i < mismatched.size(); ++i) list += (i ? "; " : "") + mismatched[i];
     throw Error(where + ": shape mismatch: " + list);
   }
+  for (const auto& n : model.tiedCheckpointNames()) used.insert(n);
   std::vector<std::string> unexpected;
   for (const auto& n : tensors.names())
     if (!used.count(n)) unexpected.push_back(n);
@@ -118,20 +119,24 @@ void loadWeights(CausalLM& model, const CheckpointTensors& tensors, const std::s
   }
 }
 
-std::shared_ptr<CausalLM> loadModel(const fs::path& modelDir, const LoadOptions& options) {
+namespace {
+
+// Builds the model with `create`, loads its weights and moves it to the device and dtype.
+template <typename Model, typename Create>
+std::shared_ptr<Model> loadFolder(const fs::path& modelDir, const LoadOptions& options, Create create) {
   check(fs::is_directory(modelDir), modelDir.string() + ": not a model folder (expected config.json and model.safetensors)");
   const ModelConfig config = ModelConfig::fromFile(modelDir / "config.json");
   CheckpointTensors tensors(modelDir);  // every file's header validated before anything is allocated
-  std::shared_ptr<CausalLM> model;
+  std::shared_ptr<Model> model;
   try {
-    model = createModel(config);
+    model = create(config);
   } catch (const Error& e) {
     throw Error((modelDir / "config.json").string() + ": " + e.what());
   }
   loadWeights(*model, tensors, modelDir.string());
   // NaN or infinite weights make every output garbage: refuse them, naming the tensor.
   for (const auto& p : model->named_parameters(true)) {
-    if (torch::isfinite(p.value()).all().item<bool>()) continue;
+    if (torch::isfinite(p.value()).all().template item<bool>()) continue;
     const std::string file = tensors.contains(p.key()) ? tensors.fileOf(p.key()) : (modelDir / "model.safetensors").string();
     throw Error(file + ": tensor '" + p.key() + "' holds NaN or infinite values; the checkpoint is damaged");
   }
@@ -140,7 +145,17 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& modelDir, const LoadOptions&
   return model;
 }
 
-void saveModel(CausalLM& model, const fs::path& outDir, const fs::path& copyFilesFrom) {
+}  // namespace
+
+std::shared_ptr<CausalLM> loadModel(const fs::path& modelDir, const LoadOptions& options) {
+  return loadFolder<CausalLM>(modelDir, options, createModel);
+}
+
+std::shared_ptr<Seq2SeqLM> loadSeq2SeqModel(const fs::path& modelDir, const LoadOptions& options) {
+  return loadFolder<Seq2SeqLM>(modelDir, options, createSeq2SeqModel);
+}
+
+void saveModel(LanguageModel& model, const fs::path& outDir, const fs::path& copyFilesFrom) {
   fs::create_directories(outDir);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   torch::ScalarType dtype = torch::kFloat32;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/seq2seq_lm.h"
 
 namespace gt {
 
@@ -40,13 +41,15 @@ struct LoadOptions {
 // Throws gt::Error naming the folder/file and every missing or mis-shaped tensor.
 // Unexpected tensors are logged as warnings (as transformers does).
 std::shared_ptr<CausalLM> loadModel(const std::filesystem::path& modelDir, const LoadOptions& options = {});
+// The same for an encoder-decoder folder (model_type t5).
+std::shared_ptr<Seq2SeqLM> loadSeq2SeqModel(const std::filesystem::path& modelDir, const LoadOptions& options = {});
 
 // Copies checkpoint tensors into the model's parameters by name; same checks as loadModel.
-void loadWeights(CausalLM& model, const CheckpointTensors& tensors, const std::string& where);
+void loadWeights(LanguageModel& model, const CheckpointTensors& tensors, const std::string& where);
 
 // Writes config.json and model.safetensors (tied weights once, as transformers does), plus
 // generation_config.json and tokenizer files copied from copyFilesFrom when given.
-void saveModel(CausalLM& model, const std::filesystem::path& outDir, const std::filesystem::path& copyFilesFrom = {});
+void saveModel(LanguageModel& model, const std::filesystem::path& outDir, const std::filesystem::path& copyFilesFrom = {});
 
 // Tokenizer-related files a model folder may carry.
 const std::vector<std::string>& tokenizerFileNames();

@@ -1,5 +1,5 @@
-// CausalLM: the interface every decoder-only family implements. Parameters are registered under
-// their Hugging Face names (named_parameters() == the checkpoint's tensor names).
+// CausalLM: the interface every decoder-only family implements (LanguageModel: parameters under
+// their Hugging Face names).
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/types.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/model/attention.h"
-#include "core/model/model_config.h"
+#include "core/model/language_model.h"
 
 namespace gt {
 
@@ -24,12 +24,9 @@ struct KVCache {
   void select(const torch::Tensor& batchIndex);
 };
 
-class CausalLM : public torch::nn::Module {
+class CausalLM : public LanguageModel {
  public:
-  explicit CausalLM(ModelConfig config) : config_(std::move(config)) {}
-  ~CausalLM() override = default;
-
-  const ModelConfig& config() const { return config_; }
+  using LanguageModel::LanguageModel;
 
   // input_ids [B, T] int64. attention_mask [B, past + T] (1 = token, 0 = padding) or undefined
   // (all ones). cache: past keys/values, extended in place. position_ids [B, T] or undefined
@@ -37,21 +34,10 @@ class CausalLM : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask = {},
                                 KVCache* cache = nullptr, const torch::Tensor& positionIds = {}) = 0;
 
-  // The learned token embedding matrix (also the output projection when tied).
-  virtual torch::Tensor inputEmbeddingWeight() = 0;
-
-  // Activation checkpointing of every decoder block while training (core/model/activation_checkpoint.h);
-  // forwards with a KV cache (generation, prefix tuning) are never checkpointed.
-  void setGradientCheckpointing(bool on) { gradientCheckpointing_ = on; }
-  bool gradientCheckpointing() const { return gradientCheckpointing_; }
-
  protected:
   // One decoder block: fn(h), checkpointed when that is on, the module is training and no cache is used.
   torch::Tensor runBlock(const torch::nn::Module& block, const std::function<torch::Tensor(const torch::Tensor&)>& fn, const torch::Tensor& h,
                          const KVCache* cache) const;
-
-  ModelConfig config_;
-  bool gradientCheckpointing_ = false;
 };
 
 // Hugging Face's causal-LM loss: logits[:, :-1] predict labels[:, 1:], -100 ignored, mean over

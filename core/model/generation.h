@@ -25,6 +25,11 @@ struct GenerationOptions {
 // eos_token_id (a number or a list) when present, else config.json's.
 std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const ModelConfig& config);
 
+// gt::Error for an empty prompt or a token id outside the vocabulary, naming it.
+void checkGenerationInput(const ModelConfig& config, const std::vector<int64_t>& prompt);
+// gt::Error for max_new_tokens < 0, num_beams < 1, a repetition penalty <= 0 or non-finite penalties.
+void checkGenerationOptions(const GenerationOptions& options);
+
 // Throws gt::Error for an empty prompt, a prompt id outside the vocabulary or bad options.
 // Returns the prompt followed by the new tokens (ending with EOS when one was produced).
 std::vector<int64_t> generate(CausalLM& model, const std::vector<int64_t>& prompt, const GenerationOptions& options);

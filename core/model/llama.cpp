@@ -5,27 +5,13 @@
 #include "core/model/activations.h"
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
+#include "core/model/rms_norm.h"
 
 namespace gt {
 namespace {
 
 namespace nn = torch::nn;
 
-
-// RMSNorm: x / sqrt(mean(x^2) + eps) in fp32, then scaled by weight in the input dtype.
-class RmsNorm : public nn::Module {
- public:
-  RmsNorm(int64_t dim, double eps) : eps_(eps) { weight = register_parameter("weight", torch::ones({dim})); }
-  torch::Tensor forward(const torch::Tensor& x) {
-    auto h = x.to(torch::kFloat32);
-    h = h * torch::rsqrt(h.pow(2).mean(-1, true) + eps_);
-    return weight * h.to(x.scalar_type());
-  }
-  torch::Tensor weight;
-
- private:
-  double eps_;
-};
 
 torch::Tensor rotateHalf(const torch::Tensor& x) {
   const int64_t half = x.size(-1) / 2;

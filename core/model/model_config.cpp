@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/model/activations.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
@@ -154,10 +155,45 @@ void readLlama(const Fields& f, ModelConfig& c, bool qwen2) {
   check(ropeType == "default", f.source() + ": rope_type '" + ropeType + "' is not supported (expected 'default')");
 }
 
+// T5 / FLAN-T5 (T5Config's names and defaults).
+void readT5(const Fields& f, ModelConfig& c) {
+  c.hiddenSize = f.positive("d_model");
+  c.numHeads = f.positive("num_heads");
+  c.numKvHeads = c.numHeads;
+  c.headDim = f.positive("d_kv");
+  c.ffnDim = f.positive("d_ff");
+  c.numLayers = f.positive("num_layers");
+  c.numDecoderLayers = f.has("num_decoder_layers") ? f.positive("num_decoder_layers") : c.numLayers;
+  c.relativeAttentionNumBuckets = f.integerOr("relative_attention_num_buckets", 32);
+  c.relativeAttentionMaxDistance = f.integerOr("relative_attention_max_distance", 128);
+  check(c.relativeAttentionNumBuckets >= 4 && c.relativeAttentionMaxDistance > c.relativeAttentionNumBuckets / 4,
+        f.source() + ": relative_attention_num_buckets must be >= 4 and relative_attention_max_distance above a quarter of it");
+  c.normEps = f.numberOr("layer_norm_epsilon", 1e-6);
+  c.enableBias = false;
+  // feed_forward_proj: "ACT" or "gated-ACT"; T5Config maps "gated-gelu" to the tanh GELU (gelu_new).
+  const std::string proj = f.stringOr("feed_forward_proj", "relu");
+  const auto dash = proj.find('-');
+  if (dash == std::string::npos) {
+    c.activation = proj;
+  } else {
+    check(proj.substr(0, dash) == "gated" && proj.find('-', dash + 1) == std::string::npos,
+          f.source() + ": feed_forward_proj '" + proj + "' is not valid (expected 'ACT' or 'gated-ACT', e.g. 'relu' or 'gated-gelu')");
+    c.gatedFeedForward = true;
+    c.activation = proj == "gated-gelu" ? "gelu_new" : proj.substr(dash + 1);
+  }
+  c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", true);
+  // transformers 5 names the head's input scaling; older configs imply it with a tied head.
+  c.scaleDecoderOutputs = f.boolOr("scale_decoder_outputs", c.tieWordEmbeddings);
+  c.decoderStartTokenId = f.integerOr("decoder_start_token_id", f.integerOr("pad_token_id", 0));
+  check(c.decoderStartTokenId >= 0 && c.decoderStartTokenId < c.vocabSize,
+        f.source() + ": decoder_start_token_id " + std::to_string(c.decoderStartTokenId) + " is outside the vocabulary [0, " +
+            std::to_string(c.vocabSize) + ")");
+}
+
 }  // namespace
 
 const std::vector<std::string>& ModelConfig::supportedTypes() {
-  static const std::vector<std::string> types = {"opt", "bloom", "gpt2", "llama", "qwen2"};
+  static const std::vector<std::string> types = {"opt", "bloom", "gpt2", "llama", "qwen2", "t5"};
   return types;
 }
 
@@ -166,7 +202,7 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& json, const std::string&
   Fields f(json, source);
   ModelConfig c;
   c.raw = json;
-  check(f.has("model_type"), source + ": missing required field 'model_type' (expected one of opt, bloom, gpt2, llama, qwen2)");
+  check(f.has("model_type"), source + ": missing required field 'model_type' (expected one of opt, bloom, gpt2, llama, qwen2, t5)");
   c.modelType = f.stringOr("model_type", "");
   c.vocabSize = f.positive("vocab_size");
   if (c.modelType == "opt") readOpt(f, c);
@@ -174,14 +210,20 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& json, const std::string&
   else if (c.modelType == "gpt2") readGpt2(f, c);
   else if (c.modelType == "llama") readLlama(f, c, false);
   else if (c.modelType == "qwen2") readLlama(f, c, true);
+  else if (c.modelType == "t5") readT5(f, c);
   else
-    throw Error(source + ": unsupported model_type '" + c.modelType + "' (expected one of opt, bloom, gpt2, llama, qwen2)");
+    throw Error(source + ": unsupported model_type '" + c.modelType + "' (expected one of opt, bloom, gpt2, llama, qwen2, t5)");
   if (c.headDim == 0) {
     check(c.hiddenSize % c.numHeads == 0, source + ": hidden size " + std::to_string(c.hiddenSize) +
                                               " is not divisible by the number of attention heads " + std::to_string(c.numHeads));
     c.headDim = c.hiddenSize / c.numHeads;
   }
   readTokenIds(f, c);
+  try {
+    activationByName(c.activation);
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
   check(std::isfinite(c.normEps) && c.normEps > 0, source + ": the normalisation epsilon (rms_norm_eps / layer_norm_epsilon) must be a positive "
                                                             "number, got " + std::to_string(c.normEps));
   check(c.ffnDim > 0 && c.headDim > 0, source + ": the MLP size and head size must be positive");

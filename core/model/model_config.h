@@ -10,7 +10,7 @@
 namespace gt {
 
 struct ModelConfig {
-  std::string modelType;  // opt, bloom, gpt2, llama, qwen2
+  std::string modelType;  // opt, bloom, gpt2, llama, qwen2 (decoder-only); t5 (encoder-decoder)
   int64_t vocabSize = 0;
   int64_t hiddenSize = 0;
   int64_t numLayers = 0;
@@ -39,6 +39,16 @@ struct ModelConfig {
   bool attentionBias = false;  // q, k, v (and o for llama) projections
   bool outputProjBias = false;
   bool mlpBias = false;
+  // T5 (encoder-decoder): numLayers is the encoder's depth; the FFN is gated (act(wi_0 x) * wi_1 x)
+  // when feed_forward_proj says "gated-ACT".
+  int64_t numDecoderLayers = 0;
+  int64_t relativeAttentionNumBuckets = 32;
+  int64_t relativeAttentionMaxDistance = 128;
+  bool gatedFeedForward = false;
+  bool scaleDecoderOutputs = false;  // the tied head sees decoder output * d_model^-0.5
+  int64_t decoderStartTokenId = -1;
+
+  bool isEncoderDecoder() const { return modelType == "t5"; }
 
   std::vector<int64_t> eosTokenIds;
   int64_t bosTokenId = -1;

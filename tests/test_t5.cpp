@@ -1,0 +1,202 @@
+// T5 (encoder-decoder) against the Python reference (../shared/fixtures/models/t5-gated, made with
+// transformers 5.17): logits and loss within 1e-4, each gradient within 1e-4 of its tensor's max
+// magnitude, greedy and 4-beam generations identical. Plus what the fixture does not cover: the
+// decoder's KV cache against a full decode, encoder padding, ReLU / untied / scaled-head configs,
+// T5's relative position buckets worked by hand from transformers' formula, and the errors.
+#include <QtTest/QtTest>
+
+#include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
+#include "core/model/model_factory.h"
+#include "core/model/seq2seq_generation.h"
+#include "core/model/t5.h"
+#include "test_support.h"
+
+using namespace gt;
+using gt::test::fixture;
+
+namespace {
+
+ModelConfig t5Config(const std::string& extra) {
+  return ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":97,"d_model":32,"d_kv":8,"d_ff":48,
+    "num_layers":2,"num_heads":4,"relative_attention_num_buckets":8,"relative_attention_max_distance":20,
+    "pad_token_id":0,"eos_token_id":1,"decoder_start_token_id":0)" + extra + "}"),
+                               "test config");
+}
+
+std::shared_ptr<Seq2SeqLM> randomT5(const std::string& extra) {
+  auto model = createSeq2SeqModel(t5Config(extra));
+  torch::NoGradGuard noGrad;
+  for (auto& p : model->parameters()) p.uniform_(-0.5, 0.5);  // norms and biases matter too
+  model->eval();
+  return model;
+}
+
+}  // namespace
+
+class TestT5 : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() { torch::manual_seed(0); }
+
+  void referenceParity() {
+    const auto dir = fixture("models/t5-gated");
+    if (dir.empty()) QSKIP("fixture model t5-gated not found in tests/fixtures or ../shared/fixtures");
+    auto model = loadSeq2SeqModel(dir);
+    QVERIFY(model->config().gatedFeedForward);
+    QVERIFY(!model->config().scaleDecoderOutputs);  // the fixture's config says so, with a tied head
+    SafetensorsFile ref(dir / "reference.safetensors");
+    const auto ids = ref.tensor("input_ids").clone();
+    const auto mask = ref.tensor("attention_mask").clone();
+    const auto labels = ref.tensor("decoder_labels").clone();
+
+    const auto decoderInput = shiftTokensRight(labels, model->config().decoderStartTokenId, model->config().padTokenId);
+    auto logits = model->forward(ids, mask, decoderInput);
+    const double logitDiff = gt::test::maxAbsDiff(logits, ref.tensor("logits"));
+    QVERIFY2(logitDiff < 1e-4, qPrintable(QString("logits differ by %1").arg(logitDiff)));
+
+    auto loss = seq2seqLmLoss(logits, labels);
+    const double lossDiff = std::abs(loss.item<double>() - ref.tensor("loss").item<double>());
+    QVERIFY2(lossDiff < 1e-4, qPrintable(QString("loss differs by %1").arg(lossDiff)));
+
+    loss.backward();
+    int checked = 0;
+    for (const auto& p : model->named_parameters(true)) {
+      const std::string key = "grad." + p.key();
+      QVERIFY2(ref.contains(key), qPrintable(QString::fromStdString("reference lacks " + key)));
+      const auto expected = ref.tensor(key);
+      const double scale = expected.abs().max().item<double>();
+      QVERIFY2(scale > 1e-7, qPrintable(QString::fromStdString(key + " is zero in the reference")));
+      const double rel = gt::test::maxAbsDiff(p.value().grad(), expected) / scale;
+      QVERIFY2(rel < 1e-4, qPrintable(QString::fromStdString(p.key()) + QString(" gradient off by %1 of max").arg(rel)));
+      ++checked;
+    }
+    QCOMPARE(checked, 51);  // 2 x 14 decoder + 2 x 9 encoder tensors, 2 relative biases (block 0), 2 final norms, shared
+
+    // Generation from the whole first row (the fixture's row 0 has no padding), EOS from generation_config.json.
+    const auto input = gt::test::toIds(ids[0]);
+    GenerationOptions g;
+    g.maxNewTokens = 10;
+    g.eosTokenIds = eosTokenIds(dir, model->config());
+    QCOMPARE(g.eosTokenIds, std::vector<int64_t>{1});
+    QCOMPARE(generateSeq2Seq(*model, input, g), gt::test::toIds(ref.tensor("generate.greedy")));
+    g.numBeams = 4;
+    g.earlyStopping = true;
+    QCOMPARE(generateSeq2Seq(*model, input, g), gt::test::toIds(ref.tensor("generate.beam4")));
+
+    // Batched (right-padded inputs of 16, 11 and 3 tokens) gives each input its own search result.
+    const std::vector<std::vector<int64_t>> inputs = {input, gt::test::toIds(ids[1].slice(0, 0, 11)),
+                                                      gt::test::toIds(ids[0].slice(0, 5, 8))};
+    for (int64_t beams : {int64_t(1), int64_t(4)}) {
+      g.numBeams = beams;
+      const auto batched = generateSeq2SeqBatch(*model, inputs, g);
+      QCOMPARE(batched.size(), inputs.size());
+      QCOMPARE(batched[0], gt::test::toIds(ref.tensor(beams == 1 ? "generate.greedy" : "generate.beam4")));
+      for (size_t i = 1; i < inputs.size(); ++i) QCOMPARE(batched[i], generateSeq2Seq(*model, inputs[i], g));
+    }
+  }
+
+  // The fixture's shapes, read back from disk after saving (tied head: shared.weight once).
+  void saveAndLoadKeepTheModel() {
+    const auto dir = fixture("models/t5-gated");
+    if (dir.empty()) QSKIP("fixture model t5-gated not found");
+    auto model = loadSeq2SeqModel(dir);
+    gt::test::TempDir tmp;
+    saveModel(*model, tmp.path() / "saved");
+    CheckpointTensors saved(tmp.path() / "saved");
+    CheckpointTensors original(dir);
+    QCOMPARE(saved.names(), original.names());
+    for (const auto& n : original.names()) QVERIFY2(torch::equal(saved.tensor(n), original.tensor(n)), n.c_str());
+    QCOMPARE(ModelConfig::fromFile(tmp.path() / "saved/config.json").decoderStartTokenId, int64_t(0));
+  }
+
+  // Incremental decoding with the cache (self-attention keys/values and the encoder's
+  // cross-attention keys/values) must reproduce a full decode, for configurations beyond the fixture.
+  void cacheMatchesFullDecode_data() {
+    QTest::addColumn<QString>("extra");
+    QTest::newRow("gated-gelu, tied, unscaled") << QString(R"(,"feed_forward_proj":"gated-gelu","scale_decoder_outputs":false)");
+    QTest::newRow("relu, tied head scaled (T5 v1.0)") << QString(R"(,"feed_forward_proj":"relu")");
+    QTest::newRow("gated-silu, untied, 3 decoder layers") << QString(R"(,"feed_forward_proj":"gated-silu","tie_word_embeddings":false,
+      "num_decoder_layers":3)");
+  }
+
+  void cacheMatchesFullDecode() {
+    QFETCH(QString, extra);
+    auto model = randomT5(extra.toStdString());
+    torch::NoGradGuard noGrad;
+    auto ids = torch::randint(2, 97, {2, 7}, torch::kLong);
+    auto decoderIds = torch::randint(2, 97, {2, 6}, torch::kLong);
+    auto encoded = model->encode(ids);
+    auto full = model->decode(decoderIds, encoded);
+    Seq2SeqCache cache;
+    std::vector<torch::Tensor> steps = {model->decode(decoderIds.slice(1, 0, 2), encoded, {}, &cache)};
+    for (int64_t t = 2; t < 6; ++t) steps.push_back(model->decode(decoderIds.slice(1, t, t + 1), encoded, {}, &cache));
+    const double diff = gt::test::maxAbsDiff(full, torch::cat(steps, 1));
+    QVERIFY2(diff < 1e-4, qPrintable(QString("cached decoding differs by %1").arg(diff)));
+    QVERIFY(full.abs().max().item<double>() > 1e-3);  // the check is not vacuous
+
+    // Right padding of the encoder input changes nothing for the real tokens' outputs.
+    auto mask = torch::ones({2, 7}, torch::kLong);
+    mask.index_put_({1, torch::indexing::Slice(4, torch::indexing::None)}, 0);
+    auto padded = model->forward(ids, mask, decoderIds);
+    auto alone = model->forward(ids[1].slice(0, 0, 4).unsqueeze(0), {}, decoderIds[1].unsqueeze(0));
+    const double padDiff = gt::test::maxAbsDiff(padded[1], alone[0]);
+    QVERIFY2(padDiff < 1e-4, qPrintable(QString("encoder padding leaks into the decoder: %1").arg(padDiff)));
+    // Not vacuous: without the mask the padding tokens change the logits.
+    QVERIFY(gt::test::maxAbsDiff(model->forward(ids, {}, decoderIds)[1], alone[0]) > 1e-3);
+  }
+
+  // A tied head sees decoder output * d_model^-0.5 when scale_decoder_outputs says so (and, where
+  // the key is absent, as transformers 4 always did with a tied head).
+  void scaledHeadFollowsTheConfig() {
+    QVERIFY(t5Config("").scaleDecoderOutputs);
+    QVERIFY(!t5Config(R"(,"tie_word_embeddings":false)").scaleDecoderOutputs);
+    auto scaled = randomT5("");
+    auto unscaled = createSeq2SeqModel(t5Config(R"(,"scale_decoder_outputs":false)"));
+    torch::NoGradGuard noGrad;
+    for (const auto& p : scaled->named_parameters()) unscaled->named_parameters()[p.key()].copy_(p.value());
+    auto ids = torch::randint(2, 97, {1, 5}, torch::kLong);
+    auto dec = torch::randint(2, 97, {1, 3}, torch::kLong);
+    const double diff = gt::test::maxAbsDiff(scaled->forward(ids, {}, dec) * std::sqrt(32.0), unscaled->forward(ids, {}, dec));
+    QVERIFY2(diff < 1e-4, qPrintable(QString("scaled head differs by %1").arg(diff)));
+  }
+
+  // transformers' _relative_position_bucket worked by hand. Bidirectional, 32 buckets, max distance 128:
+  // 16 per direction, distances below 8 exact, then 8 + floor(log(d / 8) / log(16) * 8), at most 15;
+  // keys after the query add 16. Unidirectional: 32 buckets for the past, below 16 exact, then
+  // 16 + floor(log(d / 16) / log(8) * 16); future keys fall in bucket 0.
+  void relativePositionBuckets() {
+    auto rel = torch::tensor({0, -1, 1, -7, -8, -16, -30, 16, -127, -128, -1000}, torch::kLong);
+    QCOMPARE(gt::test::toIds(relativePositionBucket(rel, true, 32, 128)),
+             (std::vector<int64_t>{0, 1, 17, 7, 8, 10, 11, 26, 15, 15, 15}));
+    auto past = torch::tensor({0, 5, -5, -15, -16, -20, -40, -127, -128, -500}, torch::kLong);
+    QCOMPARE(gt::test::toIds(relativePositionBucket(past, false, 32, 128)), (std::vector<int64_t>{0, 0, 5, 15, 16, 17, 23, 31, 31, 31}));
+  }
+
+  void errorsNameTheProblem() {
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { t5Config(R"(,"feed_forward_proj":"gelu-gated")"); })),
+             QString("test config: feed_forward_proj 'gelu-gated' is not valid (expected 'ACT' or 'gated-ACT', e.g. 'relu' or "
+                     "'gated-gelu')"));
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { t5Config(R"(,"feed_forward_proj":"gated-swiglu")"); })),
+             QString("test config: unsupported activation 'swiglu' (expected relu, gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, silu or "
+                     "swish)"));
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { createModel(t5Config("")); })),
+             QString("model_type 't5' is an encoder-decoder model; this command supports decoder-only models (opt, bloom, gpt2, llama, "
+                     "qwen2). Encoder-decoder models run with `greentrainer generate`, `greentrainer eval` and `greentrainer inspect`"));
+    const auto opt = ModelConfig::fromJson(nlohmann::json::parse(
+        R"({"model_type":"opt","vocab_size":50,"hidden_size":16,"num_hidden_layers":1,"ffn_dim":32,"num_attention_heads":2,"max_position_embeddings":32})"));
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { createSeq2SeqModel(opt); })),
+             QString("model_type 'opt' is a decoder-only model, not an encoder-decoder (expected t5)"));
+    auto model = randomT5("");
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { generateSeq2Seq(*model, {3, 97}, {}); })),
+             QString("generate: prompt token id 97 is outside the vocabulary [0, 97)"));
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { generateSeq2Seq(*model, {}, {}); })),
+             QString("generate: the prompt is empty (expected at least one token id)"));
+    QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { shiftTokensRight(torch::zeros({3}, torch::kLong), 0, 0); })),
+             QString("decoder labels: expected shape [B, T]"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestT5)
+#include "test_t5.moc"
