@@ -174,6 +174,54 @@ class TestT5 : public QObject {
     QCOMPARE(gt::test::toIds(relativePositionBucket(past, false, 32, 128)), (std::vector<int64_t>{0, 0, 5, 15, 16, 17, 23, 31, 31, 31}));
   }
 
+  // `eval` and `generate` on a T5 folder with a SentencePiece tokenizer: eval's prompt is the
+  // encoder-decoder template ("summarize: {source}") followed by EOS, the very input generate
+  // builds from --prompt, so with the same search both give the same text.
+  void evalAndGenerateOnTheCommandLine() {
+    const auto spm = fixture("tokenizers/sentencepiece-4k/tokenizer.model");
+    if (spm.empty()) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    gt::test::TempDir tmp;
+    auto model = createSeq2SeqModel(ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":4096,"d_model":32,
+      "d_kv":8,"d_ff":64,"num_layers":2,"num_heads":4,"feed_forward_proj":"gated-gelu","pad_token_id":0,"eos_token_id":2,
+      "decoder_start_token_id":0})")));
+    saveModel(*model, tmp.path() / "model");
+    std::filesystem::copy_file(spm, tmp.path() / "model/tokenizer.model");
+    gt::test::writeFile(tmp.path() / "data.jsonl",
+                        R"({"source":"a small tool to convert images","target":"image converter","split":"test"}
+{"source":"library for parsing JSON documents quickly","target":"JSON parser","split":"test"}
+{"source":"not in the split","target":"skipped","split":"train"}
+)");
+    const QString dir = QString::fromStdString((tmp.path() / "model").string());
+    const auto eval = gt::test::runCli({"eval", "--model", dir, "--data", QString::fromStdString((tmp.path() / "data.jsonl").string()),
+                                        "--max-new-tokens", "6", "--predictions", QString::fromStdString((tmp.path() / "p.jsonl").string()),
+                                        "--json"});
+    QVERIFY2(eval.code == 0, qPrintable(eval.err));
+    const auto summary = nlohmann::json::parse(eval.out.toStdString());
+    QCOMPARE(summary["examples"].get<int64_t>(), int64_t(2));
+    const auto rows = gt::test::readJsonl(tmp.path() / "p.jsonl");
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[1]["reference"].get<std::string>(), std::string("JSON parser"));
+
+    const auto gen = gt::test::runCli({"generate", dir, "--prompt", "summarize: library for parsing JSON documents quickly", "--beams", "4",
+                                       "--early-stopping", "--repetition-penalty", "2.5", "--max-new-tokens", "6", "--json"});
+    QVERIFY2(gen.code == 0, qPrintable(gen.err));
+    const auto out = nlohmann::json::parse(gen.out.toStdString());
+    const auto ids = out["ids"].get<std::vector<int64_t>>();
+    QCOMPARE(ids.front(), int64_t(0));  // the decoder start token
+    QVERIFY(ids.size() >= 2 && ids.size() <= 7);
+    QString text = QString::fromStdString(out["text"].get<std::string>()).trimmed();
+    QCOMPARE(text, QString::fromStdString(rows[1]["prediction"].get<std::string>()));
+    QVERIFY(!text.isEmpty());  // not vacuous: a random model still writes something
+
+    // What needs a decoder-only model says so, and leaves nothing behind.
+    const auto train = gt::test::runCli({"train", "--model", dir, "--data", QString::fromStdString((tmp.path() / "data.jsonl").string()),
+                                         "--out", QString::fromStdString((tmp.path() / "run").string())});
+    QCOMPARE(train.code, 1);
+    QVERIFY2(train.err.contains("model_type 't5' is an encoder-decoder model; this command supports decoder-only models"),
+             qPrintable(train.err));
+    QVERIFY(!std::filesystem::exists(tmp.path() / "run"));
+  }
+
   void errorsNameTheProblem() {
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { t5Config(R"(,"feed_forward_proj":"gelu-gated")"); })),
              QString("test config: feed_forward_proj 'gelu-gated' is not valid (expected 'ACT' or 'gated-ACT', e.g. 'relu' or "

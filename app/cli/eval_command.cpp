@@ -37,7 +37,10 @@ Command evalCommand() {
             cmd.add_option("--source-field", a->data.sourceField, "Field holding the input text")->capture_default_str();
             cmd.add_option("--target-field", a->data.targetField, "Field holding the reference")->capture_default_str();
             cmd.add_option("--split", a->data.split, "Evaluate rows whose 'split' field equals this (empty: all)")->capture_default_str();
-            cmd.add_option("--template", a->data.promptTemplate, "Prompt template")->capture_default_str();
+            auto* templateOption = cmd.add_option("--template", a->data.promptTemplate,
+                                                  "Prompt template (encoder-decoders: default \"summarize: {source}{target}\", the encoder "
+                                                  "reads the text before {target})")
+                                       ->capture_default_str();
             cmd.add_option("--max-examples", a->data.maxExamples, "Evaluate at most this many rows (0: all)")->capture_default_str();
             cmd.add_option("--beams", a->e.generation.numBeams, "Beam width (1: greedy)")->capture_default_str();
             cmd.add_option("--repetition-penalty", a->e.generation.repetitionPenalty, "CTRL repetition penalty (1: off)")->capture_default_str();
@@ -50,15 +53,16 @@ Command evalCommand() {
             addModelOptions(cmd, a->o);
             addPrecisionOption(cmd, a->o);
             addJsonOption(cmd, a->o);
-            return std::function<void()>([a] {
+            return std::function<void()>([a, templateOption] {
               applyCommonOptions(a->o);
               const std::string precision = applyPrecision(a->o);
               a->data.path = a->dataPath;
               const auto examples = readExamples(a->data);
-              auto model = loadModel(a->model, loadOptions(a->o));
+              auto model = loadLanguageModel(a->model, loadOptions(a->o));
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);
               LoadedAdapter adapter;
-              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
+              if (!a->adapter.empty()) adapter = loadAdapter(decoderOnly(*model, "--adapter"), a->adapter);
+              if (model->config().isEncoderDecoder() && templateOption->count() == 0) a->data.promptTemplate = kEncoderDecoderTemplate;
               if (adapter.prefix) a->e.generation.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               a->e.generation.eosTokenIds = eosTokenIds(a->model, model->config());
               const bool tty = isatty(fileno(stderr));

@@ -1,5 +1,7 @@
 // greentrainer generate MODEL_DIR (--prompt STR | --input-ids 5,6,7) [--max-new-tokens N]
 //   [--beams K] [--early-stopping] [--length-penalty X] [--repetition-penalty X] [--json]
+// A decoder-only model continues the prompt (ids: the prompt, then the new tokens); an
+// encoder-decoder reads it and generates from its decoder start token (ids: that token, then the new ones).
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -8,6 +10,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/tokenizer.h"
 #include "core/model/generation.h"
+#include "core/model/seq2seq_generation.h"
 #include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
 #include "core/util/error.h"
@@ -25,7 +28,8 @@ Command generateCommand() {
             auto a = std::make_shared<Args>();
             a->g.maxNewTokens = 20;
             cmd.add_option("MODEL_DIR", a->dir, "Hugging Face model folder")->required();
-            auto* prompt = cmd.add_option("--prompt", a->prompt, "Prompt text (needs a tokenizer in MODEL_DIR or --tokenizer)");
+            auto* prompt = cmd.add_option("--prompt", a->prompt,
+                                          "Prompt text (needs a tokenizer in MODEL_DIR or --tokenizer; an encoder-decoder reads it followed by EOS)");
             auto* ids = cmd.add_option("--input-ids", a->ids, "Prompt as comma-separated token ids");
             prompt->excludes(ids);
             cmd.add_option("--tokenizer", a->tokenizer, "Tokenizer path (default: MODEL_DIR)");
@@ -42,17 +46,20 @@ Command generateCommand() {
               applyCommonOptions(a->o);
               const std::string precision = applyPrecision(a->o);
               check(prompt->count() + ids->count() == 1, "generate: give exactly one of --prompt or --input-ids");
-              auto model = loadModel(a->dir, loadOptions(a->o));
+              auto model = loadLanguageModel(a->dir, loadOptions(a->o));
+              auto* seq2seq = dynamic_cast<Seq2SeqLM*>(model.get());
               GenerationOptions g = a->g;
               g.eosTokenIds = eosTokenIds(a->dir, model->config());
               LoadedAdapter adapter;
-              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
+              if (!a->adapter.empty()) adapter = loadAdapter(decoderOnly(*model, "--adapter"), a->adapter);
               if (adapter.prefix) g.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               std::unique_ptr<Tokenizer> tok;
               std::vector<int64_t> input;
               if (prompt->count()) {
                 tok = loadTokenizer(a->tokenizer.empty() ? a->dir : a->tokenizer);
                 input = tok->encode(a->prompt);
+                // T5's tokenizer ends the encoder's input with EOS (its post-processor's </s>).
+                if (seq2seq && !g.eosTokenIds.empty()) input.push_back(g.eosTokenIds.front());
               } else {
                 input = parseIdList(a->ids, "--input-ids");
                 const std::string tp = a->tokenizer.empty() ? a->dir : a->tokenizer;
@@ -62,10 +69,11 @@ Command generateCommand() {
               }
               const auto out = [&] {
                 AutocastGuard autocast(precision, torch::Device(a->o.device));  // mixed precisions: forward in bf16/fp16
-                return generate(*model, input, g);
+                return seq2seq ? generateSeq2Seq(*seq2seq, input, g) : generate(static_cast<CausalLM&>(*model), input, g);
               }();
               std::string text;
-              if (tok) text = tok->decode(out);
+              // The decoder start token is not text (transformers users decode with skip_special_tokens).
+              if (tok) text = tok->decode(seq2seq ? std::vector<int64_t>(out.begin() + 1, out.end()) : out);
               if (a->o.json) {
                 nlohmann::ordered_json j = {
                     {"ids", out}, {"text", tok ? nlohmann::json(text) : nlohmann::json(nullptr)}, {"precision", precision}};

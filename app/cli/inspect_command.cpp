@@ -19,7 +19,7 @@ Command inspectCommand() {
             cmd.add_option("MODEL_DIR", *dir, "Hugging Face model folder")->required();
             addJsonOption(cmd, *o);
             return std::function<void()>([dir, o] {
-              auto model = loadModel(*dir);  // validates the folder, the config and every tensor
+              auto model = loadLanguageModel(*dir);  // validates the folder, the config and every tensor
               const ModelConfig& config = model->config();
               CheckpointTensors stored(*dir);
               int64_t params = 0;
@@ -33,6 +33,7 @@ Command inspectCommand() {
                 nlohmann::ordered_json out = {{"model_type", config.modelType},
                                               {"parameters", params},
                                               {"layers", config.numLayers},
+                                              {"decoder_layers", config.isEncoderDecoder() ? nlohmann::json(config.numDecoderLayers) : nlohmann::json(nullptr)},
                                               {"hidden_size", config.hiddenSize},
                                               {"vocab_size", config.vocabSize},
                                               {"tie_word_embeddings", config.tieWordEmbeddings},
@@ -42,7 +43,9 @@ Command inspectCommand() {
                 std::cout << out.dump(2) << "\n";
                 return;
               }
-              std::cout << "model_type: " << config.modelType << "\nparameters: " << params << "\nlayers: " << config.numLayers
+              std::cout << "model_type: " << config.modelType << (config.isEncoderDecoder() ? " (encoder-decoder)" : "")
+                        << "\nparameters: " << params << "\nlayers: " << config.numLayers
+                        << (config.isEncoderDecoder() ? " encoder, " + std::to_string(config.numDecoderLayers) + " decoder" : std::string())
                         << "  hidden: " << config.hiddenSize << "  heads: " << config.numHeads << "  vocab: " << config.vocabSize
                         << "\ntied embeddings: " << (config.tieWordEmbeddings ? "yes" : "no") << "\n\n";
               for (const auto& t : tensors)

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/model/causal_lm.h"
+#include "core/model/seq2seq_generation.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -41,19 +43,30 @@ std::string predictionsJsonl(const std::vector<EvalRow>& rows) {
   return lines;
 }
 
-EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
+EvalResult evaluateByGeneration(LanguageModel& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
                                 const std::string& promptTemplate, const EvalOptions& o,
                                 const std::function<bool(int64_t, int64_t)>& progress) {
   const GenerationOptions& g = o.generation;
   check(!examples.empty(), "evaluation: no examples");
   check(g.numBeams >= 1 && o.batchSize >= 1 && g.maxNewTokens >= 1, "evaluation: beams, batch size and max new tokens must be >= 1");
+  auto* seq2seq = dynamic_cast<Seq2SeqLM*>(&model);
+  auto* causal = dynamic_cast<CausalLM*>(&model);
+  check(seq2seq || causal, "evaluation: the model is neither decoder-only nor encoder-decoder");
   // A model with learned positions cannot read past them (a prefix's virtual tokens take some):
   // cut prompts to fit those instead.
   const int64_t positions = model.config().maxPositions - (g.prefixCache && model.config().maxPositions > 0 ? g.prefixCache(1).length() : 0);
   const int64_t maxLength = positions > 0 ? std::min(o.maxLength, positions) : o.maxLength;
-  check(maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(maxLength) + (maxLength < o.maxLength ? ", the model's positions" : "") +
-                                        ") must exceed --max-new-tokens (" +
+  // The prompt's budget: what max_length leaves for it (the encoder input holds the prompt and EOS).
+  int64_t budget = maxLength - g.maxNewTokens;
+  if (seq2seq) {
+    check(!g.eosTokenIds.empty(), "evaluation: the model defines no eos_token_id to end the encoder input with");
+    check(maxLength >= 2, "evaluation: --max-length (" + std::to_string(maxLength) + ") must leave room for the encoder input and EOS");
+    budget = maxLength - 1;
+  } else {
+    check(maxLength > g.maxNewTokens, "evaluation: --max-length (" + std::to_string(maxLength) +
+                                          (maxLength < o.maxLength ? ", the model's positions" : "") + ") must exceed --max-new-tokens (" +
                                           std::to_string(g.maxNewTokens) + "): generation needs room for the prompt");
+  }
   check(std::isfinite(g.lengthPenalty), "evaluation: --length-penalty must be a finite number");
   const auto start = std::chrono::steady_clock::now();
   const PromptTemplate tmpl = PromptTemplate::parse(promptTemplate);
@@ -62,11 +75,12 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
   std::vector<size_t> source;  // index into examples
   EvalResult result;
   for (size_t i = 0; i < examples.size(); ++i) {
-    auto p = promptTokens(tokenizer, tmpl, examples[i].source, maxLength - g.maxNewTokens);
+    auto p = promptTokens(tokenizer, tmpl, examples[i].source, budget);
     if (p.empty()) {
       ++result.skipped;
       continue;
     }
+    if (seq2seq) p.push_back(g.eosTokenIds.front());
     prompts.push_back(std::move(p));
     source.push_back(i);
   }
@@ -83,10 +97,12 @@ EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, con
     std::vector<std::vector<int64_t>> batch;
     const size_t end = std::min(order.size(), b + size_t(o.batchSize));
     for (size_t k = b; k < end; ++k) batch.push_back(prompts[order[k]]);
-    const auto outputs = generateBatch(model, batch, g);
+    const auto outputs = seq2seq ? generateSeq2SeqBatch(*seq2seq, batch, g) : generateBatch(*causal, batch, g);
     for (size_t k = b; k < end; ++k) {
       const auto& out = outputs[k - b];
-      std::vector<int64_t> fresh(out.begin() + long(prompts[order[k]].size()), out.end());
+      // Decoder-only: the prompt comes back first; encoder-decoder: the decoder start token.
+      const size_t given = seq2seq ? 1 : prompts[order[k]].size();
+      std::vector<int64_t> fresh(out.begin() + long(given), out.end());
       if (!fresh.empty() && std::find(g.eosTokenIds.begin(), g.eosTokenIds.end(), fresh.back()) != g.eosTokenIds.end()) fresh.pop_back();
       predictions[order[k]] = trimmed(tokenizer.decode(fresh));
       done[order[k]] = true;

@@ -1,6 +1,8 @@
 // Evaluation by generation: each example's prompt (the training template up to {target}) is
 // completed with beam search, batched, and the completion is scored against the reference
-// target with ROUGE-1/2/L F1 and exact match.
+// target with ROUGE-1/2/L F1 and exact match. A decoder-only model continues the prompt; an
+// encoder-decoder (T5) reads the prompt followed by EOS (as T5's tokenizer adds it) and generates
+// the target in its decoder.
 #pragma once
 #include <functional>
 #include <string>
@@ -8,7 +10,7 @@
 
 #include "core/eval/rouge.h"
 #include "core/io/tokenizer.h"
-#include "core/model/causal_lm.h"
+#include "core/model/language_model.h"
 #include "core/model/generation.h"
 #include "core/train/dataset.h"
 
@@ -21,7 +23,7 @@ GenerationOptions evaluationSearch();
 struct EvalOptions {
   GenerationOptions generation = evaluationSearch();
   int64_t batchSize = 16;   // prompts generated together
-  int64_t maxLength = 512;  // prompt + new tokens; longer sources are cut
+  int64_t maxLength = 512;  // prompt + new tokens (encoder-decoder: the encoder input); longer sources are cut
   bool stem = false;        // Porter-stem tokens before ROUGE
 };
 
@@ -42,7 +44,7 @@ struct EvalResult {
 
 // `progress(done, total)` is called after each batch; returning false stops early (the result
 // then covers the examples done so far). Throws gt::Error for bad options or an empty input.
-EvalResult evaluateByGeneration(CausalLM& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
+EvalResult evaluateByGeneration(LanguageModel& model, const Tokenizer& tokenizer, const std::vector<Example>& examples,
                                 const std::string& promptTemplate, const EvalOptions& options,
                                 const std::function<bool(int64_t, int64_t)>& progress = {});
 

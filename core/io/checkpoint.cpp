@@ -155,6 +155,12 @@ std::shared_ptr<Seq2SeqLM> loadSeq2SeqModel(const fs::path& modelDir, const Load
   return loadFolder<Seq2SeqLM>(modelDir, options, createSeq2SeqModel);
 }
 
+std::shared_ptr<LanguageModel> loadLanguageModel(const fs::path& modelDir, const LoadOptions& options) {
+  const bool encoderDecoder = fs::is_directory(modelDir) && ModelConfig::fromFile(modelDir / "config.json").isEncoderDecoder();
+  if (encoderDecoder) return loadSeq2SeqModel(modelDir, options);
+  return loadModel(modelDir, options);
+}
+
 void saveModel(LanguageModel& model, const fs::path& outDir, const fs::path& copyFilesFrom) {
   fs::create_directories(outDir);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;

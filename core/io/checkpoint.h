@@ -43,6 +43,8 @@ struct LoadOptions {
 std::shared_ptr<CausalLM> loadModel(const std::filesystem::path& modelDir, const LoadOptions& options = {});
 // The same for an encoder-decoder folder (model_type t5).
 std::shared_ptr<Seq2SeqLM> loadSeq2SeqModel(const std::filesystem::path& modelDir, const LoadOptions& options = {});
+// Either kind, as config.json's model_type says (a CausalLM or a Seq2SeqLM).
+std::shared_ptr<LanguageModel> loadLanguageModel(const std::filesystem::path& modelDir, const LoadOptions& options = {});
 
 // Copies checkpoint tensors into the model's parameters by name; same checks as loadModel.
 void loadWeights(LanguageModel& model, const CheckpointTensors& tensors, const std::string& where);

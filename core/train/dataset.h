@@ -24,6 +24,10 @@ struct DatasetSpec {
   int64_t maxExamples = 0;  // 0: all
 };
 
+// The template for encoder-decoders where none is given (the paper's FLAN-T5 setting): the
+// encoder reads "summarize: {source}" (and EOS), the decoder produces the target.
+inline constexpr const char* kEncoderDecoderTemplate = "summarize: {source}{target}";
+
 struct Example {
   std::string source, target;
 };
