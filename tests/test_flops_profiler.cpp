@@ -12,6 +12,7 @@
 #include "core/io/checkpoint.h"
 #include "core/model/model_config.h"
 #include "core/model/model_factory.h"
+#include "core/model/seq2seq_lm.h"
 #include "test_support.h"
 
 using namespace gt;
@@ -27,19 +28,29 @@ std::shared_ptr<CausalLM> modelFor(const QString& name) {
 // Full FT and `masks` random selections (seeded): the matmul FLOPs LibTorch's profiler counts for
 // a step match the profile within 1% (forward and total), and the selector's chain cost never
 // under-estimates them.
-void measuredMatchesPredicted(CausalLM& m, const FlopsProfile& p, const torch::Tensor& ids, uint64_t seed, int masks) {
+using Measure = std::function<MeasuredFlops(const std::vector<bool>&)>;
+
+void measuredMatchesPredicted(const FlopsProfile& p, const Measure& measure, uint64_t seed, int masks,
+                              const std::vector<std::vector<bool>>& extraMasks = {}) {
   const std::vector<bool> all(p.tensors.size(), true);
-  const auto full = measureStepFlops(m, p, all, ids, ids);
+  const auto full = measure(all);
   QVERIFY2(std::abs(full.total() - p.full.matmul) / full.total() < 0.01,
            qPrintable(QString("T_full matmul: measured %1, predicted %2").arg(full.total()).arg(p.full.matmul)));
   QVERIFY(std::abs(full.forwardMatmul - p.forward.matmul) / full.forwardMatmul < 0.01);
   std::mt19937_64 rng(seed);
-  for (int k = 0; k < masks; ++k) {
-    const size_t depth = 1 + size_t(rng() % p.tensors.size());
+  for (int k = 0; k < masks + int(extraMasks.size()); ++k) {
     std::vector<bool> mask(p.tensors.size(), false);
-    for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
-    mask[depth - 1] = true;
-    const auto measured = measureStepFlops(m, p, mask, ids, ids);
+    if (k < masks) {
+      const size_t depth = 1 + size_t(rng() % p.tensors.size());
+      for (size_t i = 0; i < depth; ++i) mask[i] = rng() % 2;
+      mask[depth - 1] = true;
+    } else {
+      mask = extraMasks[size_t(k - masks)];
+    }
+    size_t depth = 0;
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) depth = i + 1;
+    const auto measured = measure(mask);
     const double predicted = p.stepFlops(mask).matmul;
     QVERIFY2(std::abs(measured.total() - predicted) / measured.total() < 0.01,
              qPrintable(QString("mask %1 (deepest %2): measured %3, predicted %4")
@@ -85,7 +96,62 @@ class TestFlopsProfiler : public QObject {
 
     torch::manual_seed(1);
     auto ids = torch::randint(0, m->config().vocabSize, {B, S}, torch::kLong);
-    measuredMatchesPredicted(*m, p, ids, 42, 20);
+    measuredMatchesPredicted(p, [&](const std::vector<bool>& mask) { return measureStepFlops(*m, p, mask, ids, ids); }, 42, 20);
+  }
+
+  // T5: encoder and decoder of different lengths. Beyond random selections: an encoder tensor alone
+  // (the backward pass skips the decoder's block 0 below its cross-attention), the decoder's relative
+  // position bias alone (only the scores' gradient), and cross-attention k alone.
+  void t5MatchesMeasuredFlops_data() {
+    QTest::addColumn<QString>("model");
+    QTest::newRow("t5-gated fixture") << QString("t5-gated");
+    QTest::newRow("relu, untied, 3 decoder layers") << QString(R"({"model_type":"t5","vocab_size":97,"d_model":32,"d_kv":8,
+      "d_ff":48,"num_layers":2,"num_decoder_layers":3,"num_heads":4,"feed_forward_proj":"relu","tie_word_embeddings":false,
+      "pad_token_id":0,"eos_token_id":1,"decoder_start_token_id":0})");
+  }
+
+  void t5MatchesMeasuredFlops() {
+    QFETCH(QString, model);
+    std::shared_ptr<Seq2SeqLM> m;
+    if (model.startsWith("{")) {
+      m = createSeq2SeqModel(ModelConfig::fromJson(nlohmann::json::parse(model.toStdString()), "test config"));
+    } else {
+      const auto dir = test::fixture("models/" + model.toStdString());
+      if (dir.empty()) QSKIP("fixture not found");
+      m = loadSeq2SeqModel(dir);
+    }
+    const int64_t B = 2, Se = 10, Sd = 6;
+    const FlopsProfile p = profileFlops(m->config(), B, Se, false, Sd);
+    QCOMPARE(p.decoderSeq, Sd);
+    auto params = m->named_parameters(true);
+    QCOMPARE(p.tensors.size(), params.size());
+    for (const auto& kv : params) QVERIFY2(p.indexOf(kv.key()) >= 0, kv.key().c_str());
+    for (size_t i = 1; i < p.tensors.size(); ++i) QVERIFY(p.tensors[i].reach.total() >= p.tensors[i - 1].reach.total());
+    QCOMPARE(p.tensors.back().name, std::string("shared.weight"));
+    QVERIFY(p.indexOf("encoder.final_layer_norm.weight") > p.indexOf("decoder.block.0.layer.0.layer_norm.weight"));
+
+    torch::manual_seed(1);
+    auto ids = torch::randint(2, m->config().vocabSize, {B, Se}, torch::kLong);
+    auto labels = torch::randint(2, m->config().vocabSize, {B, Sd}, torch::kLong);
+    auto only = [&](const std::string& name) {
+      std::vector<bool> mask(p.tensors.size(), false);
+      mask[size_t(p.indexOf(name))] = true;
+      return mask;
+    };
+    const std::vector<std::vector<bool>> masks = {only("encoder.block.1.layer.1.DenseReluDense.wo.weight"),
+                                                  only("encoder.block.0.layer.0.SelfAttention.q.weight"),
+                                                  only("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+                                                  only("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+                                                  only("decoder.block.0.layer.1.EncDecAttention.k.weight"),
+                                                  only("decoder.block.1.layer.1.EncDecAttention.q.weight")};
+    measuredMatchesPredicted(p, [&](const std::vector<bool>& mask) { return measureStepFlops(*m, p, mask, ids, labels); }, 5, 60, masks);
+    // The bypass is real: an encoder tensor alone costs less than with a decoder block-0 self-attention tensor.
+    auto both = only("encoder.block.1.layer.1.DenseReluDense.wo.weight");
+    both[size_t(p.indexOf("decoder.block.0.layer.0.SelfAttention.o.weight"))] = true;
+    QVERIFY(p.stepFlops(both).matmul > p.stepFlops(masks[0]).matmul + p.tensors[size_t(p.indexOf("decoder.block.0.layer.0.SelfAttention.o.weight"))].dw.matmul);
+
+    QCOMPARE(QString::fromStdString(test::errorMessage([&] { profileFlops(m->config(), B, Se); })),
+             QString("profile: an encoder-decoder needs the decoder's length (target tokens per example), got 0"));
   }
 
   // Activation checkpointing: the same loss and gradients as without it, and the FLOPs that run
@@ -120,7 +186,7 @@ class TestFlopsProfiler : public QObject {
     QVERIFY(p.full.matmul > plainProfile.full.matmul);  // every block runs forward twice in Full FT
     QCOMPARE(p.forward.matmul, plainProfile.forward.matmul);
     for (size_t i = 1; i < p.tensors.size(); ++i) QVERIFY(p.tensors[i].reach.total() >= p.tensors[i - 1].reach.total());
-    measuredMatchesPredicted(*m, p, ids, 7, 12);
+    measuredMatchesPredicted(p, [&](const std::vector<bool>& mask) { return measureStepFlops(*m, p, mask, ids, ids); }, 7, 12);
     m->setGradientCheckpointing(false);
   }
 

@@ -222,6 +222,26 @@ class TestT5 : public QObject {
     QVERIFY(!std::filesystem::exists(tmp.path() / "run"));
   }
 
+  // `profile` on a T5 folder: the chain for both lengths, checked against LibTorch's count of the
+  // matmul FLOPs that run for random selections.
+  void profileOnTheCommandLine() {
+    const auto dir = fixture("models/t5-gated");
+    if (dir.empty()) QSKIP("fixture model t5-gated not found");
+    const auto r = gt::test::runCli({"profile", QString::fromStdString(dir.string()), "--batch", "2", "--seq", "16", "--decoder-seq", "8",
+                                     "--verify", "12", "--json", "-"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["decoder_seq"].get<int64_t>(), int64_t(8));
+    QCOMPARE(j["tensors"].size(), size_t(51));
+    QCOMPARE(j["tensors"].back()["name"].get<std::string>(), std::string("shared.weight"));
+    QVERIFY2(j["verify"]["max_rel_error_matmul"].get<double>() < 0.01, j["verify"].dump().c_str());
+    QVERIFY(j["verify"]["t_full_rel_error_matmul"].get<double>() < 0.01);
+    const auto missing = gt::test::runCli({"profile", QString::fromStdString(dir.string()), "--batch", "2", "--seq", "16"});
+    QCOMPARE(missing.code, 1);
+    QCOMPARE(missing.err.trimmed(),
+             QString("error: --decoder-seq: model_type 't5' is an encoder-decoder; give the decoder's length (target tokens per example)"));
+  }
+
   void errorsNameTheProblem() {
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { t5Config(R"(,"feed_forward_proj":"gelu-gated")"); })),
              QString("test config: feed_forward_proj 'gelu-gated' is not valid (expected 'ACT' or 'gated-ACT', e.g. 'relu' or "

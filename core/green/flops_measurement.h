@@ -8,6 +8,7 @@
 
 #include "core/green/flops_profiler.h"
 #include "core/model/causal_lm.h"
+#include "core/model/seq2seq_lm.h"
 
 namespace gt {
 
@@ -19,11 +20,14 @@ struct MeasuredFlops {
 
 // Sets requires_grad on every parameter from the mask (chain order); names missing from the
 // chain are an error.
-void applyMask(CausalLM& model, const FlopsProfile& profile, const std::vector<bool>& mask);
+void applyMask(LanguageModel& model, const FlopsProfile& profile, const std::vector<bool>& mask);
 
 // inputIds/labels [batch, seq] matching the profile's shape. Leaves every parameter trainable
 // and gradients cleared afterwards.
 MeasuredFlops measureStepFlops(CausalLM& model, const FlopsProfile& profile, const std::vector<bool>& mask,
                                const torch::Tensor& inputIds, const torch::Tensor& labels);
+// Encoder-decoder: inputIds [batch, seq] for the encoder, decoderLabels [batch, decoderSeq].
+MeasuredFlops measureStepFlops(Seq2SeqLM& model, const FlopsProfile& profile, const std::vector<bool>& mask,
+                               const torch::Tensor& inputIds, const torch::Tensor& decoderLabels);
 
 }  // namespace gt

@@ -1,5 +1,7 @@
 #include "core/green/flops_profiler.h"
 
+#include "core/green/chain_builder.h"
+
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -9,115 +11,6 @@
 
 namespace gt {
 namespace {
-
-// Elementwise cost estimates in FLOPs per element. They are not measured (the profiler check
-// compares matmul FLOPs only) and are reported separately from the matmul part.
-constexpr double kNormForward = 7;        // mean, variance, normalise, scale, shift
-constexpr double kNormBackward = 8;       // input gradient of LayerNorm / RMSNorm
-constexpr double kParamReduce = 1;        // bias or norm-scale gradient: one add per element
-constexpr double kResidualAdd = 1;        // residual stream additions
-constexpr double kSoftmaxForward = 5;     // per attention score
-constexpr double kSoftmaxBackward = 4;    // per attention score
-constexpr double kCrossEntropyForward = 5;   // per logit
-constexpr double kCrossEntropyBackward = 2;  // per logit
-
-double activationForward(const std::string& act) {
-  if (act == "relu") return 1;
-  if (act == "silu" || act == "swish") return 5;  // includes the gate multiply of SwiGLU
-  return 8;                                       // GELU variants
-}
-double activationBackward(const std::string& act) {
-  if (act == "relu") return 1;
-  if (act == "silu" || act == "swish") return 7;
-  return 10;
-}
-
-// Walks the backward pass from the loss: add() records a tensor at the current reach, pay()
-// moves the reach past an op's input-gradient computation. forward() accumulates T_fp.
-class ChainBuilder {
- public:
-  ChainBuilder(int64_t batch, int64_t seq) : B(double(batch)), s(double(seq)), n(double(batch * seq)) {}
-
-  void forward(Flops f) { fwd_ += f; }
-  void pay(Flops f) { reach_ += f; }
-  void add(const std::string& name, Flops dw) { tensors_.push_back({name, dw, reach_, AttentionRole::None, {}, 0}); }
-  void addAttentionInput(const std::string& name, Flops dw, AttentionRole role, const Flops& base, double unit) {
-    tensors_.push_back({name, dw, reach_, role, base, unit});
-  }
-  Flops reach() const { return reach_; }
-
-  // A linear layer's forward cost and its weight/bias gradient tensors (bias first, as it is
-  // computable from the same output gradient with less work).
-  void linear(const std::string& prefix, double in, double out, bool bias) {
-    forward(Flops::mm(2 * n * in * out) + Flops::ew(bias ? n * out : 0));
-    if (bias) add(prefix + ".bias", Flops::ew(kParamReduce * n * out));
-    add(prefix + ".weight", Flops::mm(2 * n * in * out));
-  }
-  Flops linearDy(double in, double out) const { return Flops::mm(2 * n * in * out); }
-
-  void norm(const std::string& prefix, double d, bool weight, bool bias) {
-    forward(Flops::ew(kNormForward * n * d));
-    if (weight) add(prefix + ".weight", Flops::ew(kParamReduce * n * d));
-    if (bias) add(prefix + ".bias", Flops::ew(kParamReduce * n * d));
-  }
-  Flops normDy(double d) const { return Flops::ew(kNormBackward * n * d); }
-
-  // Attention core forward (QK^T and PV) for heads·head_dim = hd.
-  double attentionUnit(double hd) const { return 2 * B * s * s * hd; }
-  void attentionForward(double hd, double heads) {
-    forward(Flops::mm(2 * attentionUnit(hd)) + Flops::ew(kSoftmaxForward * B * heads * s * s));
-  }
-  Flops attentionBackward(double hd, double heads) const {
-    return Flops::mm(4 * attentionUnit(hd)) + Flops::ew(kSoftmaxBackward * B * heads * s * s);
-  }
-
-  void lossAndHead(const ModelConfig& c, double dIn, const std::string& headName) {
-    const double V = double(c.vocabSize);
-    forward(Flops::mm(2 * n * dIn * V) + Flops::ew(kCrossEntropyForward * n * V));
-    pay(Flops::ew(kCrossEntropyBackward * n * V));
-    if (!c.tieWordEmbeddings) add(headName, Flops::mm(2 * n * dIn * V));
-    pay(linearDy(dIn, V));
-  }
-  // The token embedding: reach = whole backward pass; tied, it also computes lm_head's dw.
-  void tokenEmbedding(const ModelConfig& c, const std::string& name, double dim) {
-    Flops dw = Flops::ew(kParamReduce * n * dim);
-    if (c.tieWordEmbeddings) dw += Flops::mm(2 * n * dim * double(c.vocabSize));
-    add(name, dw);
-  }
-
-  FlopsProfile finish(int64_t batch, int64_t seq) {
-    FlopsProfile p;
-    p.batch = batch;
-    p.seq = seq;
-    p.forward = fwd_;
-    Flops dwSum;
-    for (const auto& t : tensors_) dwSum += t.dw;
-    p.full = fwd_ + reach_ + dwSum;
-    p.tensors = std::move(tensors_);
-    return p;
-  }
-
-  const double B, s, n;
-
- private:
-  Flops fwd_, reach_;
-  std::vector<ChainTensor> tensors_;
-};
-
-// q, k, v projections (separate tensors): one chain level; going below pays all three dy.
-void separateQkv(ChainBuilder& b, const std::string& prefix, const std::array<std::string, 3>& names, double d, double qOut, double kvOut,
-                 bool bias, double hd, double heads, const Flops& base) {
-  const double unit = b.attentionUnit(hd);
-  const AttentionRole roles[3] = {AttentionRole::Query, AttentionRole::Key, AttentionRole::Value};
-  const double outs[3] = {qOut, kvOut, kvOut};
-  for (int i = 0; i < 3; ++i) {
-    const std::string p = prefix + names[size_t(i)];
-    b.forward(Flops::mm(2 * b.n * d * outs[i]) + Flops::ew(bias ? b.n * outs[i] : 0));
-    if (bias) b.addAttentionInput(p + ".bias", Flops::ew(kParamReduce * b.n * outs[i]), roles[i], base, unit);
-    b.addAttentionInput(p + ".weight", Flops::mm(2 * b.n * d * outs[i]), roles[i], base, unit);
-  }
-  b.pay(b.linearDy(d, qOut) + b.linearDy(d, kvOut) * 2);
-}
 
 FlopsProfile optChain(const ModelConfig& c, int64_t batch, int64_t seq) {
   ChainBuilder b(batch, seq);
@@ -267,7 +160,8 @@ FlopsProfile llamaChain(const ModelConfig& c, int64_t batch, int64_t seq) {
 }
 
 
-FlopsProfile familyChain(const ModelConfig& config, int64_t batch, int64_t seq) {
+FlopsProfile familyChain(const ModelConfig& config, int64_t batch, int64_t seq, int64_t decoderSeq) {
+  if (config.isEncoderDecoder()) return t5Chain(config, batch, seq, decoderSeq);
   if (config.modelType == "opt") return optChain(config, batch, seq);
   if (config.modelType == "bloom") return bloomChain(config, batch, seq);
   if (config.modelType == "gpt2") return gpt2Chain(config, batch, seq);
@@ -278,16 +172,21 @@ FlopsProfile familyChain(const ModelConfig& config, int64_t batch, int64_t seq) 
 
 }  // namespace
 
-FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq, bool recompute) {
+FlopsProfile profileFlops(const ModelConfig& config, int64_t batch, int64_t seq, bool recompute, int64_t decoderSeq) {
   check(batch > 0 && seq > 0, "profile: batch and seq must be positive, got " + std::to_string(batch) + " x " + std::to_string(seq));
-  FlopsProfile p = familyChain(config, batch, seq);
+  check(config.isEncoderDecoder() == (decoderSeq > 0),
+        config.isEncoderDecoder() ? "profile: an encoder-decoder needs the decoder's length (target tokens per example), got " +
+                                        std::to_string(decoderSeq)
+                                  : "profile: a decoder length applies to encoder-decoders only; model_type '" + config.modelType + "' has one sequence");
+  check(!(recompute && config.isEncoderDecoder()), "profile: activation checkpointing is not supported for encoder-decoders");
+  FlopsProfile p = familyChain(config, batch, seq, decoderSeq);
   if (!recompute || config.numLayers < 1) return p;
   // Activation checkpointing runs a block's forward again when the backward pass reaches it. Blocks
   // are alike, so one block's forward is T_fp(L layers) - T_fp(L - 1 layers). Reaching a tensor of
   // block k passes blocks L-1 .. k; the embeddings below every block, all L; the head above, none.
   ModelConfig fewer = config;
   fewer.numLayers = config.numLayers - 1;
-  const Flops blockForward = p.forward - familyChain(fewer, batch, seq).forward;
+  const Flops blockForward = p.forward - familyChain(fewer, batch, seq, 0).forward;
   bool belowBlocks = false;
   for (auto& t : p.tensors) {
     const int64_t k = decoderLayerOf(t.name);
@@ -321,20 +220,49 @@ Flops FlopsProfile::stepFlops(const std::vector<bool>& mask) const {
     deepest = int(i);
   }
   if (deepest < 0) return total;
-  const ChainTensor& last = tensors[size_t(deepest)];
-  if (last.role == AttentionRole::None) return total + last.reach;
-  // The deepest selection is a q/k/v projection: only the attention products it needs run.
-  bool q = false, k = false, v = false;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    if (!mask[i] || tensors[i].reach.total() != last.reach.total()) continue;
-    q |= tensors[i].role == AttentionRole::Query;
-    k |= tensors[i].role == AttentionRole::Key;
-    v |= tensors[i].role == AttentionRole::Value;
+  return total + levelReach(mask, deepest) - encoderDecoderSavings(mask, deepest);
+}
+
+Flops FlopsProfile::levelReach(const std::vector<bool>& mask, int i) const {
+  const ChainTensor& last = tensors[size_t(i)];
+  if (last.role == AttentionRole::None) return last.reach;
+  // An input of the attention core: only the products its level's selected inputs need run
+  // (dV = P^T dO; dP = dO V^T for q, k and a score bias; dQ = dS K; dK = dS^T Q).
+  bool q = false, k = false, v = false, scores = false;
+  for (size_t j = 0; j < tensors.size(); ++j) {
+    if (!mask[j] || tensors[j].reach.total() != last.reach.total()) continue;
+    q |= tensors[j].role == AttentionRole::Query;
+    k |= tensors[j].role == AttentionRole::Key;
+    v |= tensors[j].role == AttentionRole::Value;
+    scores |= tensors[j].role == AttentionRole::Scores;
   }
-  const double products = (v ? 1 : 0) + ((q || k) ? 1 : 0) + (q ? 1 : 0) + (k ? 1 : 0);
+  const double products = (v ? 1 : 0) + ((q || k || scores) ? 1 : 0) + (q ? 1 : 0) + (k ? 1 : 0);
   Flops attention = last.reach - last.reachBase;
   attention.matmul = products * last.attentionUnit;  // softmax backward (elementwise) kept as estimated
-  return total + last.reachBase + attention;
+  return last.reachBase + attention;
+}
+
+Flops FlopsProfile::encoderDecoderSavings(const std::vector<bool>& mask, int deepest) const {
+  const EncoderDecoderChain& ed = encoderDecoder;
+  if (ed.encoderFrom < 0) return {};
+  const bool encoder = deepest >= ed.encoderFrom;
+  const bool shared = deepest == int(tensors.size()) - 1;  // the embedding needs the decoder's inputs too
+  int deepestTail = -1;
+  for (int i = ed.tailFrom; i < ed.tailTo; ++i)
+    if (mask[size_t(i)]) deepestTail = i;
+  const bool tailNeeded = shared || deepestTail >= 0;
+  Flops saved;
+  if (encoder && !shared) saved += ed.tailEnd - (deepestTail >= 0 ? levelReach(mask, deepestTail) : ed.tailStart);
+  for (size_t b = 0; b < ed.cross.size(); ++b) {
+    const auto& c = ed.cross[b];
+    if (deepest <= std::max({c.q, c.k, c.v})) continue;  // not passed through (the deepest's own level is priced above)
+    const bool lowest = b + 1 == ed.cross.size();
+    const bool needQ = !(lowest && encoder && !tailNeeded) || mask[size_t(c.q)];
+    const bool needK = encoder || mask[size_t(c.k)], needV = encoder || mask[size_t(c.v)];
+    const double products = (needV ? 1 : 0) + ((needQ || needK) ? 1 : 0) + (needQ ? 1 : 0) + (needK ? 1 : 0);
+    saved += Flops::mm((4 - products) * c.unit);
+  }
+  return saved;
 }
 
 int FlopsProfile::indexOf(const std::string& name) const {
