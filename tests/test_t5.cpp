@@ -5,6 +5,8 @@
 // T5's relative position buckets worked by hand from transformers' formula, and the errors.
 #include <QtTest/QtTest>
 
+#include <set>
+
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_factory.h"
@@ -30,6 +32,19 @@ std::shared_ptr<Seq2SeqLM> randomT5(const std::string& extra) {
   for (auto& p : model->parameters()) p.uniform_(-0.5, 0.5);  // norms and biases matter too
   model->eval();
   return model;
+}
+
+// A random T5 with the SentencePiece fixture's 4,096 pieces as its vocabulary, in a folder.
+bool writeT5Folder(const std::filesystem::path& dir) {
+  const auto spm = fixture("tokenizers/sentencepiece-4k/tokenizer.model");
+  if (spm.empty()) return false;
+  torch::manual_seed(3);
+  auto model = createSeq2SeqModel(ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":4096,"d_model":32,
+    "d_kv":8,"d_ff":64,"num_layers":2,"num_heads":4,"feed_forward_proj":"gated-gelu","pad_token_id":0,"eos_token_id":2,
+    "decoder_start_token_id":0})")));
+  saveModel(*model, dir);
+  std::filesystem::copy_file(spm, dir / "tokenizer.model");
+  return true;
 }
 
 }  // namespace
@@ -178,14 +193,8 @@ class TestT5 : public QObject {
   // encoder-decoder template ("summarize: {source}") followed by EOS, the very input generate
   // builds from --prompt, so with the same search both give the same text.
   void evalAndGenerateOnTheCommandLine() {
-    const auto spm = fixture("tokenizers/sentencepiece-4k/tokenizer.model");
-    if (spm.empty()) QSKIP("fixture tokenizer sentencepiece-4k not found");
     gt::test::TempDir tmp;
-    auto model = createSeq2SeqModel(ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":4096,"d_model":32,
-      "d_kv":8,"d_ff":64,"num_layers":2,"num_heads":4,"feed_forward_proj":"gated-gelu","pad_token_id":0,"eos_token_id":2,
-      "decoder_start_token_id":0})")));
-    saveModel(*model, tmp.path() / "model");
-    std::filesystem::copy_file(spm, tmp.path() / "model/tokenizer.model");
+    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
     gt::test::writeFile(tmp.path() / "data.jsonl",
                         R"({"source":"a small tool to convert images","target":"image converter","split":"test"}
 {"source":"library for parsing JSON documents quickly","target":"JSON parser","split":"test"}
@@ -213,13 +222,75 @@ class TestT5 : public QObject {
     QCOMPARE(text, QString::fromStdString(rows[1]["prediction"].get<std::string>()));
     QVERIFY(!text.isEmpty());  // not vacuous: a random model still writes something
 
-    // What needs a decoder-only model says so, and leaves nothing behind.
-    const auto train = gt::test::runCli({"train", "--model", dir, "--data", QString::fromStdString((tmp.path() / "data.jsonl").string()),
-                                         "--out", QString::fromStdString((tmp.path() / "run").string())});
-    QCOMPARE(train.code, 1);
-    QVERIFY2(train.err.contains("model_type 't5' is an encoder-decoder model; this command supports decoder-only models"),
-             qPrintable(train.err));
-    QVERIFY(!std::filesystem::exists(tmp.path() / "run"));
+  }
+
+  // `train` fine-tunes a T5 folder: GreenTrainer trains exactly the tensors it selects (the saved
+  // weights of every other tensor are the original's, byte for byte), Full FT changes every tensor,
+  // FT-Top2 only the decoder's final norm and the shared embedding; the loss falls; validation loss
+  // and ROUGE are recorded; the block-wise methods say they need a decoder-only model.
+  void trainsOnTheCommandLine() {
+    gt::test::TempDir tmp;
+    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    std::string rows;
+    const char* words[] = {"image", "audio", "text", "network", "file", "video", "font", "mail"};
+    for (int i = 0; i < 40; ++i) {
+      const std::string w = words[i % 8], v = words[(i * 3 + 1) % 8];
+      const char* split = i < 32 ? "train" : i < 36 ? "valid" : "test";
+      rows += nlohmann::json({{"source", "a tool that converts " + w + " into " + v + " quickly"}, {"target", w + " to " + v + " converter"},
+                              {"split", split}})
+                  .dump() +
+              "\n";
+    }
+    gt::test::writeFile(tmp.path() / "data.jsonl", rows);
+    const QString model = QString::fromStdString((tmp.path() / "model").string());
+    const QString data = QString::fromStdString((tmp.path() / "data.jsonl").string());
+    auto train = [&](const QString& method, const QString& out) {
+      return gt::test::runCli({"train", "--model", model, "--data", data, "--method", method, "--rho", "0.7", "--epochs", "3", "--batch-size",
+                               "8", "--lr", "3e-3", "--max-length", "48", "--eval-split", "valid", "--generate-split", "test",
+                               "--eval-max-new-tokens", "6", "--checkpoint-every", "0", "--out",
+                               QString::fromStdString((tmp.path() / out.toStdString()).string())});
+    };
+    CheckpointTensors original(tmp.path() / "model");
+    auto changed = [&](const std::string& run) {
+      CheckpointTensors trained(tmp.path() / run / "model");
+      std::set<std::string> names;
+      for (const auto& n : original.names())
+        if (!torch::equal(original.tensor(n), trained.tensor(n))) names.insert(n);
+      return names;
+    };
+
+    const auto greenTrainer = train("gt", "gt");
+    QVERIFY2(greenTrainer.code == 0, qPrintable(greenTrainer.err));
+    const auto record = nlohmann::json::parse(gt::test::readFile(tmp.path() / "gt/run.json"));
+    QCOMPARE(record["status"].get<std::string>(), std::string("finished"));
+    QCOMPARE(record["config"]["prompt_template"].get<std::string>(), std::string("summarize: {source}{target}"));
+    std::set<std::string> selected;
+    QCOMPARE(record["selections"].size(), size_t(3));
+    for (const auto& sel : record["selections"]) {
+      QVERIFY(sel["predicted_fraction"].get<double>() <= 0.7);
+      for (const auto& n : sel["selected"]) selected.insert(n.get<std::string>());
+    }
+    QVERIFY(!selected.empty());
+    QCOMPARE(changed("gt"), selected);  // trained exactly what it selected
+    QVERIFY(selected.size() < original.names().size());
+    const auto& epochs = record["epochs"];
+    QVERIFY2(epochs.back()["mean_loss"].get<double>() < epochs.front()["mean_loss"].get<double>(), epochs.dump().c_str());
+    QVERIFY(epochs.back()["eval_loss"].get<double>() > 0);
+    QCOMPARE(record["generation_evals"].back()["examples"].get<int64_t>(), int64_t(4));
+    QVERIFY(record["totals"]["fraction"].get<double>() <= 0.7);  // training FLOPs / Full FT's on the same batches
+
+    const auto full = train("full", "full");
+    QVERIFY2(full.code == 0, qPrintable(full.err));
+    QCOMPARE(changed("full").size(), original.names().size());
+    const auto top2 = train("top2", "top2");
+    QVERIFY2(top2.code == 0, qPrintable(top2.err));
+    QCOMPARE(changed("top2"), (std::set<std::string>{"decoder.final_layer_norm.weight", "shared.weight"}));
+
+    const auto lisa = train("lisa", "lisa");
+    QCOMPARE(lisa.code, 1);
+    QCOMPARE(lisa.err.trimmed(), QString("error: method 'lisa' supports decoder-only models; for model_type 't5' (an encoder-decoder) use full, "
+                                         "gt or top2"));
+    QVERIFY(!std::filesystem::exists(tmp.path() / "lisa/run.json"));
   }
 
   // `profile` on a T5 folder: the chain for both lengths, checked against LibTorch's count of the
@@ -251,7 +322,7 @@ class TestT5 : public QObject {
                      "swish)"));
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { createModel(t5Config("")); })),
              QString("model_type 't5' is an encoder-decoder model; this command supports decoder-only models (opt, bloom, gpt2, llama, "
-                     "qwen2). Encoder-decoder models run with `greentrainer generate`, `greentrainer eval` and `greentrainer inspect`"));
+                     "qwen2). Encoder-decoders run with train (methods full, gt, top2), eval, generate, profile and inspect"));
     const auto opt = ModelConfig::fromJson(nlohmann::json::parse(
         R"({"model_type":"opt","vocab_size":50,"hidden_size":16,"num_hidden_layers":1,"ffn_dim":32,"num_attention_heads":2,"max_position_embeddings":32})"));
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { createSeq2SeqModel(opt); })),
@@ -268,3 +339,4 @@ class TestT5 : public QObject {
 
 QTEST_GUILESS_MAIN(TestT5)
 #include "test_t5.moc"
+

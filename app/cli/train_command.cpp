@@ -173,7 +173,7 @@ Command trainCommand() {
             flag("--target-field", &RunConfig::targetField, "Field holding the output text (default target)");
             flag("--split", &RunConfig::split, "Train on rows whose 'split' field equals this");
             flag("--eval-split", &RunConfig::evalSplit, "Report validation loss after each epoch on this split");
-            flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\")");
+            flag("--template", &RunConfig::promptTemplate, "Prompt template (default \"{source} TL;DR: {target}\"; encoder-decoders: \"summarize: {source}{target}\")");
             flag("--max-length", &RunConfig::maxLength, "Truncate prompt+target to this many tokens (default 512)");
             flag("--max-train-examples", &RunConfig::maxTrainExamples, "Use at most this many training rows (0: all)");
             flag("--method", &RunConfig::method,

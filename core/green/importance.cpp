@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/train/batch_loss.h"
 #include "core/util/error.h"
 #include "core/util/memory_usage.h"
 
@@ -20,10 +21,10 @@ namespace {
 
 // Backward of the mean of the batches' losses, one batch's graph at a time (gradients accumulate);
 // returns that mean.
-double meanLossBackward(CausalLM& model, const std::vector<Batch>& batches) {
+double meanLossBackward(LanguageModel& model, const std::vector<Batch>& batches) {
   double mean = 0;
   for (const auto& batch : batches) {
-    auto loss = causalLmLoss(model.forward(batch.inputIds, batch.lossMask()), batch.labels);
+    auto loss = batchLoss(model, batch);
     const double value = loss.item<double>();
     check(std::isfinite(value), "importance pass: the loss is " + std::to_string(value) +
                                     " (NaN or infinite); lower the learning rate or check the data");
@@ -35,12 +36,12 @@ double meanLossBackward(CausalLM& model, const std::vector<Batch>& batches) {
 
 }  // namespace
 
-ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+ImportanceResult computeImportance(LanguageModel& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const Batch& batch, const ImportanceOptions& options) {
   return computeImportance(model, optimizer, profile, cutoff, std::vector<Batch>{batch}, options);
 }
 
-ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+ImportanceResult computeImportance(LanguageModel& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const std::vector<Batch>& batches, const ImportanceOptions& options) {
   check(!batches.empty(), "importance: expected at least one batch");
   check(options.metric == "update_x_grad" || options.metric == "update" || options.metric == "grad",

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/green/flops_profiler.h"
-#include "core/model/causal_lm.h"
+#include "core/model/language_model.h"
 #include "core/train/adamw.h"
 #include "core/train/batch.h"
 
@@ -29,12 +29,12 @@ struct ImportanceResult {
 // The first chain position whose reach alone exceeds the budget rho*T_full - T_fp (Eq. 8).
 size_t earlyStopCutoff(const FlopsProfile& profile, double rho);
 
-ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+ImportanceResult computeImportance(LanguageModel& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const Batch& batch, const ImportanceOptions& options);
 // The same on several batches taken as one larger batch: the gradients (at w, and at w + Δw) are
 // those of the mean of the batches' losses, and Δw is the AdamW update for that mean gradient.
 // A steadier estimate than one batch's, at one importance pass per batch.
-ImportanceResult computeImportance(CausalLM& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
+ImportanceResult computeImportance(LanguageModel& model, const AdamW& optimizer, const FlopsProfile& profile, size_t cutoff,
                                    const std::vector<Batch>& batches, const ImportanceOptions& options);
 
 }  // namespace gt

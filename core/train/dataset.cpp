@@ -278,27 +278,47 @@ int64_t batchLengthMultiple(int64_t configured, const std::string& device, const
   return device != "cpu" && sixteenBit ? 64 : 0;
 }
 
-std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
-                               int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
-  check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));
-  check(padToMultipleOf >= 0, "pad_to_multiple_of: expected >= 0, got " + std::to_string(padToMultipleOf));
-  std::vector<size_t> order(data.size());
+namespace {
+
+// The examples' order: seeded, the same for the same seed and epoch.
+std::vector<size_t> batchOrder(size_t n, uint64_t seed, int64_t epoch, bool shuffle) {
+  std::vector<size_t> order(n);
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (shuffle) {
     std::mt19937_64 rng(seed * 1000003ull + uint64_t(epoch));
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[size_t(rng() % i)]);
   }
+  return order;
+}
+
+// `longest` rounded up to a multiple of padToMultipleOf (> 0), never past maxLength (> 0).
+int64_t paddedLength(size_t longest, int64_t padToMultipleOf, int64_t maxLength) {
+  int64_t S = int64_t(longest);
+  if (padToMultipleOf > 0) {
+    S = (S + padToMultipleOf - 1) / padToMultipleOf * padToMultipleOf;
+    if (maxLength > 0) S = std::max(int64_t(longest), std::min(S, maxLength));
+  }
+  return S;
+}
+
+void checkBatchOptions(int64_t batchSize, int64_t padToMultipleOf) {
+  check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));
+  check(padToMultipleOf >= 0, "pad_to_multiple_of: expected >= 0, got " + std::to_string(padToMultipleOf));
+}
+
+}  // namespace
+
+std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                               int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
+  checkBatchOptions(batchSize, padToMultipleOf);
+  const auto order = batchOrder(data.size(), seed, epoch, shuffle);
   std::vector<Batch> batches;
   for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
     const size_t end = std::min(order.size(), start + size_t(batchSize));
     size_t seq = 0;
     for (size_t i = start; i < end; ++i) seq = std::max(seq, data[order[i]].prompt.size() + data[order[i]].target.size());
     const int64_t B = int64_t(end - start);
-    int64_t S = int64_t(seq);
-    if (padToMultipleOf > 0) {
-      S = (S + padToMultipleOf - 1) / padToMultipleOf * padToMultipleOf;
-      if (maxLength > 0) S = std::max(int64_t(seq), std::min(S, maxLength));
-    }
+    const int64_t S = paddedLength(seq, padToMultipleOf, maxLength);
     auto ids = torch::full({B, S}, padId, torch::kLong);
     auto mask = torch::zeros({B, S}, torch::kLong);
     auto labels = torch::full({B, S}, int64_t(-100), torch::kLong);
@@ -313,6 +333,34 @@ std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_
       for (int64_t id : ex.target) idsA[row][col] = id, maskA[row][col] = 1, labelsA[row][col] = id, ++col;
     }
     batches.push_back({ids, mask, labels, true});
+  }
+  return batches;
+}
+
+std::vector<Batch> makeSeq2SeqBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                                      int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
+  checkBatchOptions(batchSize, padToMultipleOf);
+  const auto order = batchOrder(data.size(), seed, epoch, shuffle);
+  std::vector<Batch> batches;
+  for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
+    const size_t end = std::min(order.size(), start + size_t(batchSize));
+    size_t encoderLen = 0, decoderLen = 0;
+    for (size_t i = start; i < end; ++i) {
+      encoderLen = std::max(encoderLen, data[order[i]].prompt.size());
+      decoderLen = std::max(decoderLen, data[order[i]].target.size());
+    }
+    const int64_t B = int64_t(end - start);
+    auto ids = torch::full({B, paddedLength(encoderLen, padToMultipleOf, maxLength)}, padId, torch::kLong);
+    auto mask = torch::zeros_like(ids);
+    auto labels = torch::full({B, paddedLength(decoderLen, padToMultipleOf, maxLength)}, int64_t(-100), torch::kLong);
+    for (size_t r = start; r < end; ++r) {
+      const auto& ex = data[order[r]];
+      const int64_t row = int64_t(r - start), n = int64_t(ex.prompt.size()), t = int64_t(ex.target.size());
+      ids[row].slice(0, 0, n).copy_(torch::tensor(ex.prompt, torch::kLong));
+      mask[row].slice(0, 0, n).fill_(1);
+      labels[row].slice(0, 0, t).copy_(torch::tensor(ex.target, torch::kLong));
+    }
+    batches.push_back({ids, mask, labels, true, true});
   }
   return batches;
 }

@@ -88,5 +88,10 @@ int64_t batchLengthMultiple(int64_t configured, const std::string& device, const
 // distinct shapes: GPU kernels chosen once per shape are reused) but never past `maxLength` (> 0).
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
                                int64_t padId, bool shuffle = true, int64_t padToMultipleOf = 0, int64_t maxLength = 0);
+// The same for an encoder-decoder, in the same order: the encoder reads each example's prompt (which
+// ends with EOS for one, see prepareRun), the decoder's labels are its target (+ EOS); each side is
+// padded on its own.
+std::vector<Batch> makeSeq2SeqBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                                      int64_t padId, bool shuffle = true, int64_t padToMultipleOf = 0, int64_t maxLength = 0);
 
 }  // namespace gt

@@ -29,7 +29,7 @@ PreparedRun prepareRun(const RunConfig& c) {
   LoadOptions lo;
   lo.dtype = dtypeFromName(c.dtype);
   lo.device = torch::Device(c.device);
-  p.model = loadModel(c.model, lo);
+  p.model = loadLanguageModel(c.model, lo);
   const auto& mc = p.model->config();
   const std::string configFile = (std::filesystem::path(c.model) / "config.json").string();
   check(mc.maxPositions <= 0 || c.maxLength <= mc.maxPositions,
@@ -47,12 +47,26 @@ PreparedRun prepareRun(const RunConfig& c) {
   const int64_t eos = mc.eosTokenIds.empty() ? -1 : mc.eosTokenIds.front();
   p.padId = mc.padTokenId >= 0 ? mc.padTokenId : std::max<int64_t>(eos, 0);
   DatasetSpec spec = datasetSpec(c);
-  p.train = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, p.trainStats);
+  const bool encoderDecoder = mc.isEncoderDecoder();
+  if (encoderDecoder) {
+    check(eos >= 0, configFile + ": an encoder-decoder needs eos_token_id (it ends the encoder's input)");
+    spec.maxLength -= 1;  // room for the encoder's EOS
+    if (spec.promptTemplate == RunConfig{}.promptTemplate) spec.promptTemplate = kEncoderDecoderTemplate;
+  }
+  p.promptTemplate = spec.promptTemplate;
+  // An encoder-decoder's prompt is the encoder's input: it ends with EOS.
+  auto tokenized = [&](const DatasetSpec& s, DatasetStats& stats) {
+    auto data = tokenizeExamples(readExamples(s), *tokenizer, s, eos, stats);
+    if (encoderDecoder)
+      for (auto& ex : data) ex.prompt.push_back(eos);
+    return data;
+  };
+  p.train = tokenized(spec, p.trainStats);
   if (!c.evalSplit.empty()) {
     spec.split = c.evalSplit;
     spec.maxExamples = c.maxEvalExamples;
     DatasetStats evalStats;
-    p.eval = tokenizeExamples(readExamples(spec), *tokenizer, spec, eos, evalStats);
+    p.eval = tokenized(spec, evalStats);
   }
   if (!c.generateSplit.empty()) {
     spec.split = c.generateSplit;
@@ -60,6 +74,18 @@ PreparedRun prepareRun(const RunConfig& c) {
     p.generate = readExamples(spec);
   }
   return p;
+}
+
+CausalLM& PreparedRun::decoderOnly(const std::string& what) const {
+  auto* causal = dynamic_cast<CausalLM*>(model.get());
+  check(causal != nullptr, what + " needs a decoder-only model; model_type '" + model->config().modelType + "' is an encoder-decoder");
+  return *causal;
+}
+
+std::vector<Batch> PreparedRun::batches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                                        bool shuffle, int64_t padToMultipleOf, int64_t maxLength) const {
+  return encoderDecoder() ? makeSeq2SeqBatches(data, batchSize, seed, epoch, padId, shuffle, padToMultipleOf, maxLength)
+                          : makeBatches(data, batchSize, seed, epoch, padId, shuffle, padToMultipleOf, maxLength);
 }
 
 }  // namespace gt

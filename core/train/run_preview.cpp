@@ -14,7 +14,7 @@
 namespace gt {
 namespace {
 
-ChainSummary chainSummary(CausalLM& model, const FlopsProfile& profile) {
+ChainSummary chainSummary(LanguageModel& model, const FlopsProfile& profile) {
   ChainSummary s{profile.batch, profile.seq, profile.forward.total(), profile.full.total(), {}};
   auto named = model.named_parameters(true);
   for (const auto& t : profile.tensors) s.tensors.push_back({t.name, named[t.name].sizes().vec(), t.dw.total(), t.reach.total()});
@@ -35,7 +35,7 @@ SelectionProblem ChainSummary::problem(double rho, const std::vector<double>& im
 ModelSummary inspectModel(const RunConfig& c, int64_t seq) {
   check(!c.model.empty(), "model: no model folder chosen");
   check(std::filesystem::is_directory(c.model), c.model + ": not a folder (expected a Hugging Face model folder with config.json)");
-  auto model = loadModel(c.model);
+  auto model = loadLanguageModel(c.model);
   const std::string tokenizerPath = c.tokenizer.empty() ? c.model : c.tokenizer;
   const auto tokenizer = loadTokenizer(tokenizerPath);
   const auto& mc = model->config();
@@ -52,7 +52,9 @@ ModelSummary inspectModel(const RunConfig& c, int64_t seq) {
   s.vocabSize = mc.vocabSize;
   s.tokenizerVocab = tokenizer->vocabSize();
   s.maxPositions = mc.maxPositions;
-  s.chain = chainSummary(*model, profileFlops(mc, c.batchSize, mc.maxPositions > 0 ? std::min(seq, mc.maxPositions) : seq, c.gradientCheckpointing));
+  const int64_t fitted = mc.maxPositions > 0 ? std::min(seq, mc.maxPositions) : seq;
+  // An encoder-decoder is profiled with `seq` tokens on both sides (the batch's own shape is used once training starts).
+  s.chain = chainSummary(*model, profileFlops(mc, c.batchSize, fitted, c.gradientCheckpointing, mc.isEncoderDecoder() ? fitted : 0));
   return s;
 }
 
@@ -111,12 +113,13 @@ SelectionPreview previewSelection(const RunConfig& config) {
   const auto start = std::chrono::steady_clock::now();
   torch::manual_seed(c.seed);
   PreparedRun prep = prepareRun(c);
-  CausalLM& model = *prep.model;
+  LanguageModel& model = *prep.model;
   model.train();
-  const Batch batch = makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true,
-                                  batchLengthMultiple(c.padToMultipleOf, c.device, resolvePrecision(c)), c.maxLength)
-                          .front().to(torch::Device(c.device));
-  const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq(), c.gradientCheckpointing);
+  const Batch batch = prep.batches(prep.train, c.batchSize, c.seed, 0, true, batchLengthMultiple(c.padToMultipleOf, c.device, resolvePrecision(c)),
+                                   c.maxLength)
+                          .front()
+                          .to(torch::Device(c.device));
+  const FlopsProfile profile = profileFlops(model.config(), batch.size(), batch.seq(), c.gradientCheckpointing, batch.decoderSeq());
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (const auto& p : model.named_parameters(true)) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {c.lr, 0.9, 0.999, 1e-8, c.weightDecay});  // the step-0 learning rate of both schedules

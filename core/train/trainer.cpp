@@ -19,6 +19,7 @@
 #include "core/log/log.h"
 #include "core/model/generation.h"
 #include "core/train/adamw.h"
+#include "core/train/batch_loss.h"
 #include "core/train/dataset.h"
 #include "core/train/prepared_run.h"
 #include "core/train/layer_schedules.h"
@@ -70,16 +71,16 @@ std::vector<std::string> commaList(const std::string& text) {
   return out;
 }
 
-double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& forward, const std::vector<TokenizedExample>& data,
-                      int64_t batchSize, int64_t padId, const torch::Device& device, const std::string& precision) {
+double evaluationLoss(const std::function<torch::Tensor(const Batch&)>& loss, const std::vector<Batch>& batches, const torch::Device& device,
+                      const std::string& precision) {
   torch::NoGradGuard noGrad;
   AutocastGuard autocast(precision, device);
   double sum = 0;
   int64_t tokens = 0;
-  for (const auto& b : makeBatches(data, batchSize, 0, 0, padId, false)) {
+  for (const auto& b : batches) {
     const Batch d = b.to(device);
-    const int64_t n = (d.labels.slice(1, 1) != -100).sum().item<int64_t>();
-    sum += causalLmLoss(forward(d), d.labels).item<double>() * double(n);
+    const int64_t n = lossTokens(d);
+    sum += loss(d).item<double>() * double(n);
     tokens += n;
   }
   return tokens > 0 ? sum / double(tokens) : 0.0;
@@ -116,7 +117,14 @@ RunRecord Trainer::run() {
   RunConfig loadConfig = c;
   loadConfig.dtype = weightsDtype(precision);  // mixed precisions keep fp32 master weights
   PreparedRun prep = prepareRun(loadConfig);
-  CausalLM& model = *prep.model;
+  LanguageModel& model = *prep.model;
+  // Encoder-decoders: the methods whose masks the T5 chain defines (the block-wise ones name decoder-only
+  // layers; LoRA and prefix tuning attach to decoder-only modules so far).
+  check(!prep.encoderDecoder() || c.method == "full" || c.method == "gt" || c.method == "top2",
+        "method '" + c.method + "' supports decoder-only models; for model_type '" + model.config().modelType +
+            "' (an encoder-decoder) use full, gt or top2");
+  check(!prep.encoderDecoder() || !c.gradientCheckpointing,
+        "gradient_checkpointing supports decoder-only models; model_type '" + model.config().modelType + "' is an encoder-decoder");
   const auto device = torch::Device(c.device);
   model.train();
   model.setGradientCheckpointing(c.gradientCheckpointing);
@@ -125,22 +133,30 @@ RunRecord Trainer::run() {
   const int64_t stepsPerEpoch = (batchesPerEpoch + c.gradAccum - 1) / c.gradAccum;
   const int64_t totalSteps = stepsPerEpoch * c.epochs;
 
-  // Reference shape: the median padded length of the first epoch's batches.
+  // Reference shape: the median padded length of the first epoch's batches (encoder-decoder: of each side).
   const int64_t padMultiple = batchLengthMultiple(c.padToMultipleOf, c.device, precision);
-  std::vector<int64_t> seqs;
-  for (const auto& b : makeBatches(prep.train, c.batchSize, c.seed, 0, prep.padId, true, padMultiple, c.maxLength)) seqs.push_back(b.seq());
+  std::vector<int64_t> seqs, decoderSeqs;
+  for (const auto& b : prep.batches(prep.train, c.batchSize, c.seed, 0, true, padMultiple, c.maxLength)) {
+    seqs.push_back(b.seq());
+    decoderSeqs.push_back(b.decoderSeq());
+  }
   std::nth_element(seqs.begin(), seqs.begin() + seqs.size() / 2, seqs.end());
-  const FlopsProfile reference = profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2], c.gradientCheckpointing);
+  std::nth_element(decoderSeqs.begin(), decoderSeqs.begin() + decoderSeqs.size() / 2, decoderSeqs.end());
+  const FlopsProfile reference =
+      profileFlops(model.config(), c.batchSize, seqs[seqs.size() / 2], c.gradientCheckpointing, decoderSeqs[decoderSeqs.size() / 2]);
+  // The FLOPs profile of a batch's shape.
+  auto profileOf = [&](const Batch& b) { return profileFlops(model.config(), b.size(), b.seq(), c.gradientCheckpointing, b.decoderSeq()); };
 
   RunRecord record;
   record.config = c.toJson();
+  record.config["prompt_template"] = prep.promptTemplate;  // an encoder-decoder's default differs
   record.precision = precision;
   record.deviceName = deviceName(c.device);
   record.devicePeakFlops = peakFlopsPerSecond(record.deviceName, precision != "fp32");
   int64_t parameters = 0;
   auto named = model.named_parameters(true);
   for (const auto& p : named) parameters += p.value().numel();
-  record.model = {{"model_type", model.config().modelType}, {"parameters", parameters}, {"layers", model.config().numLayers},
+  record.model = {{"model_type", model.config().modelType}, {"parameters", parameters}, {"layers", model.config().numLayers + model.config().numDecoderLayers},
                   {"hidden_size", model.config().hiddenSize}, {"vocab_size", model.config().vocabSize}};
   record.dataset = {{"rows", prep.trainStats.rows}, {"used", prep.trainStats.used}, {"truncated", prep.trainStats.truncated},
                     {"skipped_too_long", prep.trainStats.skippedTooLong}, {"skipped_empty", prep.trainStats.skippedEmpty},
@@ -165,7 +181,7 @@ RunRecord Trainer::run() {
   std::optional<PrefixTuning> prefix;
   std::vector<bool> frozenReach;  // empty: the method trains the model's own tensors
   if (c.method == "lora") {
-    lora.emplace(model, LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
+    lora.emplace(prep.decoderOnly("LoRA"), LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
     frozenReach.assign(reference.tensors.size(), false);
     for (const auto& name : lora->adaptedWeights()) frozenReach[size_t(reference.indexOf(name))] = true;
   }
@@ -173,10 +189,11 @@ RunRecord Trainer::run() {
     prefix.emplace(model.config(), c.prefixTokens, c.seed, device);
     frozenReach = prefix->reachMask(reference);
   }
-  auto forwardBatch = [&](const Batch& b) {
-    if (!prefix) return model.forward(b.inputIds, b.lossMask());
+  // A batch's loss: the model's own (batch_loss.h), or through the learned prefix.
+  auto lossOf = [&](const Batch& b) {
+    if (!prefix) return batchLoss(model, b);
     KVCache past = prefix->cache(b.size());
-    return model.forward(b.inputIds, prefix->extendMask(b.attentionMask, b.inputIds), &past);
+    return causalLmLoss(prep.decoderOnly("prefix tuning").forward(b.inputIds, prefix->extendMask(b.attentionMask, b.inputIds), &past), b.labels);
   };
   auto stepFlopsAt = [&](const FlopsProfile& shape, const std::vector<bool>& m) {
     if (frozenReach.empty()) return shape.stepFlops(m).total();
@@ -197,7 +214,7 @@ RunRecord Trainer::run() {
 
   const RunStartInfo start{model.config().modelType, parameters,          int64_t(prep.train.size()), stepsPerEpoch,
                            totalSteps,                record.tensors,      reference.forward.total(),  reference.full.total(),
-                           reference.batch,           reference.seq};
+                           reference.batch,           reference.seq};  // encoder-decoder: the encoder's length
 
   log::info("training " + c.method + (c.method == "gt" ? " rho " + std::to_string(c.rho) : "") + " in " + precision + ": " +
             std::to_string(prep.train.size()) + " examples, " + std::to_string(totalSteps) + " steps" +
@@ -305,7 +322,7 @@ RunRecord Trainer::run() {
     eo.maxLength = c.maxLength;
     eo.stem = c.evalStem;
     AutocastGuard autocast(precision, device);
-    const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, c.promptTemplate, eo,
+    const auto r = evaluateByGeneration(model, *prep.tokenizer, prep.generate, prep.promptTemplate, eo,
                                         [&](int64_t, int64_t) { return !(control_ && control_->cancelled()); });
     model.train();
     if (control_ && control_->cancelled()) {
@@ -337,7 +354,7 @@ RunRecord Trainer::run() {
     else if (c.generateBeforeTraining && !prep.generate.empty() && !resuming) dueGeneration(-1);
     for (int64_t epoch = pos.epoch; epoch < c.epochs && !cancelled; ++epoch) {
       const auto epochStart = Clock::now();
-      const auto batches = makeBatches(prep.train, c.batchSize, c.seed, epoch, prep.padId, true, padMultiple, c.maxLength);
+      const auto batches = prep.batches(prep.train, c.batchSize, c.seed, epoch, true, padMultiple, c.maxLength);
       double& epochLoss = pos.epochLoss;
       double& epochFlops = pos.epochFlops;
       double& epochFlopsFull = pos.epochFlopsFull;
@@ -368,7 +385,7 @@ RunRecord Trainer::run() {
               log::info("rho changed from " + std::to_string(rho) + " to " + std::to_string(*r) + " at step " + std::to_string(globalStep));
               rho = *r;
             }
-          const FlopsProfile profile = profileFlops(model.config(), lead.size(), lead.seq(), c.gradientCheckpointing);
+          const FlopsProfile profile = profileOf(lead);
           const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
           // The importance batches: this step's and the ones after it in this epoch's order (wrapping round).
@@ -401,8 +418,7 @@ RunRecord Trainer::run() {
           s.cutoff = int64_t(imp.cutoff);
           s.importanceFlops = 0;
           for (const auto& b : importanceBatches)
-            s.importanceFlops += importanceFlops(profileFlops(model.config(), b.size(), b.seq(), c.gradientCheckpointing), imp.cutoff,
-                                                 c.importanceGradAt == "update");
+            s.importanceFlops += importanceFlops(profileOf(b), imp.cutoff, c.importanceGradAt == "update");
           record.importanceFlops += s.importanceFlops;
           record.importanceSeconds += imp.timeMs / 1000;
           record.selectionSeconds += selMs / 1000;
@@ -446,7 +462,7 @@ RunRecord Trainer::run() {
           torch::Tensor loss;
           {
             AutocastGuard autocast(precision, device);  // forward in bf16/fp16 for the mixed precisions; the loss is fp32
-            loss = causalLmLoss(forwardBatch(b), b.labels);
+            loss = lossOf(b);
           }
           const double value = loss.item<double>();
           sr.forwardMs += msSince(t0);
@@ -457,7 +473,7 @@ RunRecord Trainer::run() {
           synchronize(device);
           sr.backwardMs += msSince(t0);
           sr.loss += value / double(last - first);
-          const FlopsProfile shape = profileFlops(model.config(), b.size(), b.seq(), c.gradientCheckpointing);
+          const FlopsProfile shape = profileOf(b);
           sr.flops += stepFlopsAt(shape, mask);
           sr.flopsFull += shape.full.total();
           sr.tokens += b.attentionMask.sum().item<int64_t>();
@@ -496,7 +512,7 @@ RunRecord Trainer::run() {
       if (cancelled || epochSteps == 0) break;  // a partial epoch has no epoch record
       EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, epochSeconds()};
       if (!prep.eval.empty()) {
-        er.evalLoss = evaluationLoss(forwardBatch, prep.eval, c.batchSize, prep.padId, device, precision);
+        er.evalLoss = evaluationLoss(lossOf, prep.batches(prep.eval, c.batchSize, 0, 0, false), device, precision);
         if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
       }
       record.epochs.push_back(er);
