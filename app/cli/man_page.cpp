@@ -112,6 +112,14 @@ of full fine-tuning's FLOPs.
 Full fine-tuning, the paper's FT\-Top2, the last K blocks, LISA, BAdam, LoRA and prefix tuning run in
 the same trainer with the same FLOPs accounting, so their runs compare side by side.
 .PP
+Decoder-only families: opt, bloom, gpt2, llama, qwen2. Encoder-decoders: t5 (T5, FLAN\-T5), which
+.B train
+fine-tunes with full, gt or top2 (the encoder reads "summarize: {source}" and EOS unless
+.B \-\-template
+says otherwise), and which eval, generate, profile (with
+.BR \-\-decoder\-seq )
+and inspect take.
+.PP
 Every run writes a run record (\fIrun.json\fR) with the per-step loss, the predicted FLOPs and the
 time of every step, each selection with its importance, and the final scores;
 .B greentrainer compare
