@@ -13,6 +13,7 @@
 #include "core/model/model_config.h"
 #include "core/model/model_factory.h"
 #include "core/model/seq2seq_lm.h"
+#include "core/train/lora.h"
 #include "test_support.h"
 
 using namespace gt;
@@ -152,6 +153,26 @@ class TestFlopsProfiler : public QObject {
 
     QCOMPARE(QString::fromStdString(test::errorMessage([&] { profileFlops(m->config(), B, Se); })),
              QString("profile: an encoder-decoder needs the decoder's length (target tokens per example), got 0"));
+
+    // LoRA on q and v (PEFT's T5 default): the trainer's cost — the backward pass down to the deepest
+    // adapted weight without the adapted weights' own gradients, plus the adapters' matmuls over the
+    // tokens each layer reads (encoder or decoder) — against what runs. It counts products that do
+    // not run: the input gradient of the lowest adapters of each stack, below which nothing trains
+    // (encoder block 0's q and v: 2·B·Se·r·d each; the decoder's block 0 self-attention q and v:
+    // 2·B·Sd·r·d each); without them the two agree exactly.
+    Lora lora(*m, LoraConfig{4, 16, 0.0, {}}, 3);
+    std::vector<bool> reach(p.tensors.size(), false);
+    double predicted = 0;
+    for (const auto& name : lora.adaptedWeights()) {
+      reach[size_t(p.indexOf(name))] = true;
+      predicted -= p.tensors[size_t(p.indexOf(name))].dw.matmul;
+    }
+    predicted += p.stepFlops(reach).matmul + lora.stepFlops(p);
+    const auto measured = measureStepFlops(*m, p, std::vector<bool>(p.tensors.size(), false), ids, labels);
+    const double unneeded = 2 * 2.0 * double(B * Se + B * Sd) * 4 * double(m->config().hiddenSize);
+    QVERIFY2(std::abs(measured.total() - (predicted - unneeded)) / measured.total() < 1e-9,
+             qPrintable(QString("LoRA step: measured %1, predicted %2 (less %3)").arg(measured.total()).arg(predicted).arg(unneeded)));
+    lora.mergeAndDetach();
   }
 
   // Activation checkpointing: the same loss and gradients as without it, and the FLOPs that run

@@ -5,6 +5,7 @@
 // T5's relative position buckets worked by hand from transformers' formula, and the errors.
 #include <QtTest/QtTest>
 
+#include <cstring>
 #include <set>
 
 #include "core/io/checkpoint.h"
@@ -226,8 +227,9 @@ class TestT5 : public QObject {
 
   // `train` fine-tunes a T5 folder: GreenTrainer trains exactly the tensors it selects (the saved
   // weights of every other tensor are the original's, byte for byte), Full FT changes every tensor,
-  // FT-Top2 only the decoder's final norm and the shared embedding; the loss falls; validation loss
-  // and ROUGE are recorded; the block-wise methods say they need a decoder-only model.
+  // FT-Top2 only the decoder's final norm and the shared embedding, LoRA only (merged) q and v; the
+  // loss falls; validation loss and ROUGE are recorded; the block-wise methods say they need a
+  // decoder-only model.
   void trainsOnTheCommandLine() {
     gt::test::TempDir tmp;
     if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
@@ -286,10 +288,34 @@ class TestT5 : public QObject {
     QVERIFY2(top2.code == 0, qPrintable(top2.err));
     QCOMPARE(changed("top2"), (std::set<std::string>{"decoder.final_layer_norm.weight", "shared.weight"}));
 
+    // LoRA on T5 (PEFT's q and v of every attention): the saved model is the merged one, so exactly the
+    // adapted weights differ; the adapter on the base model generates what the merged model does.
+    const auto lora = train("lora", "lora");
+    QVERIFY2(lora.code == 0, qPrintable(lora.err));
+    std::set<std::string> adapted;
+    for (const auto& n : original.names())
+      for (const char* suffix : {"Attention.q.weight", "Attention.v.weight"})
+        if (n.size() > std::strlen(suffix) && n.compare(n.size() - std::strlen(suffix), std::string::npos, suffix) == 0) adapted.insert(n);
+    QCOMPARE(adapted.size(), size_t(12));  // encoder 2 x (q, v), decoder 2 x (self q, v, cross q, v)
+    QCOMPARE(changed("lora"), adapted);
+    const auto adapterConfig = nlohmann::json::parse(gt::test::readFile(tmp.path() / "lora/adapter/adapter_config.json"));
+    QCOMPARE(adapterConfig["task_type"].get<std::string>(), std::string("SEQ_2_SEQ_LM"));
+    QCOMPARE(adapterConfig["target_modules"].get<std::vector<std::string>>(), (std::vector<std::string>{"q", "v"}));
+    auto evalPredictions = [&](const QStringList& modelArgs, const std::string& out) {
+      QStringList args = {"eval", "--data", data, "--beams", "1", "--max-new-tokens", "6", "--predictions",
+                          QString::fromStdString((tmp.path() / out).string())};
+      const auto r = gt::test::runCli(args + modelArgs);
+      return r.code == 0 ? gt::test::readFile(tmp.path() / out) : "failed: " + r.err.toStdString();
+    };
+    const auto merged = evalPredictions({"--model", QString::fromStdString((tmp.path() / "lora/model").string())}, "merged.jsonl");
+    QCOMPARE(evalPredictions({"--model", model, "--adapter", QString::fromStdString((tmp.path() / "lora/adapter").string())}, "adapter.jsonl"),
+             merged);
+    QVERIFY(merged.find("\"prediction\"") != std::string::npos);
+
     const auto lisa = train("lisa", "lisa");
     QCOMPARE(lisa.code, 1);
     QCOMPARE(lisa.err.trimmed(), QString("error: method 'lisa' supports decoder-only models; for model_type 't5' (an encoder-decoder) use full, "
-                                         "gt or top2"));
+                                         "gt, top2 or lora"));
     QVERIFY(!std::filesystem::exists(tmp.path() / "lisa/run.json"));
   }
 
@@ -322,7 +348,7 @@ class TestT5 : public QObject {
                      "swish)"));
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([] { createModel(t5Config("")); })),
              QString("model_type 't5' is an encoder-decoder model; this command supports decoder-only models (opt, bloom, gpt2, llama, "
-                     "qwen2). Encoder-decoders run with train (methods full, gt, top2), eval, generate, profile and inspect"));
+                     "qwen2). Encoder-decoders run with train (methods full, gt, top2, lora), eval, generate, profile and inspect"));
     const auto opt = ModelConfig::fromJson(nlohmann::json::parse(
         R"({"model_type":"opt","vocab_size":50,"hidden_size":16,"num_hidden_layers":1,"ffn_dim":32,"num_attention_heads":2,"max_position_embeddings":32})"));
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { createSeq2SeqModel(opt); })),

@@ -63,13 +63,6 @@ LoadOptions loadOptions(const CommonOptions& o) {
   return lo;
 }
 
-CausalLM& decoderOnly(LanguageModel& model, const std::string& option) {
-  auto* causal = dynamic_cast<CausalLM*>(&model);
-  check(causal != nullptr, option + ": LoRA and prefix adapters apply to decoder-only models; model_type '" + model.config().modelType +
-                               "' is an encoder-decoder");
-  return *causal;
-}
-
 namespace {
 int g_exitCode = 0;
 }

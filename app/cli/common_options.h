@@ -32,9 +32,6 @@ std::string applyPrecision(CommonOptions& o);
 LoadOptions loadOptions(const CommonOptions& o);
 // Applies --threads; validates dtype/device names (gt::Error naming the option).
 void applyCommonOptions(const CommonOptions& o);
-// `model` as a decoder-only model, for an option that needs one (adapters, prefixes); gt::Error
-// naming the option when it is an encoder-decoder.
-CausalLM& decoderOnly(LanguageModel& model, const std::string& option);
 
 // A RUN_DIR argument (a run folder or its run.json) read back: the run's name (its folder's) and record.
 // gt::Error naming the argument when there is no record.

@@ -61,7 +61,7 @@ Command evalCommand() {
               auto model = loadLanguageModel(a->model, loadOptions(a->o));
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);
               LoadedAdapter adapter;
-              if (!a->adapter.empty()) adapter = loadAdapter(decoderOnly(*model, "--adapter"), a->adapter);
+              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
               if (model->config().isEncoderDecoder() && templateOption->count() == 0) a->data.promptTemplate = kEncoderDecoderTemplate;
               if (adapter.prefix) a->e.generation.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               a->e.generation.eosTokenIds = eosTokenIds(a->model, model->config());

@@ -51,7 +51,7 @@ Command generateCommand() {
               GenerationOptions g = a->g;
               g.eosTokenIds = eosTokenIds(a->dir, model->config());
               LoadedAdapter adapter;
-              if (!a->adapter.empty()) adapter = loadAdapter(decoderOnly(*model, "--adapter"), a->adapter);
+              if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
               if (adapter.prefix) g.prefixCache = [&](int64_t rows) { return adapter.prefix->cache(rows); };
               std::unique_ptr<Tokenizer> tok;
               std::vector<int64_t> input;

@@ -114,7 +114,7 @@ the same trainer with the same FLOPs accounting, so their runs compare side by s
 .PP
 Decoder-only families: opt, bloom, gpt2, llama, qwen2. Encoder-decoders: t5 (T5, FLAN\-T5), which
 .B train
-fine-tunes with full, gt or top2 (the encoder reads "summarize: {source}" and EOS unless
+fine-tunes with full, gt, top2 or lora (the encoder reads "summarize: {source}" and EOS unless
 .B \-\-template
 says otherwise), and which eval, generate, profile (with
 .BR \-\-decoder\-seq )

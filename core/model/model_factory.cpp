@@ -42,7 +42,7 @@ void checkMemory(const ModelConfig& config) {
 std::shared_ptr<CausalLM> createModel(const ModelConfig& config) {
   if (config.isEncoderDecoder())
     throw Error("model_type '" + config.modelType + "' is an encoder-decoder model; this command supports decoder-only models (opt, bloom, gpt2, "
-                "llama, qwen2). Encoder-decoders run with train (methods full, gt, top2), eval, generate, profile and inspect");
+                "llama, qwen2). Encoder-decoders run with train (methods full, gt, top2, lora), eval, generate, profile and inspect");
   checkMemory(config);
   if (config.modelType == "opt") return createOpt(config);
   if (config.modelType == "bloom") return createBloom(config);

@@ -25,11 +25,12 @@ std::string lastComponent(const std::string& path) {
 
 std::vector<std::string> defaultLoraTargets(const ModelConfig& config) {
   if (config.modelType == "bloom") return {"query_key_value"};
+  if (config.isEncoderDecoder()) return {"q", "v"};
   check(config.modelType != "gpt2", "LoRA: GPT-2's fused c_attn is a Conv1D layer, which LoRA here does not adapt (supported: opt, llama, qwen2, bloom)");
   return {"q_proj", "v_proj"};
 }
 
-Lora::Lora(CausalLM& model, LoraConfig config) : config_(std::move(config)) {
+Lora::Lora(LanguageModel& model, LoraConfig config) : config_(std::move(config)), encoderDecoder_(model.config().isEncoderDecoder()) {
   check(config_.rank >= 1, "LoRA: rank must be >= 1, got " + std::to_string(config_.rank));
   check(config_.dropout >= 0 && config_.dropout < 1, "LoRA: dropout must be in [0, 1), got " + std::to_string(config_.dropout));
   if (config_.targets.empty()) config_.targets = defaultLoraTargets(model.config());
@@ -47,7 +48,7 @@ Lora::Lora(CausalLM& model, LoraConfig config) : config_(std::move(config)) {
     check(used[i], "LoRA: target '" + config_.targets[i] + "' matches no linear layer of this " + model.config().modelType + " model");
 }
 
-Lora::Lora(CausalLM& model, LoraConfig config, uint64_t seed) : Lora(model, std::move(config)) {
+Lora::Lora(LanguageModel& model, LoraConfig config, uint64_t seed) : Lora(model, std::move(config)) {
   torch::manual_seed(seed);
   torch::NoGradGuard noGrad;
   for (auto& a : attached_) {
@@ -66,7 +67,7 @@ Lora::Lora(CausalLM& model, LoraConfig config, uint64_t seed) : Lora(model, std:
   }
 }
 
-Lora Lora::load(CausalLM& model, const fs::path& dir) {
+Lora Lora::load(LanguageModel& model, const fs::path& dir) {
   const auto configPath = dir / "adapter_config.json";
   const auto j = readJsonFile(configPath);
   auto field = [&](const char* key) -> const nlohmann::json& {
@@ -119,9 +120,15 @@ std::vector<std::string> Lora::adaptedWeights() const {
   return out;
 }
 
-double Lora::stepFlops(int64_t tokens) const {
+double Lora::stepFlops(const FlopsProfile& shape) const {
+  const double tokens = double(shape.batch * shape.seq), decoderTokens = double(shape.batch * shape.decoderSeq);
   double f = 0;
-  for (const auto& a : attached_) f += 3.0 * 2.0 * double(tokens) * double(config_.rank) * double(a.layer->weight.size(0) + a.layer->weight.size(1));
+  for (const auto& a : attached_) {
+    const bool readsEncoder = !encoderDecoder_ || a.module.rfind("encoder.", 0) == 0 || a.module.find("EncDecAttention.k") != std::string::npos ||
+                              a.module.find("EncDecAttention.v") != std::string::npos;
+    const double n = readsEncoder ? tokens : decoderTokens;
+    f += 3.0 * 2.0 * n * double(config_.rank) * double(a.layer->weight.size(0) + a.layer->weight.size(1));
+  }
   return f;
 }
 
@@ -130,7 +137,7 @@ void Lora::save(const fs::path& dir, const std::string& baseModel) const {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, t] : parameters()) tensors.emplace_back(name, t.detach().to(torch::kFloat32));
   writeSafetensors(dir / "adapter_model.safetensors", tensors);
-  const nlohmann::ordered_json config = {{"peft_type", "LORA"},         {"task_type", "CAUSAL_LM"},  {"base_model_name_or_path", baseModel},
+  const nlohmann::ordered_json config = {{"peft_type", "LORA"},         {"task_type", encoderDecoder_ ? "SEQ_2_SEQ_LM" : "CAUSAL_LM"},  {"base_model_name_or_path", baseModel},
                                          {"r", config_.rank},           {"lora_alpha", config_.alpha}, {"lora_dropout", config_.dropout},
                                          {"target_modules", config_.targets}, {"bias", "none"},     {"fan_in_fan_out", false},
                                          {"use_dora", false},           {"use_rslora", false},       {"inference_mode", true}};

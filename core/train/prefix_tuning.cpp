@@ -79,12 +79,14 @@ PrefixTuning PrefixTuning::load(const ModelConfig& config, const std::filesystem
   return PrefixTuning(config, t.to(device, torch::kFloat32).clone());
 }
 
-LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir) {
+LoadedAdapter loadAdapter(LanguageModel& model, const std::filesystem::path& dir) {
   LoadedAdapter a;
   if (std::filesystem::exists(dir / "adapter_config.json")) {
     Lora::load(model, dir);  // the adapters stay attached to the model's layers
     a.lora = true;
   } else if (std::filesystem::exists(dir / "prefix_config.json")) {
+    check(!model.config().isEncoderDecoder(), dir.string() + ": prefix tuning applies to decoder-only models; model_type '" +
+                                                  model.config().modelType + "' is an encoder-decoder");
     a.prefix.emplace(PrefixTuning::load(model.config(), dir, model.parameters().front().device()));
   } else {
     throw Error(dir.string() + ": not an adapter folder (expected adapter_config.json for LoRA or prefix_config.json for a prefix)");

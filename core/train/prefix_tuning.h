@@ -48,6 +48,7 @@ struct LoadedAdapter {
   std::optional<PrefixTuning> prefix;
   bool lora = false;
 };
-LoadedAdapter loadAdapter(CausalLM& model, const std::filesystem::path& dir);
+// A prefix applies to decoder-only models (gt::Error for an encoder-decoder).
+LoadedAdapter loadAdapter(LanguageModel& model, const std::filesystem::path& dir);
 
 }  // namespace gt

@@ -120,9 +120,9 @@ RunRecord Trainer::run() {
   LanguageModel& model = *prep.model;
   // Encoder-decoders: the methods whose masks the T5 chain defines (the block-wise ones name decoder-only
   // layers; LoRA and prefix tuning attach to decoder-only modules so far).
-  check(!prep.encoderDecoder() || c.method == "full" || c.method == "gt" || c.method == "top2",
+  check(!prep.encoderDecoder() || c.method == "full" || c.method == "gt" || c.method == "top2" || c.method == "lora",
         "method '" + c.method + "' supports decoder-only models; for model_type '" + model.config().modelType +
-            "' (an encoder-decoder) use full, gt or top2");
+            "' (an encoder-decoder) use full, gt, top2 or lora");
   check(!prep.encoderDecoder() || !c.gradientCheckpointing,
         "gradient_checkpointing supports decoder-only models; model_type '" + model.config().modelType + "' is an encoder-decoder");
   const auto device = torch::Device(c.device);
@@ -181,7 +181,7 @@ RunRecord Trainer::run() {
   std::optional<PrefixTuning> prefix;
   std::vector<bool> frozenReach;  // empty: the method trains the model's own tensors
   if (c.method == "lora") {
-    lora.emplace(prep.decoderOnly("LoRA"), LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
+    lora.emplace(model, LoraConfig{c.loraRank, c.loraAlpha, c.loraDropout, commaList(c.loraTargets)}, c.seed);
     frozenReach.assign(reference.tensors.size(), false);
     for (const auto& name : lora->adaptedWeights()) frozenReach[size_t(reference.indexOf(name))] = true;
   }
@@ -198,7 +198,7 @@ RunRecord Trainer::run() {
   auto stepFlopsAt = [&](const FlopsProfile& shape, const std::vector<bool>& m) {
     if (frozenReach.empty()) return shape.stepFlops(m).total();
     double f = shape.stepFlops(frozenReach).total() +
-               (lora ? lora->stepFlops(shape.batch * shape.seq) : prefix->stepFlops(shape.batch, shape.seq));
+               (lora ? lora->stepFlops(shape) : prefix->stepFlops(shape.batch, shape.seq));
     for (size_t i = 0; i < frozenReach.size(); ++i)
       if (frozenReach[i]) f -= shape.tensors[i].dw.total();
     return f;
