@@ -13,6 +13,8 @@
 #include "core/model/model_factory.h"
 #include "core/model/seq2seq_generation.h"
 #include "core/model/t5.h"
+#include "core/train/resumable_run.h"
+#include "core/train/trainer.h"
 #include "test_support.h"
 
 using namespace gt;
@@ -317,6 +319,55 @@ class TestT5 : public QObject {
     QCOMPARE(lisa.err.trimmed(), QString("error: method 'lisa' supports decoder-only models; for model_type 't5' (an encoder-decoder) use full, "
                                          "gt, top2 or lora"));
     QVERIFY(!std::filesystem::exists(tmp.path() / "lisa/run.json"));
+  }
+
+  // A T5 run stopped mid-epoch and resumed from its checkpoint ends with exactly the weights and
+  // record of a run never stopped (gt re-selecting inside epochs, and lora).
+  void resumeIsBitExact_data() {
+    QTest::addColumn<QString>("method");
+    QTest::newRow("gt") << QString("gt");
+    QTest::newRow("lora") << QString("lora");
+  }
+
+  void resumeIsBitExact() {
+    QFETCH(QString, method);
+    gt::test::TempDir tmp;
+    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    std::string rows;
+    for (int i = 0; i < 12; ++i)
+      rows += nlohmann::json({{"source", "package number " + std::to_string(i) + " converts files"}, {"target", "converter " + std::to_string(i)}})
+                  .dump() +
+              "\n";
+    gt::test::writeFile(tmp.path() / "data.jsonl", rows);
+    auto config = [&](const std::string& out) {
+      RunConfig c;
+      c.model = (tmp.path() / "model").string();
+      c.data = (tmp.path() / "data.jsonl").string();
+      c.method = method.toStdString();
+      c.rho = 0.7;
+      c.epochs = 2;
+      c.batchSize = 4;  // 3 steps an epoch
+      c.lr = 3e-3;
+      c.maxLength = 48;
+      c.reselectEverySteps = 2;
+      c.checkpointEverySteps = 1;
+      c.outDir = (tmp.path() / out).string();
+      return c;
+    };
+    const RunRecord straight = Trainer(config("straight")).run();
+    QCOMPARE(QString::fromStdString(straight.status), QString("finished"));
+    {
+      RunControl control;
+      gt::test::CancelAfter observer(control, 4);
+      QCOMPARE(QString::fromStdString(Trainer(config("stopped"), &observer, &control).run().status), QString("cancelled"));
+    }
+    const RunRecord resumed = Trainer(resumableRunConfig(tmp.path() / "stopped"), nullptr, nullptr, RunFolderMode::Resume).run();
+    QCOMPARE(QString::fromStdString(resumed.status), QString("finished"));
+    QCOMPARE(resumed.steps.size(), straight.steps.size());
+    for (size_t i = 0; i < straight.steps.size(); ++i) QCOMPARE(resumed.steps[i].loss, straight.steps[i].loss);
+    CheckpointTensors a(tmp.path() / "straight/model"), b(tmp.path() / "stopped/model");
+    QCOMPARE(a.names(), b.names());
+    for (const auto& n : a.names()) QVERIFY2(torch::equal(a.tensor(n), b.tensor(n)), n.c_str());
   }
 
   // `profile` on a T5 folder: the chain for both lengths, checked against LibTorch's count of the
