@@ -6,6 +6,7 @@
 
 #include <QtTest/QtTest>
 
+#include "core/report/comparison.h"
 #include "core/util/energy_meter.h"
 #include "core/util/nvml_counter.h"
 #include "core/util/rapl_counters.h"
@@ -179,6 +180,15 @@ class TestRuntime : public QObject {
     QVERIFY2(QString::fromStdString(why).startsWith("NVML (/nonexistent/libnvidia-ml.so.1) cannot be loaded: /nonexistent/libnvidia-ml.so.1: "),
              why.c_str());
     dlclose(fake);
+  }
+
+  // How train and pretrain print a run's energy (core/report/comparison.h), units chosen by size.
+  void energySummaryLines() {
+    QCOMPARE(QString::fromStdString(energySummary(12345.0, {{"RAPL package-0", 12000.0}, {"RAPL package-0 dram", 345.0}}, "")),
+             QString("energy: 12.35 kJ (RAPL package-0 12.00 kJ, RAPL package-0 dram 345.0 J)"));
+    QCOMPARE(QString::fromStdString(energySummary(2.5e6, {}, "package-1 stopped counting")),
+             QString("energy: 2.50 MJ; not counted: package-1 stopped counting"));
+    QCOMPARE(QString::fromStdString(energySummary(-1, {}, "no counters")), QString("energy: not measured (no counters)"));
   }
 
   void summaryNamesBlasAndThreads() {

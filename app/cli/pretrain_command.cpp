@@ -76,10 +76,7 @@ Command pretrainCommand() {
               std::cout << "parameters: " << r.parameters << "\ntrain tokens: " << r.trainTokens << "\nsteps: " << r.steps
                         << "\nfinal train loss: " << r.finalLoss << "\n";
               if (r.validLoss >= 0) std::cout << "validation loss: " << r.validLoss << "\n";
-              if (r.energyJoules >= 0)
-                std::cout << "energy: " << energyText(r.energyJoules) << (r.energyNote.empty() ? "" : "; not counted: " + r.energyNote) << "\n";
-              else
-                std::cout << "energy: not measured (" << r.energyNote << ")\n";
+              std::cout << energySummary(r.energyJoules, r.energySources, r.energyNote) << "\n";
               std::cout << "model: " << (std::filesystem::path(a->out) / "model").string() << "\n";
             });
           }};

@@ -283,14 +283,7 @@ Command trainCommand() {
               std::cout << "training FLOPs: " << record.totalFlops << " (" << (record.totalFlopsFull > 0 ? 100 * record.totalFlops / record.totalFlopsFull : 0)
                         << "% of Full FT), importance passes: " << record.importanceFlops << "\n";
               if (!record.epochs.empty()) std::cout << "final mean loss: " << record.epochs.back().meanLoss << "\n";
-              if (record.energyJoules >= 0) {
-                std::cout << "energy: " << energyText(record.energyJoules);
-                for (size_t i = 0; i < record.energySources.size(); ++i)
-                  std::cout << (i == 0 ? " (" : ", ") << record.energySources[i].first << " " << energyText(record.energySources[i].second);
-                std::cout << (record.energySources.empty() ? "" : ")") << (record.energyNote.empty() ? "" : "; not counted: " + record.energyNote) << "\n";
-              } else {
-                std::cout << "energy: not measured (" << record.energyNote << ")\n";
-              }
+              std::cout << energySummary(record.energyJoules, record.energySources, record.energyNote) << "\n";
               for (const auto& g : record.generationEvals)
                 std::printf("ROUGE %s on %lld %s examples: ROUGE-1 %.2f ROUGE-2 %.2f ROUGE-L %.2f%s\n",
                             g.epoch < 0 ? "before training" : ("after epoch " + std::to_string(g.epoch + 1)).c_str(), (long long)g.examples,

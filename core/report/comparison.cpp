@@ -103,6 +103,15 @@ std::string energyText(double joules) {
   return fixedDigits(joules / 1e6, 2) + " MJ";
 }
 
+std::string energySummary(double joules, const std::vector<std::pair<std::string, double>>& sources, const std::string& note) {
+  if (joules < 0) return "energy: not measured (" + note + ")";
+  std::string line = "energy: " + energyText(joules);
+  for (size_t i = 0; i < sources.size(); ++i) line += (i == 0 ? " (" : ", ") + sources[i].first + " " + energyText(sources[i].second);
+  if (!sources.empty()) line += ")";
+  if (!note.empty()) line += "; not counted: " + note;
+  return line;
+}
+
 std::vector<ComparisonRow> compareRuns(const std::vector<std::pair<std::string, RunRecord>>& runs, bool allowMixed) {
   const RunRecord* full = nullptr;
   std::string fullName;

@@ -42,6 +42,9 @@ std::string comparisonMarkdown(const std::vector<ComparisonRow>& rows);
 std::string fixedDigits(double v, int digits);
 // Joules as people read them: "845.2 J", "12.35 kJ", "3.41 MJ".
 std::string energyText(double joules);
+// The summary line of a run's energy, as train and pretrain print it: "energy: 12.35 kJ (RAPL
+// package-0 12.35 kJ)[; not counted: NOTE]", or "energy: not measured (NOTE)" for joules < 0.
+std::string energySummary(double joules, const std::vector<std::pair<std::string, double>>& sources, const std::string& note);
 std::string comparisonCsv(const std::vector<ComparisonRow>& rows);
 std::string comparisonText(const std::vector<ComparisonRow>& rows);
 

@@ -225,6 +225,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
   result.steps = step;
   energy.sample();
   result.energyJoules = energy.available() ? energy.joules() : -1.0;
+  if (energy.available()) result.energySources = energy.perCounter();
   result.energyNote = energy.note();
   // The final model, in the requested dtype.
   model->to(dtypeFromName(c.dtype));

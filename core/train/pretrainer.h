@@ -46,6 +46,7 @@ struct PretrainResult {
   // Energy this call used, from hardware counters (core/util/energy_meter.h); -1: not measured,
   // and the note says why (a resumed pretraining counts only its own session).
   double energyJoules = -1;
+  std::vector<std::pair<std::string, double>> energySources;  // per counter, e.g. {"RAPL package-0", J}
   std::string energyNote;
 };
 
