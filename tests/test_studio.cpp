@@ -36,6 +36,7 @@
 #include "ui/heatmap_plot.h"
 #include "ui/main_window.h"
 #include "ui/plot_export.h"
+#include "ui/run_status.h"
 #include "ui/run_worker.h"
 #include "ui/setup_panel.h"
 #include "ui/tensor_table.h"
@@ -137,6 +138,30 @@ class TestStudio : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     if (test::fixture("models/opt").empty()) QSKIP("fixture models/opt not found");
+  }
+
+  // The status bar's running line, worked by hand: ETA = 20 s / 10 steps x 90 steps left.
+  void statusLineOfARunningTraining() {
+    ui::LiveStatus s;
+    s.epoch = 0;
+    s.epochs = 2;
+    s.done = 10;
+    s.total = 100;
+    s.elapsedSeconds = 20;
+    s.tokensPerSecond = 512.4;
+    s.peakMemoryBytes = 1'200'000'000;
+    s.energyJoules = 12;
+    s.saving = "GT saves 50.1% of Full FT FLOPs";
+    QCOMPARE(ui::liveStatusText(s),
+             QString("training | epoch 1/2 | step 10/100 | ETA 3:00 | 512 tokens/s | peak 1.20 GB | 12.0 J | GT saves 50.1% of Full FT FLOPs"));
+    s.paused = true;
+    s.done = 0;
+    s.peakMemoryBytes = -1;
+    s.energyJoules = -1;
+    s.saving.clear();
+    QCOMPARE(ui::liveStatusText(s), QString("paused | epoch 1/2 | step 0/100 | ETA - | 512 tokens/s | preparing the first step..."));
+    QCOMPARE(ui::formatDuration(3725.4), QString("1:02:05"));
+    QCOMPARE(ui::formatDuration(59.6), QString("1:00"));
   }
 
   void badModelFolderShowsErrorAndChangesNothing() {

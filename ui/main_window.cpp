@@ -31,9 +31,12 @@
 #include "core/util/json_file.h"
 #include "core/util/runtime_info.h"
 #include "ui/backward_pass_view.h"
+#include "ui/demo_setup.h"
 #include "ui/heatmap_plot.h"
 #include "ui/log_forwarder.h"
 #include "ui/plot_export.h"
+#include "ui/recent_files.h"
+#include "ui/run_status.h"
 #include "ui/run_worker.h"
 #include "ui/setup_panel.h"
 #include "ui/studio_icon.h"
@@ -43,45 +46,9 @@
 namespace gt::ui {
 namespace {
 
-constexpr int kMaxRecent = 8;
-
 double nowSeconds() { return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0; }
 
-QString formatDuration(double seconds) {
-  const int s = int(seconds + 0.5);
-  return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
-                   : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
-}
-
 }  // namespace
-
-QString demoFolder() {
-  const QString env = qEnvironmentVariable("GT_DEMO_DIR");
-  if (!env.isEmpty()) return env;
-  const QString installed = QDir(QCoreApplication::applicationDirPath()).filePath("../share/greentrainer/demo");
-  if (QFileInfo(installed + "/model/config.json").exists()) return QDir::cleanPath(installed);
-  return GT_SOURCE_DEMO_DIR;
-}
-
-RunConfig demoRunConfig() {
-  const QString demo = demoFolder();
-  RunConfig c;
-  c.model = (demo + "/model").toStdString();
-  c.data = (demo + "/debian-descriptions.jsonl").toStdString();
-  c.split = "train";
-  c.evalSplit = "valid";
-  c.maxEvalExamples = 128;
-  c.maxTrainExamples = 1000;
-  c.epochs = 2;
-  c.batchSize = 16;
-  c.lr = 3e-4;
-  c.maxLength = 256;
-  c.rho = 0.5;
-  c.generateSplit = "test";  // ROUGE-L before and after, as packaging/run.sh does
-  c.maxGenerateExamples = 100;
-  c.generateBeforeTraining = true;
-  return c;
-}
 
 MainWindow::MainWindow(bool persistent, QWidget* parent) : QMainWindow(parent), persistent_(persistent) {
   // Leave one core to the UI thread. On 2 cores, two compute threads (OpenMP + OpenBLAS pools)
@@ -189,9 +156,9 @@ void MainWindow::buildViews() {
   });
   connect(setup_, &SetupPanel::modelReady, this, [this] {
     appendLog("info", "model: " + setup_->findChild<QLabel*>("modelInfo")->text());
-    rememberRecent("recentModels", QString::fromStdString(setup_->config().model));
+    recent_->remember("recentModels", QString::fromStdString(setup_->config().model));
   });
-  connect(setup_, &SetupPanel::datasetReady, this, [this] { rememberRecent("recentData", QString::fromStdString(setup_->config().data)); });
+  connect(setup_, &SetupPanel::datasetReady, this, [this] { recent_->remember("recentData", QString::fromStdString(setup_->config().data)); });
   connect(setup_, &SetupPanel::configChanged, this, [this] { updateActions(); });
   connect(heatmap_, &HeatmapPlot::selectionClicked, this, [this](int column) {
     shownSelection_ = column;
@@ -235,7 +202,10 @@ void MainWindow::buildActions() {
     const QString f = QFileDialog::getOpenFileName(this, "Load run setup", {}, "JSON (*.json)");
     if (!f.isEmpty()) loadSetup(f);
   });
-  recentMenu_ = file->addMenu("Recent");
+  recent_ = new RecentFiles(file->addMenu("Recent"), persistent_, this);
+  recent_->addKind("recentModels", "Model", [this](const QString& p) { setup_->openModel(p); });
+  recent_->addKind("recentData", "Dataset", [this](const QString& p) { setup_->openDataset(p); });
+  recent_->addKind("recentRuns", "Run", [this](const QString& p) { openRunRecord(p); });
   file->addSeparator();
   exportPlotAction_ = file->addAction("&Export plot...", this, [this] {
     ExportDialog dialog({"Selection heatmap", "Loss", "FLOPs"}, 0, QStandardPaths::writableLocation(QStandardPaths::PicturesLocation), this);
@@ -287,7 +257,7 @@ void MainWindow::buildActions() {
   bar->addAction(exportPlotAction_);
   bar->addAction(openRunAction_);
   bar->addAction(overlayAction_);
-  rebuildRecentMenu();
+  recent_->rebuild();
 }
 
 void MainWindow::connectWorker() {
@@ -321,7 +291,7 @@ void MainWindow::connectWorker() {
     live_ = false;
     setup_->setRunning(false);
     const QString dir = QString::fromStdString(record.config.value("out_dir", std::string()));
-    if (!dir.isEmpty()) rememberRecent("recentRuns", QDir(dir).filePath("run.json"));
+    if (!dir.isEmpty()) recent_->remember("recentRuns", QDir(dir).filePath("run.json"));
     appendLog("info", QString("run %1 after %2 steps in %3; %4%5")
                           .arg(QString::fromStdString(record.status))
                           .arg(record.steps.size())
@@ -466,7 +436,7 @@ bool MainWindow::openRunRecord(const QString& path) {
   }
   if (!running()) live_ = false;
   shownSelection_ = -1;
-  rememberRecent("recentRuns", path);
+  recent_->remember("recentRuns", path);
   appendLog("info", QString("opened %1 (%2, %3 steps, %4)").arg(path, runLabel(loaded_)).arg(loaded_.steps.size()).arg(QString::fromStdString(loaded_.status)));
   if (!resumableRunDir().isEmpty()) {
     appendLog("info", QString("this run was interrupted after %1 steps; Run > Resume interrupted run (Ctrl+Shift+R) continues it from its checkpoint")
@@ -606,37 +576,22 @@ void MainWindow::renderNow() {
 void MainWindow::updateStatus() {
   const RunRecord& r = shownRecord();
   if (running()) {
-    const int64_t done = int64_t(r.steps.size());
-    const double elapsed = nowSeconds() - runStartedAt_;
-    const int64_t epoch = r.steps.empty() ? 0 : r.steps.back().epoch;
-    const int64_t epochs = runConfig_.epochs;
-    QString eta = "-";
-    if (done > 0 && totalSteps_ > done) eta = formatDuration(elapsed / double(done) * double(totalSteps_ - done));
-    status_->setText(QString("%1 | epoch %2/%3 | step %4/%5 | ETA %6 | %7 tokens/s%8 | %9")
-                         .arg(worker_->paused() ? "paused" : "training")
-                         .arg(epoch + 1)
-                         .arg(epochs)
-                         .arg(done)
-                         .arg(totalSteps_)
-                         .arg(eta)
-                         .arg(lastTokensPerSecond_, 0, 'f', 0)
-                         .arg((lastPeakMemoryBytes_ < 0 ? QString() : QString(" | peak %1 GB").arg(double(lastPeakMemoryBytes_) / 1e9, 0, 'f', 2)) +
-                              (lastEnergyJoules_ < 0 ? QString() : " | " + QString::fromStdString(energyText(lastEnergyJoules_))))
-                         .arg(flops_->savingText().isEmpty() ? QString("preparing the first step...") : flops_->savingText()));
+    LiveStatus live;
+    live.paused = worker_->paused();
+    live.epoch = r.steps.empty() ? 0 : r.steps.back().epoch;
+    live.epochs = runConfig_.epochs;
+    live.done = int64_t(r.steps.size());
+    live.total = totalSteps_;
+    live.elapsedSeconds = nowSeconds() - runStartedAt_;
+    live.tokensPerSecond = lastTokensPerSecond_;
+    live.peakMemoryBytes = lastPeakMemoryBytes_;
+    live.energyJoules = lastEnergyJoules_;
+    live.saving = flops_->savingText();
+    status_->setText(liveStatusText(live));
     progress_->setRange(0, int(std::max<int64_t>(totalSteps_, 1)));
-    progress_->setValue(int(done));
+    progress_->setValue(int(live.done));
   } else if (!r.tensors.empty()) {
-    QStringList rouge;
-    for (const auto& g : r.generationEvals) rouge << QString::number(100 * g.rougeL, 'f', 2);
-    status_->setText(QString("%1: %2, %3 steps, %4 selections%5%6%7")
-                         .arg(r.status == "preview" ? QString("selection preview") : QString("run %1").arg(QString::fromStdString(r.status)))
-                         .arg(runLabel(r))
-                         .arg(r.steps.size())
-                         .arg(r.selections.size())
-                         .arg(flops_->savingText().isEmpty() ? QString() : "; " + flops_->savingText())
-                         .arg(rouge.isEmpty() ? QString()
-                                              : QString("; ROUGE-L %1 on %2").arg(rouge.join(" -> "), QString::fromStdString(r.generationEvals.back().split)))
-                         .arg(r.energyJoules < 0 ? QString() : "; energy " + QString::fromStdString(energyText(r.energyJoules))));
+    status_->setText(recordStatusText(r, flops_->savingText()));
     progress_->setRange(0, 1);
     progress_->setValue(r.status == "finished" ? 1 : 0);
   } else {
@@ -664,42 +619,6 @@ void MainWindow::updateActions() {
 
 void MainWindow::appendLog(const QString& level, const QString& text) {
   log_->appendPlainText(QString("%1 [%2] %3").arg(QTime::currentTime().toString("hh:mm:ss"), level, text));
-}
-
-void MainWindow::rememberRecent(const QString& key, const QString& path) {
-  if (!persistent_ || path.isEmpty()) return;
-  QSettings settings;
-  QStringList list = settings.value(key).toStringList();
-  list.removeAll(path);
-  list.prepend(path);
-  while (list.size() > kMaxRecent) list.removeLast();
-  settings.setValue(key, list);
-  rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu() {
-  recentMenu_->clear();
-  if (!persistent_) {
-    recentMenu_->setEnabled(false);
-    return;
-  }
-  QSettings settings;
-  struct Kind {
-    const char* key;
-    const char* label;
-    std::function<void(const QString&)> open;
-  };
-  const Kind kinds[] = {{"recentModels", "Model", [this](const QString& p) { setup_->openModel(p); }},
-                        {"recentData", "Dataset", [this](const QString& p) { setup_->openDataset(p); }},
-                        {"recentRuns", "Run", [this](const QString& p) { openRunRecord(p); }}};
-  for (const auto& k : kinds) {
-    for (const auto& path : settings.value(k.key).toStringList()) {
-      auto open = k.open;
-      recentMenu_->addAction(QString("%1: %2").arg(k.label, path), this, [open, path] { open(path); });
-    }
-    recentMenu_->addSeparator();
-  }
-  recentMenu_->setEnabled(!recentMenu_->isEmpty());
 }
 
 void MainWindow::loadDemoOrLast() {

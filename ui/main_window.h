@@ -10,6 +10,7 @@
 
 #include "core/report/run_record.h"
 #include "core/util/run_folder.h"
+#include "ui/demo_setup.h"
 #include "ui/record_builder.h"
 
 class QAction;
@@ -29,12 +30,7 @@ class FlopsPlot;
 class TensorTable;
 class BackwardPassView;
 class RunWorker;
-
-// The demo shipped in resources/demo (GT_DEMO_DIR, else beside the installed binary, else the
-// source tree) and the setup the app starts with: GT rho 0.5 on 1,000 pairs, 2 epochs, ROUGE on
-// 100 test pairs before and after, as packaging/run.sh.
-QString demoFolder();
-RunConfig demoRunConfig();
+class RecentFiles;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -100,8 +96,6 @@ class MainWindow : public QMainWindow {
   void updateStatus();
   void updateActions();
   void appendLog(const QString& level, const QString& text);
-  void rememberRecent(const QString& key, const QString& path);
-  void rebuildRecentMenu();
   void loadDemoOrLast();
   // Runs `write`; on a gt::Error shows it under the title `failure`, else `done` in the status bar.
   bool writeFile(const QString& failure, const QString& done, const std::function<void()>& write);
@@ -122,7 +116,7 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QTimer* redraw_;
   RunWorker* worker_;
-  QMenu* recentMenu_ = nullptr;
+  RecentFiles* recent_ = nullptr;
   QAction *startAction_, *resumeAction_, *pauseAction_, *stopAction_, *previewAction_, *exportPlotAction_, *exportCsvAction_, *exportSelectionsAction_,
       *exportRecordAction_, *openModelAction_, *openDataAction_, *openRunAction_, *overlayAction_, *clearOverlayAction_;
 
