@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QSvgRenderer>
 #include <QTableWidget>
 #include <QTimer>
@@ -162,6 +163,33 @@ class TestStudio : public QObject {
     QCOMPARE(ui::liveStatusText(s), QString("paused | epoch 1/2 | step 0/100 | ETA - | 512 tokens/s | preparing the first step..."));
     QCOMPARE(ui::formatDuration(3725.4), QString("1:02:05"));
     QCOMPARE(ui::formatDuration(59.6), QString("1:00"));
+  }
+
+  // A T5 folder opens as an encoder-decoder: the panel says so and greys out the methods that need
+  // a decoder-only model, leaving one of them for GreenTrainer; a decoder-only model enables them again.
+  void encoderDecoderModelLimitsTheMethods() {
+    test::TempDir tmp;
+    if (!test::writeTinyT5(tmp.path() / "t5")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    MainWindow w(false);
+    loadFixture(w);
+    auto* method = w.setup()->findChild<QComboBox*>("method");
+    method->setCurrentIndex(method->findData("lisa"));
+    w.setup()->setTokenizer("");
+    w.setup()->openModel(q(tmp.path() / "t5"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.setup()->model().has_value() && w.setup()->model()->modelType == "t5" && !w.setup()->busy(), 60000);
+    const QString info = w.setup()->findChild<QLabel*>("modelInfo")->text();
+    QVERIFY2(info.startsWith("t5 (encoder-decoder), ") && info.contains(", 2 + 2 layers, hidden 32, vocab 4096;"), qPrintable(info));
+    auto* items = qobject_cast<QStandardItemModel*>(method->model());
+    std::set<std::string> enabled;
+    for (int i = 0; i < method->count(); ++i)
+      if (items->item(i)->isEnabled()) enabled.insert(method->itemData(i).toString().toStdString());
+    QCOMPARE(enabled, (std::set<std::string>{"gt", "full", "top2", "lora"}));
+    QCOMPARE(method->currentData().toString(), QString("gt"));
+
+    w.setup()->setTokenizer(q(test::fixture("tokenizers/bytes-only")));
+    w.setup()->openModel(q(test::fixture("models/opt")));
+    QTRY_VERIFY_WITH_TIMEOUT(w.setup()->model()->modelType == "opt" && !w.setup()->busy(), 60000);
+    for (int i = 0; i < method->count(); ++i) QVERIFY(items->item(i)->isEnabled());
   }
 
   void badModelFolderShowsErrorAndChangesNothing() {

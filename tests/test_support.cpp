@@ -5,6 +5,8 @@
 #include <random>
 #include <sstream>
 
+#include "core/io/checkpoint.h"
+#include "core/model/model_factory.h"
 #include "core/util/error.h"
 
 namespace gt::test {
@@ -25,6 +27,18 @@ CliResult runProcess(const QString& program, const QStringList& args, int timeou
 }
 
 CliResult runCli(const QStringList& args, int timeoutMs) { return runProcess(GT_CLI_PATH, args, timeoutMs); }
+
+bool writeTinyT5(const fs::path& dir) {
+  const auto spm = fixture("tokenizers/sentencepiece-4k/tokenizer.model");
+  if (spm.empty()) return false;
+  torch::manual_seed(3);
+  auto model = gt::createSeq2SeqModel(gt::ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":4096,
+    "d_model":32,"d_kv":8,"d_ff":64,"num_layers":2,"num_heads":4,"feed_forward_proj":"gated-gelu","pad_token_id":0,"eos_token_id":2,
+    "decoder_start_token_id":0})")));
+  gt::saveModel(*model, dir);
+  fs::copy_file(spm, dir / "tokenizer.model");
+  return true;
+}
 
 gt::RunConfig tinyOptRun(const fs::path& out) {
   gt::RunConfig c;

@@ -23,6 +23,9 @@ std::filesystem::path fixture(const std::string& relative);
 // A run on the tiny fixtures every trainer test starts from: the OPT model, the bytes-only
 // tokenizer, data/tiny.jsonl (10 train rows, a valid split), batch 4, lr 1e-3, 128 tokens, into `out`.
 gt::RunConfig tinyOptRun(const std::filesystem::path& out);
+// A random T5 (gated-GELU, 2 + 2 layers, d_model 32) with the SentencePiece fixture's 4,096 pieces
+// as its vocabulary, written as a model folder with that tokenizer; false when the fixture is absent.
+bool writeTinyT5(const std::filesystem::path& dir);
 
 // A fresh empty directory under the system temp folder, removed by the destructor.
 class TempDir {

@@ -37,19 +37,6 @@ std::shared_ptr<Seq2SeqLM> randomT5(const std::string& extra) {
   return model;
 }
 
-// A random T5 with the SentencePiece fixture's 4,096 pieces as its vocabulary, in a folder.
-bool writeT5Folder(const std::filesystem::path& dir) {
-  const auto spm = fixture("tokenizers/sentencepiece-4k/tokenizer.model");
-  if (spm.empty()) return false;
-  torch::manual_seed(3);
-  auto model = createSeq2SeqModel(ModelConfig::fromJson(nlohmann::json::parse(R"({"model_type":"t5","vocab_size":4096,"d_model":32,
-    "d_kv":8,"d_ff":64,"num_layers":2,"num_heads":4,"feed_forward_proj":"gated-gelu","pad_token_id":0,"eos_token_id":2,
-    "decoder_start_token_id":0})")));
-  saveModel(*model, dir);
-  std::filesystem::copy_file(spm, dir / "tokenizer.model");
-  return true;
-}
-
 }  // namespace
 
 class TestT5 : public QObject {
@@ -197,7 +184,7 @@ class TestT5 : public QObject {
   // builds from --prompt, so with the same search both give the same text.
   void evalAndGenerateOnTheCommandLine() {
     gt::test::TempDir tmp;
-    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    if (!gt::test::writeTinyT5(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
     gt::test::writeFile(tmp.path() / "data.jsonl",
                         R"({"source":"a small tool to convert images","target":"image converter","split":"test"}
 {"source":"library for parsing JSON documents quickly","target":"JSON parser","split":"test"}
@@ -234,7 +221,7 @@ class TestT5 : public QObject {
   // decoder-only model.
   void trainsOnTheCommandLine() {
     gt::test::TempDir tmp;
-    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    if (!gt::test::writeTinyT5(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
     std::string rows;
     const char* words[] = {"image", "audio", "text", "network", "file", "video", "font", "mail"};
     for (int i = 0; i < 40; ++i) {
@@ -332,7 +319,7 @@ class TestT5 : public QObject {
   void resumeIsBitExact() {
     QFETCH(QString, method);
     gt::test::TempDir tmp;
-    if (!writeT5Folder(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
+    if (!gt::test::writeTinyT5(tmp.path() / "model")) QSKIP("fixture tokenizer sentencepiece-4k not found");
     std::string rows;
     for (int i = 0; i < 12; ++i)
       rows += nlohmann::json({{"source", "package number " + std::to_string(i) + " converts files"}, {"target", "converter " + std::to_string(i)}})

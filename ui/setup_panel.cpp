@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QStandardItemModel>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -90,15 +91,17 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     modelPath_->setText(pendingModel_);
     tokenizerPath_->setText(pendingTokenizer_);
     const auto& m = *model_;
+    const bool encoderDecoder = m.decoderLayers > 0;
     modelInfoText_ = QString("%1, %2 M parameters, %3 layers, hidden %4, vocab %5; %6 trainable tensors. Tokenizer: %7 tokens.")
-                            .arg(q(m.modelType))
+                            .arg(encoderDecoder ? q(m.modelType) + " (encoder-decoder)" : q(m.modelType))
                             .arg(double(m.parameters) / 1e6, 0, 'f', 2)
-                            .arg(m.layers)
+                            .arg(encoderDecoder ? QString("%1 + %2").arg(m.layers).arg(m.decoderLayers) : QString::number(m.layers))
                             .arg(m.hiddenSize)
                             .arg(m.vocabSize)
                             .arg(m.chain.tensors.size())
                             .arg(m.tokenizerVocab);
     modelInfo_->setText(modelInfoText_);
+    enableMethodsFor(encoderDecoder);
     refreshDataset();
     updateRho();
     Q_EMIT modelReady();
@@ -560,6 +563,17 @@ void SetupPanel::setRunning(bool running) {
     w->setEnabled(!running);
   // rho stays live during a GreenTrainer run: it takes effect at the next selection.
   updateMethod();
+}
+
+void SetupPanel::enableMethodsFor(bool encoderDecoder) {
+  // The block-wise methods name decoder-only layers and a prefix attaches to decoder-only attention.
+  auto* items = qobject_cast<QStandardItemModel*>(method_->model());
+  for (int i = 0; i < method_->count(); ++i) {
+    const QString m = method_->itemData(i).toString();
+    const bool decoderOnly = m == "top-blocks" || m == "lisa" || m == "badam" || m == "prefix";
+    items->item(i)->setEnabled(!(encoderDecoder && decoderOnly));
+  }
+  if (!items->item(method_->currentIndex())->isEnabled()) method_->setCurrentIndex(method_->findData("gt"));
 }
 
 void SetupPanel::updateMethod() {

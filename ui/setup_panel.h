@@ -75,6 +75,8 @@ class SetupPanel : public QWidget {
   void refreshDataset();
   void updateRho();
   void updateMethod();
+  // Encoder-decoders: the methods that need a decoder-only model are greyed out (and left if chosen).
+  void enableMethodsFor(bool encoderDecoder);
 
   // Model
   QLineEdit *modelPath_, *tokenizerPath_;

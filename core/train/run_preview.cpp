@@ -52,6 +52,7 @@ ModelSummary inspectModel(const RunConfig& c, int64_t seq) {
   s.vocabSize = mc.vocabSize;
   s.tokenizerVocab = tokenizer->vocabSize();
   s.maxPositions = mc.maxPositions;
+  s.decoderLayers = mc.isEncoderDecoder() ? mc.numDecoderLayers : 0;
   const int64_t fitted = mc.maxPositions > 0 ? std::min(seq, mc.maxPositions) : seq;
   // An encoder-decoder is profiled with `seq` tokens on both sides (the batch's own shape is used once training starts).
   s.chain = chainSummary(*model, profileFlops(mc, c.batchSize, fitted, c.gradientCheckpointing, mc.isEncoderDecoder() ? fitted : 0));

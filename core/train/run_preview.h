@@ -27,6 +27,7 @@ struct ModelSummary {
   std::string folder, modelType, tokenizer;
   int64_t parameters = 0, layers = 0, hiddenSize = 0, vocabSize = 0, tokenizerVocab = 0;
   int64_t maxPositions = 0;  // learned positions (OPT, GPT-2): the longest sequence; 0: no limit
+  int64_t decoderLayers = 0;  // an encoder-decoder's decoder depth (layers is its encoder's); 0: decoder-only
   ChainSummary chain;
 };
 
