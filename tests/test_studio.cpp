@@ -34,6 +34,7 @@
 #include "core/train/trainer.h"
 #include "test_support.h"
 #include "ui/backward_pass_view.h"
+#include "ui/chain_layers.h"
 #include "ui/heatmap_plot.h"
 #include "ui/main_window.h"
 #include "ui/plot_export.h"
@@ -139,6 +140,20 @@ class TestStudio : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     if (test::fixture("models/opt").empty()) QSKIP("fixture models/opt not found");
+  }
+
+  // The views group an encoder-decoder's chain by stack and block (T5's "layer.N" is a sub-layer, not a layer).
+  void chainGroupsOfAnEncoderDecoder() {
+    std::vector<ChainEntry> chain;
+    for (const char* n : {"decoder.final_layer_norm.weight", "decoder.block.1.layer.2.DenseReluDense.wo.weight",
+                          "decoder.block.1.layer.0.SelfAttention.q.weight", "decoder.block.0.layer.1.EncDecAttention.k.weight",
+                          "encoder.final_layer_norm.weight", "encoder.block.0.layer.0.SelfAttention.v.weight", "shared.weight"})
+      chain.push_back({n, {}, 0, 0});
+    QStringList labels;
+    for (const auto& g : ui::chainGroups(chain)) labels << QString("%1:%2-%3").arg(g.label).arg(g.first).arg(g.last);
+    QCOMPARE(labels.join(" | "), QString("output:0-0 | decoder 1:1-2 | decoder 0:3-3 | encoder output:4-4 | encoder 0:5-5 | embeddings:6-6"));
+    QCOMPARE(ui::shortTensorName("decoder.block.1.layer.2.DenseReluDense.wo.weight"), QString("layer.2.DenseReluDense.wo.weight"));
+    QCOMPARE(ui::layerOfTensor("encoder.block.3.layer.0.SelfAttention.v.weight"), 3);
   }
 
   // The status bar's running line, worked by hand: ETA = 20 s / 10 steps x 90 steps left.

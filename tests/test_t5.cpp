@@ -13,6 +13,7 @@
 #include "core/model/model_factory.h"
 #include "core/model/seq2seq_generation.h"
 #include "core/model/t5.h"
+#include "core/model/tensor_names.h"
 #include "core/train/resumable_run.h"
 #include "core/train/trainer.h"
 #include "test_support.h"
@@ -269,6 +270,36 @@ class TestT5 : public QObject {
     QVERIFY(epochs.back()["eval_loss"].get<double>() > 0);
     QCOMPARE(record["generation_evals"].back()["examples"].get<int64_t>(), int64_t(4));
     QVERIFY(record["totals"]["fraction"].get<double>() <= 0.7);  // training FLOPs / Full FT's on the same batches
+
+    // `selections` names an encoder-decoder's blocks by stack.
+    const auto report = gt::test::runCli({"selections", QString::fromStdString((tmp.path() / "gt").string()), "--json"});
+    QVERIFY2(report.code == 0, qPrintable(report.err));
+    const auto rowsJson = nlohmann::json::parse(report.out.toStdString()).at(0)["selections"];
+    std::set<std::string> expectedBlocks;
+    for (const auto& sel : record["selections"])
+      for (const auto& n : sel["selected"]) {
+        const auto b = encoderDecoderBlockOf(n.get<std::string>());
+        if (b.index >= 0) expectedBlocks.insert(b.stack + " " + std::to_string(b.index));
+      }
+    QVERIFY(!expectedBlocks.empty());
+    QCOMPARE(rowsJson.size(), record["selections"].size());
+    for (const auto& row : rowsJson) {
+      const std::string blocks = row["blocks"].get<std::string>();
+      QVERIFY2(blocks.rfind("decoder ", 0) == 0 || blocks.rfind("encoder ", 0) == 0 || blocks == "-", blocks.c_str());
+      QVERIFY(row["layers"].empty());  // no decoder-only layer numbers
+    }
+    // The first selection's blocks, worked out from its tensor names.
+    std::set<int64_t> dec, enc;
+    for (const auto& n : record["selections"][0]["selected"]) {
+      const auto b = encoderDecoderBlockOf(n.get<std::string>());
+      if (b.index >= 0) (b.stack == "decoder" ? dec : enc).insert(b.index);
+    }
+    auto ranges = [](const std::set<int64_t>& s) {
+      return s.size() == 2 ? std::to_string(*s.begin()) + "-" + std::to_string(*s.rbegin()) : std::to_string(*s.begin());
+    };
+    std::string expected = dec.empty() ? "" : "decoder " + ranges(dec);
+    if (!enc.empty()) expected += (expected.empty() ? "" : "; ") + std::string("encoder ") + ranges(enc);
+    QCOMPARE(rowsJson[0]["blocks"].get<std::string>(), expected);
 
     const auto full = train("full", "full");
     QVERIFY2(full.code == 0, qPrintable(full.err));

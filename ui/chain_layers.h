@@ -1,5 +1,6 @@
 // How the views group a FLOPs chain (output first) for display: one group per decoder layer
-// ("layer 7"), plus the head/final norm above them and the embeddings below; and each tensor's
+// ("layer 7"; an encoder-decoder's "decoder 1" ... "encoder output", "encoder 0"), plus the
+// head/final norm above them and the embeddings below; and each tensor's
 // dy, the reach increment paid to backpropagate below it (GREENTRAINER.md §2).
 #pragma once
 #include <QString>
@@ -10,7 +11,7 @@
 namespace gt::ui {
 
 struct ChainGroup {
-  QString label;   // "layer 7", "output", "embeddings"
+  QString label;   // "layer 7", "output", "embeddings"; T5: "decoder 1", "encoder output", "encoder 0"
   int layer = -1;  // decoder layer index, -1 for the others
   int first = 0, last = 0;  // chain positions [first, last]
 };

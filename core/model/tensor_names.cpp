@@ -18,4 +18,16 @@ int64_t decoderLayerOf(const std::string& tensorName) {
   return -1;
 }
 
+StackBlock encoderDecoderBlockOf(const std::string& tensorName) {
+  for (const std::string stack : {"encoder", "decoder"}) {
+    const std::string prefix = stack + ".block.";
+    if (tensorName.compare(0, prefix.size(), prefix) != 0) continue;
+    size_t end = prefix.size();
+    while (end < tensorName.size() && std::isdigit(static_cast<unsigned char>(tensorName[end]))) ++end;
+    if (end > prefix.size() && end < tensorName.size() && tensorName[end] == '.')
+      return {stack, std::stoll(tensorName.substr(prefix.size(), end - prefix.size()))};
+  }
+  return {};
+}
+
 }  // namespace gt

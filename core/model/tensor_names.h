@@ -9,4 +9,12 @@ namespace gt {
 // the leftmost such part of the name; -1 for tensors outside the layers (embeddings, final norm, head).
 int64_t decoderLayerOf(const std::string& tensorName);
 
+// An encoder-decoder's block (T5): stack "encoder" or "decoder" and N from "encoder.block.N." /
+// "decoder.block.N."; an empty stack and -1 for other names.
+struct StackBlock {
+  std::string stack;
+  int64_t index = -1;
+};
+StackBlock encoderDecoderBlockOf(const std::string& tensorName);
+
 }  // namespace gt

@@ -64,7 +64,7 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
     r.backwardBudget = budget / record.referenceTFull;
 
     std::set<size_t> chosen;
-    std::set<int64_t> layers;
+    std::set<int64_t> layers, decoderBlocks, encoderBlocks;
     double reach = 0, dw = 0, chosenParameters = 0;
     for (const auto& name : s.selected) {
       const auto it = position.find(name);
@@ -75,8 +75,15 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
       dw += t.dw;
       chosenParameters += double(elementsOf(t));
       if (const int64_t layer = decoderLayerOf(name); layer >= 0) layers.insert(layer);
+      if (const auto b = encoderDecoderBlockOf(name); b.index >= 0) (b.stack == "decoder" ? decoderBlocks : encoderBlocks).insert(b.index);
     }
     r.layers.assign(layers.begin(), layers.end());
+    r.blocks = layerRanges(r.layers);
+    if (!decoderBlocks.empty() || !encoderBlocks.empty()) {
+      r.blocks.clear();
+      for (const auto& [stack, blocks] : {std::pair{"decoder", &decoderBlocks}, std::pair{"encoder", &encoderBlocks}})
+        if (!blocks->empty()) r.blocks += (r.blocks.empty() ? "" : "; ") + std::string(stack) + " " + layerRanges({blocks->begin(), blocks->end()});
+    }
     if (parameters > 0) r.parameterShare = chosenParameters / parameters;
     if (budget > 0) {
       r.reachShare = reach / budget;
@@ -93,10 +100,13 @@ std::vector<SelectionSummary> summariseSelections(const RunRecord& record, const
         r.importanceReachable += importance;
         const int64_t layer = decoderLayerOf(t.name);
         if (layer >= 0 && (r.deepestReachableLayer < 0 || layer < r.deepestReachableLayer)) r.deepestReachableLayer = layer;
+        // Output first: the last block a fitting tensor belongs to is the deepest reachable one.
+        if (const auto b = encoderDecoderBlockOf(t.name); b.index >= 0) r.deepestReachable = "from " + b.stack + " " + std::to_string(b.index);
       }
       if (chosen.count(i)) r.importanceTaken += importance;
       if (s.importanceScaled[i] > s.importanceScaled[top]) top = i;
     }
+    if (r.deepestReachable.empty()) r.deepestReachable = r.deepestReachableLayer >= 0 ? "from " + std::to_string(r.deepestReachableLayer) : "-";
     r.mostImportant = record.tensors.empty() ? "" : record.tensors[top].name;
     r.mostImportantTaken = chosen.count(top) > 0;
     if (!record.tensors.empty() && budget > 0) r.mostImportantCost = (record.tensors[top].reach + record.tensors[top].dw) / budget;
@@ -167,7 +177,7 @@ std::string selectionReportMarkdown(const std::string& run, const RunRecord& rec
     const auto& r = rows[i];
     const bool hasBudget = r.backwardBudget > 0;
     out << "| " << i + 1 << " | " << r.epoch + 1 << " | " << r.step << " | " << fixedDigits(r.rho, 2) << " | " << r.tensors << " | "
-        << layerRanges(r.layers) << " | " << (r.deepestReachableLayer >= 0 ? "from " + std::to_string(r.deepestReachableLayer) : "-") << " | "
+        << r.blocks << " | " << r.deepestReachable << " | "
         << (r.importanceAll > 0 ? percent(r.importanceTaken / r.importanceAll) : "-") << " | "
         << (hasBudget ? percent(r.reachShare) : "-") << " | " << (hasBudget ? percent(r.dwShare) : "-") << " | "
         << (hasBudget ? percent(1 - r.reachShare - r.dwShare) : "-") << " | " << r.mostImportant << " ("
@@ -194,6 +204,7 @@ nlohmann::ordered_json selectionReportJson(const std::string& run, const RunReco
                           {"rho", r.rho},
                           {"tensors", r.tensors},
                           {"layers", r.layers},
+                          {"blocks", r.blocks},
                           {"deepest_reachable_layer", r.deepestReachableLayer},
                           {"backward_budget", r.backwardBudget},
                           {"reach_share", r.reachShare},

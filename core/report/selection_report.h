@@ -20,7 +20,8 @@ struct SelectionSummary {
   int64_t epoch = 0, step = 0;
   double rho = 0;
   int64_t tensors = 0;                // chosen
-  std::vector<int64_t> layers;        // decoder layers with a chosen tensor, ascending
+  std::vector<int64_t> layers;        // decoder layers with a chosen tensor, ascending (decoder-only models)
+  std::string blocks;                 // the same as text: "5-7", or an encoder-decoder's "decoder 0-1; encoder 1"; "-": none
   double backwardBudget = 0;          // (rho * T_full - T_fp) / T_full
   double reachShare = 0, dwShare = 0;  // of the backward budget
   // Sums of the positive scaled importance: of the chosen tensors, of every tensor, and of the
@@ -30,6 +31,7 @@ struct SelectionSummary {
   bool mostImportantTaken = false;
   double mostImportantCost = 0;       // its reach + dw, as a share of the backward budget
   int64_t deepestReachableLayer = -1; // the lowest layer index among tensors that fit alone; -1: none
+  std::string deepestReachable;       // the same as text: "from 5", "from encoder 1"; "-": none
   double jaccardPrevious = -1;        // |A ∩ B| / |A ∪ B| with the previous selection; -1 for the first
   double parameterShare = 0;          // the chosen tensors' parameters / all the record's tensors' parameters
   int64_t stepsInForce = 0;           // steps trained with this mask: to the next selection or the run's last step
