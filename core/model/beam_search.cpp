@@ -145,4 +145,32 @@ void SequenceSearch::beamStep(const torch::Tensor& logits) {
   done_ = !heuristicUnsatisfied_ || (allFinished && o_.earlyStopping) || allHit || curLen_ >= maxLen;
 }
 
+std::vector<std::vector<int64_t>> searchBatch(const std::vector<std::vector<int64_t>>& starts, const GenerationOptions& o,
+                                              torch::Tensor logits, const SearchStep& step) {
+  const int64_t K = o.numBeams;
+  std::vector<SequenceSearch> searches;
+  searches.reserve(starts.size());
+  for (const auto& s : starts) searches.emplace_back(s, o);
+  std::vector<size_t> active(starts.size());  // sequences whose rows are in the batch, in row order
+  for (size_t b = 0; b < starts.size(); ++b) active[b] = b;
+  while (true) {
+    std::vector<size_t> stillActive;
+    std::vector<int64_t> gather, next;
+    for (size_t a = 0; a < active.size(); ++a) {
+      SequenceSearch& s = searches[active[a]];
+      s.step(logits.slice(0, int64_t(a) * K, int64_t(a + 1) * K));
+      if (s.done()) continue;
+      stillActive.push_back(active[a]);
+      for (int64_t src : s.reorder()) gather.push_back(int64_t(a) * K + src);
+      for (int64_t t : s.lastTokens()) next.push_back(t);
+    }
+    if (stillActive.empty()) break;
+    active = std::move(stillActive);
+    logits = step(torch::tensor(gather, torch::kLong), torch::tensor(next, torch::kLong).view({-1, 1}));
+  }
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& s : searches) out.push_back(s.result());
+  return out;
+}
+
 }  // namespace gt

@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/model/generation.h"
@@ -42,5 +43,14 @@ class SequenceSearch {
   bool heuristicUnsatisfied_ = true;
   bool done_ = false;
 };
+
+// Searches several sequences at once in one batch of numBeams rows each. `logits`: the first
+// next-token logits [starts.size() * numBeams, V]. `step(rows, tokens)` reorders the caller's
+// per-row state (KV caches, masks) to `rows` (indices into the previous batch, int64 on the CPU)
+// and returns the next-token logits for `tokens` [rows, 1] (CPU). A sequence leaves the batch when
+// its search ends. Returns each one's result, in the order of `starts`.
+using SearchStep = std::function<torch::Tensor(const torch::Tensor& rows, const torch::Tensor& tokens)>;
+std::vector<std::vector<int64_t>> searchBatch(const std::vector<std::vector<int64_t>>& starts, const GenerationOptions& options,
+                                              torch::Tensor logits, const SearchStep& step);
 
 }  // namespace gt

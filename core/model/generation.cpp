@@ -72,34 +72,14 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
   auto positions = (mask.cumsum(1) - 1).clamp_min(0).slice(1, prefix);
   auto logits = model.forward(ids.to(device), mask, &cache, positions).select(1, longest - 1).to(torch::kFloat32).cpu();
 
-  std::vector<SequenceSearch> searches;
-  searches.reserve(prompts.size());
-  for (const auto& p : prompts) searches.emplace_back(p, o);
-  std::vector<size_t> active(prompts.size());  // prompts whose rows are in the batch, in row order
-  for (size_t b = 0; b < prompts.size(); ++b) active[b] = b;
-  while (true) {
-    std::vector<size_t> stillActive;
-    std::vector<int64_t> gather, next;
-    for (size_t a = 0; a < active.size(); ++a) {
-      SequenceSearch& s = searches[active[a]];
-      s.step(logits.slice(0, int64_t(a) * K, int64_t(a + 1) * K));
-      if (s.done()) continue;
-      stillActive.push_back(active[a]);
-      for (int64_t src : s.reorder()) gather.push_back(int64_t(a) * K + src);
-      for (int64_t t : s.lastTokens()) next.push_back(t);
-    }
-    if (stillActive.empty()) break;
-    active = std::move(stillActive);
-    auto index = torch::tensor(gather, torch::kLong).to(device);
+  auto out = searchBatch(prompts, o, logits, [&](const torch::Tensor& kept, const torch::Tensor& tokens) {
+    const auto index = kept.to(device);
     cache.select(index);
-    mask = torch::cat({mask.index_select(0, index), torch::ones({int64_t(gather.size()), 1}, mask.options())}, 1);
+    mask = torch::cat({mask.index_select(0, index), torch::ones({kept.size(0), 1}, mask.options())}, 1);
     positions = mask.sum(1, true) - 1;
-    auto step = torch::tensor(next, torch::kLong).view({-1, 1}).to(device);
-    logits = model.forward(step, mask, &cache, positions).select(1, 0).to(torch::kFloat32).cpu();
-  }
+    return model.forward(tokens.to(device), mask, &cache, positions).select(1, 0).to(torch::kFloat32).cpu();
+  });
   if (wasTraining) model.train();
-  std::vector<std::vector<int64_t>> out;
-  for (const auto& s : searches) out.push_back(s.result());
   return out;
 }
 

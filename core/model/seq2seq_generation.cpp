@@ -43,34 +43,15 @@ std::vector<std::vector<int64_t>> generateSeq2SeqBatch(Seq2SeqLM& model, const s
   auto next = torch::full({B * K, 1}, start[0], torch::TensorOptions().dtype(torch::kLong).device(device));
   auto logits = model.decode(next, encoded, encoderMask, &cache).select(1, 0).to(torch::kFloat32).cpu();
 
-  std::vector<SequenceSearch> searches;
-  searches.reserve(inputs.size());
-  for (size_t b = 0; b < inputs.size(); ++b) searches.emplace_back(start, o);
-  std::vector<size_t> active(inputs.size());  // inputs whose rows are in the batch, in row order
-  for (size_t b = 0; b < inputs.size(); ++b) active[b] = b;
-  while (true) {
-    std::vector<size_t> stillActive;
-    std::vector<int64_t> gather, tokens;
-    for (size_t a = 0; a < active.size(); ++a) {
-      SequenceSearch& s = searches[active[a]];
-      s.step(logits.slice(0, int64_t(a) * K, int64_t(a + 1) * K));
-      if (s.done()) continue;
-      stillActive.push_back(active[a]);
-      for (int64_t src : s.reorder()) gather.push_back(int64_t(a) * K + src);
-      for (int64_t t : s.lastTokens()) tokens.push_back(t);
-    }
-    if (stillActive.empty()) break;
-    active = std::move(stillActive);
-    auto index = torch::tensor(gather, torch::kLong).to(device);
-    cache.select(index);
-    encoded = encoded.index_select(0, index);
-    encoderMask = encoderMask.index_select(0, index);
-    next = torch::tensor(tokens, torch::kLong).view({-1, 1}).to(device);
-    logits = model.decode(next, encoded, encoderMask, &cache).select(1, 0).to(torch::kFloat32).cpu();
-  }
+  // From here on the decoder reads the encoder output from the cache: only the mask follows the beams.
+  auto out = searchBatch(std::vector<std::vector<int64_t>>(inputs.size(), start), o, logits,
+                         [&](const torch::Tensor& kept, const torch::Tensor& tokens) {
+                           const auto index = kept.to(device);
+                           cache.select(index);
+                           encoderMask = encoderMask.index_select(0, index);
+                           return model.decode(tokens.to(device), {}, encoderMask, &cache).select(1, 0).to(torch::kFloat32).cpu();
+                         });
   if (wasTraining) model.train();
-  std::vector<std::vector<int64_t>> out;
-  for (const auto& s : searches) out.push_back(s.result());
   return out;
 }
 

@@ -28,7 +28,9 @@ class Seq2SeqLM : public LanguageModel {
   virtual torch::Tensor encode(const torch::Tensor& inputIds, const torch::Tensor& attentionMask = {}) = 0;
 
   // decoder_input_ids [B, T] (the positions after those in `cache`), the encoder's output and the
-  // attention_mask given to encode(). Returns logits [B, T, V].
+  // attention_mask given to encode(). Returns logits [B, T, V]. Once `cache` holds the
+  // cross-attention keys/values the encoder's output is not read: it may be undefined if the
+  // mask is given (generation then need not reorder it with the beams).
   virtual torch::Tensor decode(const torch::Tensor& decoderInputIds, const torch::Tensor& encoderHidden,
                                const torch::Tensor& encoderMask = {}, Seq2SeqCache* cache = nullptr) = 0;
 

@@ -8,6 +8,7 @@
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
 #include "core/model/rms_norm.h"
+#include "core/util/error.h"
 
 namespace gt {
 namespace {
@@ -18,7 +19,7 @@ namespace nn = torch::nn;
 // the initialisation); the first block of each stack also holds the relative position bias.
 class T5Attention : public nn::Module {
  public:
-  T5Attention(const ModelConfig& c, bool relativeBias) : c_(c) {
+  T5Attention(const ModelConfig& c, bool relativeBias, bool cross) : c_(c), cross_(cross) {
     const int64_t inner = c.numHeads * c.headDim;
     q_ = register_module("q", adaptableLinear(c.hiddenSize, inner, false));
     k_ = register_module("k", adaptableLinear(c.hiddenSize, inner, false));
@@ -37,11 +38,12 @@ class T5Attention : public nn::Module {
   }
 
   // x [B, T, D] queries; keys and values from x itself (self-attention, extended by `cache`) or
-  // from `memory` (cross-attention: the encoder output, projected once and kept in `cache`).
+  // from `memory` (cross-attention: the encoder output, projected once and kept in `cache`; not
+  // read once the cache holds them, so it may then be undefined).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, KVCache* cache, size_t layer, const torch::Tensor& memory = {}) {
     auto q = splitHeads(q_(x), c_.numHeads, c_.headDim);
     torch::Tensor k, v;
-    if (!memory.defined()) {
+    if (!cross_) {
       k = splitHeads(k_(x), c_.numHeads, c_.headDim);
       v = splitHeads(v_(x), c_.numHeads, c_.headDim);
       if (cache) std::tie(k, v) = cache->append(layer, k, v);
@@ -49,6 +51,7 @@ class T5Attention : public nn::Module {
       k = cache->keys[layer];
       v = cache->values[layer];
     } else {
+      check(memory.defined(), "T5 decode: the encoder output is needed until the cache holds the cross-attention keys and values");
       k = splitHeads(k_(memory), c_.numHeads, c_.headDim);
       v = splitHeads(v_(memory), c_.numHeads, c_.headDim);
       if (cache) cache->append(layer, k, v);
@@ -56,10 +59,10 @@ class T5Attention : public nn::Module {
     return o_(attention(q, k, v, {bias, false}, 1.0));
   }
 
-  bool hasRelativeBias() const { return !relativeBias_.is_empty(); }
 
  private:
   ModelConfig c_;
+  bool cross_;
   AdaptableLinear q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr};
   nn::Embedding relativeBias_{nullptr};
 };
@@ -95,8 +98,8 @@ class T5LayerFF : public nn::Module {
 // T5LayerSelfAttention / T5LayerCrossAttention: x + attention(norm(x)).
 class T5LayerAttention : public nn::Module {
  public:
-  T5LayerAttention(const ModelConfig& c, const char* name, bool relativeBias) {
-    attention_ = register_module(name, std::make_shared<T5Attention>(c, relativeBias));
+  T5LayerAttention(const ModelConfig& c, const char* name, bool relativeBias, bool cross) {
+    attention_ = register_module(name, std::make_shared<T5Attention>(c, relativeBias, cross));
     norm_ = register_module("layer_norm", std::make_shared<RmsNorm>(c.hiddenSize, c.normEps));
   }
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, KVCache* cache, size_t layer, const torch::Tensor& memory = {}) {
@@ -114,10 +117,10 @@ class T5Block : public nn::Module {
  public:
   T5Block(const ModelConfig& c, bool decoder, bool relativeBias) {
     layers_ = register_module("layer", nn::ModuleList());
-    self_ = std::make_shared<T5LayerAttention>(c, "SelfAttention", relativeBias);
+    self_ = std::make_shared<T5LayerAttention>(c, "SelfAttention", relativeBias, false);
     layers_->push_back(self_);
     if (decoder) {
-      cross_ = std::make_shared<T5LayerAttention>(c, "EncDecAttention", false);
+      cross_ = std::make_shared<T5LayerAttention>(c, "EncDecAttention", false, true);
       layers_->push_back(cross_);
     }
     ffn_ = std::make_shared<T5LayerFF>(c);
@@ -198,6 +201,7 @@ class T5ForConditionalGeneration : public Seq2SeqLM {
     auto h = shared_(decoderInputIds);
     const auto dtype = h.scalar_type();
     const auto selfMask = causalAttentionBias(fullAttentionMask({}, decoderInputIds, past), decoderInputIds.size(1), past, dtype);
+    check(encoderMask.defined() || encoderHidden.defined(), "T5 decode: give the encoder output or its attention mask");
     const auto crossMask = paddingBias(encoderMask.defined() ? encoderMask : torch::ones({encoderHidden.size(0), encoderHidden.size(1)},
                                                                                           decoderInputIds.options()),
                                        dtype);
