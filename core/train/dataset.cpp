@@ -280,17 +280,6 @@ int64_t batchLengthMultiple(int64_t configured, const std::string& device, const
 
 namespace {
 
-// The examples' order: seeded, the same for the same seed and epoch.
-std::vector<size_t> batchOrder(size_t n, uint64_t seed, int64_t epoch, bool shuffle) {
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  if (shuffle) {
-    std::mt19937_64 rng(seed * 1000003ull + uint64_t(epoch));
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[size_t(rng() % i)]);
-  }
-  return order;
-}
-
 // `longest` rounded up to a multiple of padToMultipleOf (> 0), never past maxLength (> 0).
 int64_t paddedLength(size_t longest, int64_t padToMultipleOf, int64_t maxLength) {
   int64_t S = int64_t(longest);
@@ -301,23 +290,36 @@ int64_t paddedLength(size_t longest, int64_t padToMultipleOf, int64_t maxLength)
   return S;
 }
 
-void checkBatchOptions(int64_t batchSize, int64_t padToMultipleOf) {
+// The examples in a seeded order (the same for the same seed and epoch), batchSize at a time,
+// each group made into a batch by `build`.
+std::vector<Batch> batchesInOrder(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
+                                  bool shuffle, int64_t padToMultipleOf,
+                                  const std::function<Batch(const std::vector<const TokenizedExample*>&)>& build) {
   check(batchSize >= 1, "batch_size must be at least 1, got " + std::to_string(batchSize));
   check(padToMultipleOf >= 0, "pad_to_multiple_of: expected >= 0, got " + std::to_string(padToMultipleOf));
+  std::vector<size_t> order(data.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (shuffle) {
+    std::mt19937_64 rng(seed * 1000003ull + uint64_t(epoch));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[size_t(rng() % i)]);
+  }
+  std::vector<Batch> batches;
+  for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
+    std::vector<const TokenizedExample*> rows;
+    for (size_t i = start; i < std::min(order.size(), start + size_t(batchSize)); ++i) rows.push_back(&data[order[i]]);
+    batches.push_back(build(rows));
+  }
+  return batches;
 }
 
 }  // namespace
 
 std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
                                int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
-  checkBatchOptions(batchSize, padToMultipleOf);
-  const auto order = batchOrder(data.size(), seed, epoch, shuffle);
-  std::vector<Batch> batches;
-  for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
-    const size_t end = std::min(order.size(), start + size_t(batchSize));
+  return batchesInOrder(data, batchSize, seed, epoch, shuffle, padToMultipleOf, [&](const std::vector<const TokenizedExample*>& rows) {
     size_t seq = 0;
-    for (size_t i = start; i < end; ++i) seq = std::max(seq, data[order[i]].prompt.size() + data[order[i]].target.size());
-    const int64_t B = int64_t(end - start);
+    for (const auto* ex : rows) seq = std::max(seq, ex->prompt.size() + ex->target.size());
+    const int64_t B = int64_t(rows.size());
     const int64_t S = paddedLength(seq, padToMultipleOf, maxLength);
     auto ids = torch::full({B, S}, padId, torch::kLong);
     auto mask = torch::zeros({B, S}, torch::kLong);
@@ -325,44 +327,36 @@ std::vector<Batch> makeBatches(const std::vector<TokenizedExample>& data, int64_
     auto idsA = ids.accessor<int64_t, 2>();
     auto maskA = mask.accessor<int64_t, 2>();
     auto labelsA = labels.accessor<int64_t, 2>();
-    for (size_t r = start; r < end; ++r) {
-      const auto& ex = data[order[r]];
-      const int64_t row = int64_t(r - start);
+    for (int64_t row = 0; row < B; ++row) {
       int64_t col = 0;
-      for (int64_t id : ex.prompt) idsA[row][col] = id, maskA[row][col] = 1, ++col;
-      for (int64_t id : ex.target) idsA[row][col] = id, maskA[row][col] = 1, labelsA[row][col] = id, ++col;
+      for (int64_t id : rows[size_t(row)]->prompt) idsA[row][col] = id, maskA[row][col] = 1, ++col;
+      for (int64_t id : rows[size_t(row)]->target) idsA[row][col] = id, maskA[row][col] = 1, labelsA[row][col] = id, ++col;
     }
-    batches.push_back({ids, mask, labels, true});
-  }
-  return batches;
+    return Batch{ids, mask, labels, true};
+  });
 }
 
 std::vector<Batch> makeSeq2SeqBatches(const std::vector<TokenizedExample>& data, int64_t batchSize, uint64_t seed, int64_t epoch,
                                       int64_t padId, bool shuffle, int64_t padToMultipleOf, int64_t maxLength) {
-  checkBatchOptions(batchSize, padToMultipleOf);
-  const auto order = batchOrder(data.size(), seed, epoch, shuffle);
-  std::vector<Batch> batches;
-  for (size_t start = 0; start < order.size(); start += size_t(batchSize)) {
-    const size_t end = std::min(order.size(), start + size_t(batchSize));
+  return batchesInOrder(data, batchSize, seed, epoch, shuffle, padToMultipleOf, [&](const std::vector<const TokenizedExample*>& rows) {
     size_t encoderLen = 0, decoderLen = 0;
-    for (size_t i = start; i < end; ++i) {
-      encoderLen = std::max(encoderLen, data[order[i]].prompt.size());
-      decoderLen = std::max(decoderLen, data[order[i]].target.size());
+    for (const auto* ex : rows) {
+      encoderLen = std::max(encoderLen, ex->prompt.size());
+      decoderLen = std::max(decoderLen, ex->target.size());
     }
-    const int64_t B = int64_t(end - start);
+    const int64_t B = int64_t(rows.size());
     auto ids = torch::full({B, paddedLength(encoderLen, padToMultipleOf, maxLength)}, padId, torch::kLong);
     auto mask = torch::zeros_like(ids);
     auto labels = torch::full({B, paddedLength(decoderLen, padToMultipleOf, maxLength)}, int64_t(-100), torch::kLong);
-    for (size_t r = start; r < end; ++r) {
-      const auto& ex = data[order[r]];
-      const int64_t row = int64_t(r - start), n = int64_t(ex.prompt.size()), t = int64_t(ex.target.size());
+    for (int64_t row = 0; row < B; ++row) {
+      const auto& ex = *rows[size_t(row)];
+      const int64_t n = int64_t(ex.prompt.size()), t = int64_t(ex.target.size());
       ids[row].slice(0, 0, n).copy_(torch::tensor(ex.prompt, torch::kLong));
       mask[row].slice(0, 0, n).fill_(1);
       labels[row].slice(0, 0, t).copy_(torch::tensor(ex.target, torch::kLong));
     }
-    batches.push_back({ids, mask, labels, true, true});
-  }
-  return batches;
+    return Batch{ids, mask, labels, true, true};
+  });
 }
 
 }  // namespace gt
