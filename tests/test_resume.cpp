@@ -403,8 +403,22 @@ class TestResume : public QObject {
       QVERIFY2(out.contains("status: cancelled"), qPrintable(out));
       QVERIFY2(out.contains("resume with: greentrainer train --resume " + QString::fromStdString(run.string())), qPrintable(out));
       QCOMPARE(QString::fromStdString(RunRecord::load(run / "run.json").status), QString("cancelled"));
-      const Cli resumed = cli({"train", "--resume", QString::fromStdString(run.string()), "--threads", "1"});
+      QCOMPARE(RunRecord::load(run / "checkpoint" / "run.json").computeThreads, int64_t(1));
+      if (sig == SIGINT) {  // another thread count is honoured, with a warning that the last bits will differ
+        const Cli resumed = cli({"train", "--resume", QString::fromStdString(run.string()), "--threads", "2"});
+        QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
+        QVERIFY2(resumed.err.contains("resuming on 2 compute threads; the run trained on 1 so far, so it will differ from an uninterrupted "
+                                      "run in the last bits (--threads 1 continues it exactly)"),
+                 qPrintable(resumed.err));
+        QCOMPARE(RunRecord::load(run / "run.json").computeThreads, int64_t(2));
+        continue;
+      }
+      // Without --threads the run keeps the count it trained with (1, where LibTorch's default is
+      // the core count), so it continues bit for bit.
+      const Cli resumed = cli({"train", "--resume", QString::fromStdString(run.string())});
       QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
+      QVERIFY2(!resumed.err.contains("compute threads"), qPrintable(resumed.err));
+      QCOMPARE(RunRecord::load(run / "run.json").computeThreads, int64_t(1));
       compareTensors(run / "model" / "model.safetensors", ref / "model" / "model.safetensors");
       compareRecords(RunRecord::load(run / "run.json"), RunRecord::load(ref / "run.json"));
     }

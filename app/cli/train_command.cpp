@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "app/cli/common_options.h"
 #include "app/cli/crash_report.h"
@@ -244,7 +245,7 @@ Command trainCommand() {
                 ->excludes("--overwrite")
                 ->excludes("--config");
             auto threads = std::make_shared<int>(0);
-            cmd.add_option("--threads", *threads, "Intra-op CPU threads (0: LibTorch's default)");
+            cmd.add_option("--threads", *threads, "Intra-op CPU threads (0: LibTorch's default; with --resume: the run's own count)");
             auto noSave = std::make_shared<bool>(false);
             cmd.add_flag("--no-save-model", *noSave, "Do not write the fine-tuned model");
             return std::function<void()>([a, opts, given, noSave, threads, overwrite, resume] {
@@ -268,6 +269,11 @@ Command trainCommand() {
               if (*noSave) c.saveModel = false;
               CommonOptions common;
               common.threads = *threads;
+              // A resumed run keeps the thread count it trained with, so it continues bit for bit.
+              if (!resume->empty() && *threads == 0) {
+                const int64_t recorded = resumableRunThreads(*resume);
+                if (recorded > 0 && recorded <= 4 * int64_t(std::thread::hardware_concurrency())) common.threads = int(recorded);
+              }
               applyCommonOptions(common);
               check(!c.outDir.empty(), "out_dir: a run folder is required (--out)");
               RunControl control;

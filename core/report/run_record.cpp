@@ -15,7 +15,7 @@ nlohmann::json RunRecord::toJson() const {
   j["status"] = status;
   if (!error.empty()) j["error"] = error;
   j["precision"] = precision;
-  j["device"] = {{"name", deviceName}, {"peak_flops", devicePeakFlops}};
+  j["device"] = {{"name", deviceName}, {"peak_flops", devicePeakFlops}, {"threads", computeThreads}};
   auto sources = nlohmann::ordered_json::array();
   for (const auto& [name, joules] : energySources) sources.push_back({{"name", name}, {"joules", joules}});
   j["energy"] = {{"joules", energyJoules >= 0 ? nlohmann::ordered_json(energyJoules) : nlohmann::ordered_json()},
@@ -71,6 +71,7 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     if (j.contains("device")) {
       r.deviceName = j["device"].value("name", "");
       r.devicePeakFlops = j["device"].value("peak_flops", 0.0);
+      r.computeThreads = j["device"].value("threads", int64_t(0));
     }
     if (j.contains("energy")) {  // records written before the energy meter have none
       const auto& e = j["energy"];

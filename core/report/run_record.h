@@ -76,6 +76,7 @@ struct RunRecord {
   int64_t peakMemoryBytes = -1;     // peak device memory (CUDA allocator) or process RSS (CPU); -1: unknown
   std::string deviceName;           // "NVIDIA H100 80GB HBM3", the CPU model, ...
   double devicePeakFlops = 0;       // the device's dense peak FLOP/s in the run's precision; 0: unknown
+  int64_t computeThreads = 0;       // LibTorch's intra-op CPU threads during the run; 0: unknown (older records)
   // Energy the run used, from hardware counters (core/util/energy_meter.h): in all (-1: not
   // measured), per counter ("RAPL package-0", "NVML GPU ..."), and what was not counted and why.
   double energyJoules = -1;

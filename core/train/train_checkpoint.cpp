@@ -136,4 +136,6 @@ RunConfig resumableRunConfig(const fs::path& runDir) {
   return c;
 }
 
+int64_t resumableRunThreads(const fs::path& runDir) { return RunRecord::load(runDir / "checkpoint" / kRecord).computeThreads; }
+
 }  // namespace gt

@@ -153,6 +153,7 @@ RunRecord Trainer::run() {
   record.precision = precision;
   record.deviceName = deviceName(c.device);
   record.devicePeakFlops = peakFlopsPerSecond(record.deviceName, precision != "fp32");
+  record.computeThreads = computeThreads();
   int64_t parameters = 0;
   auto named = model.named_parameters(true);
   for (const auto& p : named) parameters += p.value().numel();
@@ -256,6 +257,10 @@ RunRecord Trainer::run() {
     mask = p.mask;
     scaler.restore(p.lossScale, p.lossScaleGoodSteps);
     wallBefore = r.wallSeconds;
+    if (r.computeThreads > 0 && r.computeThreads != record.computeThreads)
+      log::warn("resuming on " + std::to_string(record.computeThreads) + " compute threads; the run trained on " + std::to_string(r.computeThreads) +
+                " so far, so it will differ from an uninterrupted run in the last bits (--threads " + std::to_string(r.computeThreads) +
+                " continues it exactly)");
     r.status = "running";
     r.error.clear();
     record.steps = std::move(r.steps);
