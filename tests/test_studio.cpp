@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QStandardItemModel>
 #include <QSvgRenderer>
 #include <QTableWidget>
@@ -566,6 +567,10 @@ class TestStudio : public QObject {
     auto* method = w.setup()->findChild<QComboBox*>("method");
     method->setCurrentIndex(method->findData("lora"));
     QVERIFY(!w.setup()->findChild<QDoubleSpinBox*>("rho")->isEnabled());
+    // LoRA's own options, as a user sets them on its page.
+    w.setup()->findChild<QSpinBox*>("loraRank")->setValue(4);
+    w.setup()->findChild<QDoubleSpinBox*>("loraAlpha")->setValue(8);
+    w.setup()->findChild<QDoubleSpinBox*>("loraDropout")->setValue(0);
     // ROUGE on the 2 valid rows before and after training.
     auto* rouge = w.setup()->findChild<QComboBox*>("rougeSplit");
     rouge->setCurrentIndex(rouge->findData("valid"));
@@ -583,6 +588,22 @@ class TestStudio : public QObject {
     QCOMPARE(w.backwardView()->summaryText(),
              QString("This run (lora) trains a fixed set of parameters and makes no selections; this view explains GreenTrainer's selections."));
     QVERIFY(fs::exists(tmp.path() / "lora" / "adapter" / "adapter_model.safetensors"));
+    // The options reached the run: the record, PEFT's adapter_config.json and the adapters' shapes say rank 4, alpha 8.
+    QCOMPARE(disk.config["lora_rank"].get<int64_t>(), int64_t(4));
+    const auto adapterConfig = nlohmann::json::parse(readAll(tmp.path() / "lora" / "adapter" / "adapter_config.json"));
+    QCOMPARE(adapterConfig["r"].get<int64_t>(), int64_t(4));
+    QCOMPARE(adapterConfig["lora_alpha"].get<double>(), 8.0);
+    QCOMPARE(adapterConfig["lora_dropout"].get<double>(), 0.0);
+    const auto adapterHeader = readAll(tmp.path() / "lora" / "adapter" / "adapter_model.safetensors");
+    const uint64_t headerLength = *reinterpret_cast<const uint64_t*>(adapterHeader.data());
+    const auto tensors = nlohmann::json::parse(adapterHeader.substr(8, headerLength));
+    int loraA = 0;
+    for (const auto& [name, entry] : tensors.items())
+      if (name.find("lora_A") != std::string::npos) {
+        QCOMPARE(entry["shape"][0].get<int64_t>(), int64_t(4));
+        ++loraA;
+      }
+    QCOMPARE(loraA, 4);  // q_proj and v_proj of the fixture's 2 layers
     QCOMPARE(int(disk.generationEvals.size()), 2);
     QCOMPARE(disk.generationEvals[0].epoch, int64_t(-1));
     QCOMPARE(disk.generationEvals[1].examples, int64_t(2));
@@ -590,6 +611,64 @@ class TestStudio : public QObject {
                                                  .arg(100 * disk.generationEvals[0].rougeL, 0, 'f', 2)
                                                  .arg(100 * disk.generationEvals[1].rougeL, 0, 'f', 2)),
              qPrintable(w.statusText()->text()));
+  }
+
+  // Each method shows its own options; they come from a loaded config, go back into config(), and lock during a run.
+  void methodOptionsFollowTheMethodAndTheConfig() {
+    MainWindow w(false);
+    auto* s = w.setup();
+    auto* method = s->findChild<QComboBox*>("method");
+    auto* options = s->findChild<QStackedWidget*>("methodOptions");
+    QVERIFY(options);
+    QStringList methods;
+    for (int i = 0; i < method->count(); ++i) methods << method->itemData(i).toString();
+    QCOMPARE(methods, QStringList({"gt", "full", "top2", "top-blocks", "lisa", "badam", "lora", "prefix"}));
+    for (const QString& m : methods) {
+      method->setCurrentIndex(method->findData(m));
+      QCOMPARE(options->currentWidget()->objectName(), "options-" + m);
+      QVERIFY(!method->itemData(method->currentIndex(), Qt::ToolTipRole).toString().isEmpty());
+    }
+
+    RunConfig c;
+    c.method = "lisa";
+    c.reselectEveryEpochs = 2;
+    c.reselectEverySteps = 25;
+    c.importanceBatches = 3;
+    c.topBlocks = 1;
+    c.lisaLayers = 3;
+    c.lisaInterval = 7;
+    c.badamInterval = 9;
+    c.badamOrder = "random";
+    c.loraRank = 16;
+    c.loraAlpha = 12.5;
+    c.loraDropout = 0.25;
+    c.loraTargets = "q_proj,k_proj";
+    c.prefixTokens = 5;
+    s->setConfig(c);
+    QCOMPARE(options->currentWidget()->objectName(), QString("options-lisa"));
+    QCOMPARE(s->findChild<QSpinBox*>("lisaLayers")->value(), 3);
+    QCOMPARE(s->findChild<QComboBox*>("badamOrder")->currentText(), QString("random"));
+    QCOMPARE(s->findChild<QLineEdit*>("loraTargets")->text(), QString("q_proj,k_proj"));
+    const RunConfig back = s->config();
+    for (const char* key : {"method", "reselect_every_epochs", "reselect_every_steps", "importance_batches", "top_blocks", "lisa_layers", "lisa_interval",
+                            "badam_interval", "badam_order", "lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "prefix_tokens"})
+      QVERIFY2(back.toJson()[key] == c.toJson()[key], key);
+
+    // A user's edit reaches config() and tells the window.
+    QSignalSpy changed(s, &ui::SetupPanel::configChanged);
+    s->findChild<QSpinBox*>("lisaInterval")->setValue(11);
+    QCOMPARE(s->config().lisaInterval, int64_t(11));
+    QVERIFY(changed.size() >= 1);
+    s->findChild<QComboBox*>("badamOrder")->setCurrentIndex(s->findChild<QComboBox*>("badamOrder")->findData("descending"));
+    QCOMPARE(QString::fromStdString(s->config().badamOrder), QString("descending"));
+    s->findChild<QSpinBox*>("reselectEverySteps")->setValue(0);
+    QCOMPARE(s->findChild<QSpinBox*>("reselectEverySteps")->text(), QString("never"));
+    QCOMPARE(s->config().reselectEverySteps, int64_t(0));
+
+    s->setRunning(true);
+    QVERIFY(!options->isEnabled());
+    s->setRunning(false);
+    QVERIFY(options->isEnabled());
   }
 
   void exportsWritePlotsCsvAndJson() {

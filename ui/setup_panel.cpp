@@ -23,6 +23,7 @@
 #include "core/green/selector.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
+#include "ui/method_options.h"
 
 namespace gt::ui {
 namespace {
@@ -223,22 +224,10 @@ void SetupPanel::buildUi() {
   auto* tf = new QFormLayout(trainBox);
   method_ = new QComboBox;
   method_->setObjectName("method");
-  method_->addItem("GreenTrainer (adaptive)", "gt");
-  method_->addItem("Full fine-tuning", "full");
-  method_->addItem("FT-Top2 (final norm + output embedding)", "top2");
-  method_->setItemData(method_->count() - 1, "The paper's naive baseline: trains only the last norm and the output (tied: input) embedding",
-                       Qt::ToolTipRole);
-  method_->addItem("Top blocks (last decoder blocks)", "top-blocks");
-  method_->setItemData(method_->count() - 1, "Freeze tuning: trains the last top_blocks decoder blocks (default 2) and the final norm", Qt::ToolTipRole);
-  method_->addItem("LISA (random layers)", "lisa");
-  method_->setItemData(method_->count() - 1, "Every 20 steps, 2 randomly sampled decoder layers train, with the embeddings, final norm and head",
-                       Qt::ToolTipRole);
-  method_->addItem("BAdam (one layer at a time)", "badam");
-  method_->setItemData(method_->count() - 1, "Block coordinate descent: one decoder layer trains, switching every 50 steps in ascending order",
-                       Qt::ToolTipRole);
-  method_->addItem("LoRA", "lora");
-  method_->addItem("Prefix tuning", "prefix");
+  fillMethodList(method_);
   tf->addRow("Method:", method_);
+  methodOptions_ = new MethodOptions;
+  tf->addRow(methodOptions_);
   rhoSlider_ = new QSlider(Qt::Horizontal);
   rhoSlider_->setObjectName("rhoSlider");
   rhoSlider_->setRange(5, 100);
@@ -359,6 +348,7 @@ void SetupPanel::buildUi() {
   for (auto* spin : {batch_, seed_, maxExamples_, maxLength_})
     connect(spin, &QSpinBox::valueChanged, this, [this] { inputsChanged(false); });
   connect(lr_, &QDoubleSpinBox::valueChanged, this, [this] { inputsChanged(false); });
+  connect(methodOptions_, &MethodOptions::changed, this, [this] { inputsChanged(false); });
   connect(previewButton_, &QPushButton::clicked, this, [this] { previewSelection(); });
   setConfig(RunConfig{});
 }
@@ -389,6 +379,7 @@ RunConfig SetupPanel::config() const {
   c.device = s(device_->currentData().toString());
   c.precision = s(precision_->currentData().toString());
   c.gradientCheckpointing = gradientCheckpointing_->isChecked();
+  methodOptions_->applyTo(c);
   if (c.precision != "auto" && c.precision != "bf16-true" && c.precision != "fp16-true") c.dtype = "float32";
   if (c.precision == "bf16-true") c.dtype = "bfloat16";
   c.outDir = s(outDir_->text().trimmed());
@@ -400,6 +391,7 @@ void SetupPanel::setConfig(const RunConfig& c) {
   filling_ = true;
   template_->setText(q(c.promptTemplate));
   method_->setCurrentIndex(std::max(0, method_->findData(q(c.method))));
+  methodOptions_->setConfig(c);
   rho_->setValue(c.rho);
   rhoSlider_->setValue(int(std::lround(c.rho * 100)));
   epochs_->setValue(int(c.epochs));
@@ -559,7 +551,7 @@ void SetupPanel::setRunning(bool running) {
   running_ = running;
   for (QWidget* w : std::initializer_list<QWidget*>{openModelButton_, tokenizerButton_, openDataButton_, sourceField_, targetField_, trainSplit_,
                                                     evalSplit_, rougeSplit_, rougeExamples_, rougeBefore_, rougeEveryEpoch_, template_, method_, epochs_, batch_, lr_, seed_, maxExamples_, maxLength_,
-                                                    device_, precision_, gradientCheckpointing_, outDir_, previewButton_})
+                                                    device_, precision_, gradientCheckpointing_, methodOptions_, outDir_, previewButton_})
     w->setEnabled(!running);
   // rho stays live during a GreenTrainer run: it takes effect at the next selection.
   updateMethod();
@@ -569,15 +561,14 @@ void SetupPanel::enableMethodsFor(bool encoderDecoder) {
   // The block-wise methods name decoder-only layers and a prefix attaches to decoder-only attention.
   auto* items = qobject_cast<QStandardItemModel*>(method_->model());
   for (int i = 0; i < method_->count(); ++i) {
-    const QString m = method_->itemData(i).toString();
-    const bool decoderOnly = m == "top-blocks" || m == "lisa" || m == "badam" || m == "prefix";
-    items->item(i)->setEnabled(!(encoderDecoder && decoderOnly));
+    items->item(i)->setEnabled(!(encoderDecoder && methodNeedsDecoderOnly(method_->itemData(i).toString())));
   }
   if (!items->item(method_->currentIndex())->isEnabled()) method_->setCurrentIndex(method_->findData("gt"));
 }
 
 void SetupPanel::updateMethod() {
   const bool gt = method_->currentData().toString() == "gt";
+  methodOptions_->showMethod(method_->currentData().toString());
   rho_->setEnabled(gt);
   rhoSlider_->setEnabled(gt);
   previewButton_->setEnabled(gt && !running_ && !previewWatcher_->isRunning());

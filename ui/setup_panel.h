@@ -1,6 +1,6 @@
 // The left-hand panel: what to train (model folder, tokenizer, dataset with field mapping,
 // split and prompt template, its first rows tokenised) and how (method, rho with the predicted
-// FLOPs fraction and tensor count, epochs, batch size, learning rate, seed, device). Opening a
+// FLOPs fraction and tensor count, the method's own options, epochs, batch size, learning rate, seed, device). Opening a
 // model inspects it on a background thread; a bad folder or file reports an error and leaves the
 // previous choice in place.
 #pragma once
@@ -24,6 +24,8 @@ class QSpinBox;
 class QTableWidget;
 
 namespace gt::ui {
+
+class MethodOptions;
 
 // What a background job hands back: its value, or the error message it threw.
 template <typename T>
@@ -91,6 +93,7 @@ class SetupPanel : public QWidget {
   // Training
   QComboBox *method_, *device_, *precision_;
   QCheckBox* gradientCheckpointing_ = nullptr;
+  MethodOptions* methodOptions_ = nullptr;
   QSlider* rhoSlider_;
   QDoubleSpinBox *rho_, *lr_;
   QLabel* rhoInfo_;
