@@ -52,23 +52,8 @@ class TestModelParity : public QObject {
 
     loss.backward();
     int checked = 0;
-    for (const auto& p : model->named_parameters(true)) {
-      const std::string key = "grad." + p.key();
-      QVERIFY2(ref.contains(key), qPrintable(QString::fromStdString("reference lacks " + key)));
-      const auto expected = ref.tensor(key);
-      const double scale = expected.abs().max().item<double>();
-      if (scale < 1e-7) {
-        // Analytically zero (a key bias shifts every score of a query equally; softmax ignores it):
-        // both sides hold rounding noise, so "relative to max" is meaningless. Require noise too.
-        const double ours = p.value().grad().abs().max().item<double>();
-        QVERIFY2(ours < 1e-7, qPrintable(QString::fromStdString(p.key()) + QString(" should be ~0, is %1").arg(ours)));
-        ++checked;
-        continue;
-      }
-      const double rel = gt::test::maxAbsDiff(p.value().grad(), expected) / scale;
-      QVERIFY2(rel < 1e-4, qPrintable(QString::fromStdString(p.key()) + QString(" gradient off by %1 of max").arg(rel)));
-      ++checked;
-    }
+    const std::string mismatch = gt::test::gradientMismatch(*model, dir / "reference.safetensors", true, checked);
+    QVERIFY2(mismatch.empty(), mismatch.c_str());
     QVERIFY(checked > 10);
 
     const auto prompt = gt::test::toIds(ids[0].slice(0, 0, 6));

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
 #include "core/model/model_factory.h"
 #include "core/util/error.h"
 
@@ -92,6 +93,29 @@ std::vector<int64_t> toIds(const torch::Tensor& t) {
 
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+std::string gradientMismatch(torch::nn::Module& model, const std::filesystem::path& reference, bool allowZeroReference, int& checked) {
+  SafetensorsFile ref(reference);
+  checked = 0;
+  for (const auto& p : model.named_parameters(true)) {
+    const std::string key = "grad." + p.key();
+    if (!ref.contains(key)) return "reference lacks " + key;
+    const auto expected = ref.tensor(key);
+    const double scale = expected.abs().max().item<double>();
+    const auto grad = p.value().grad();
+    if (!grad.defined()) return p.key() + " has no gradient";
+    if (scale < 1e-7) {
+      if (!allowZeroReference) return key + " is zero in the reference";
+      const double ours = grad.abs().max().item<double>();
+      if (ours >= 1e-7) return p.key() + " should be ~0, is " + std::to_string(ours);
+    } else {
+      const double rel = maxAbsDiff(grad, expected) / scale;
+      if (rel >= 1e-4) return p.key() + " gradient off by " + std::to_string(rel) + " of max";
+    }
+    ++checked;
+  }
+  return "";
 }
 
 std::string errorMessage(const std::function<void()>& body) {

@@ -1,5 +1,6 @@
 // Helpers shared by the Qt Test executables: fixture lookup, temporary folders, tensor checks.
 #pragma once
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <QString>
@@ -41,6 +42,14 @@ class TempDir {
 std::vector<nlohmann::json> readJsonl(const std::filesystem::path& path);
 std::vector<int64_t> toIds(const torch::Tensor& t);
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
+
+// Compares every parameter's gradient in `model` with "grad.<name>" in the reference file, within
+// 1e-4 of the reference tensor's largest magnitude (the fixtures' README). A reference below 1e-7 is
+// analytically zero (e.g. a key bias: softmax ignores a shift of every score of a query); with
+// allowZeroReference ours must then be below 1e-7 too, without it that is a failure (every tensor
+// must get a real gradient). Returns "" when all match, else the first mismatch; `checked` counts
+// the tensors compared.
+std::string gradientMismatch(torch::nn::Module& model, const std::filesystem::path& reference, bool allowZeroReference, int& checked);
 
 // Runs `body` and returns the gt::Error message it throws ("" when it throws nothing).
 std::string errorMessage(const std::function<void()>& body);
