@@ -39,6 +39,20 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.startsWith("greentrainer " GT_VERSION));
     QVERIFY2(r.out.contains("BLAS: OpenBLAS"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("\nBLAS kernels: "), qPrintable(r.out));
+    // Started without OPENBLAS_CORETYPE (this test process set it for itself), the CLI replaces
+    // OpenBLAS's fallback for CPUs it does not know where an Intel CPU has AVX2 + FMA.
+    QProcess bare;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("OPENBLAS_CORETYPE");
+    bare.setProcessEnvironment(env);
+    bare.start(GT_CLI_PATH, {"--version"});
+    QVERIFY(bare.waitForFinished(60000));
+    const QString out = QString::fromUtf8(bare.readAllStandardOutput());
+    QVERIFY2(out.contains("\nBLAS kernels: "), qPrintable(out));
+    __builtin_cpu_init();
+    if (__builtin_cpu_is("intel") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      QVERIFY2(!out.contains("BLAS kernels: Prescott"), qPrintable(out));
     QVERIFY(r.out.contains("threads: "));
   }
 

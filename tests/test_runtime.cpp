@@ -7,6 +7,7 @@
 #include <QtTest/QtTest>
 
 #include "core/report/comparison.h"
+#include "core/util/blas_kernels.h"
 #include "core/util/energy_meter.h"
 #include "core/util/nvml_counter.h"
 #include "core/util/rapl_counters.h"
@@ -189,6 +190,39 @@ class TestRuntime : public QObject {
     QCOMPARE(QString::fromStdString(energySummary(2.5e6, {}, "package-1 stopped counting")),
              QString("energy: 2.50 MJ; not counted: package-1 stopped counting"));
     QCOMPARE(QString::fromStdString(energySummary(-1, {}, "no counters")), QString("energy: not measured (no counters)"));
+  }
+
+  // OpenBLAS's fallback for an Intel CPU it does not know ("Prescott") gives way to the kernels of the
+  // CPU's vector units; a core it recognised is kept (core/util/blas_kernels.h).
+  void blasKernelsFollowTheVectorUnits() {
+    CpuVectorUnits units;
+    QCOMPARE(QString::fromStdString(intelBlasCoreType(units)), QString(""));
+    units.avx2 = true;
+    QCOMPARE(QString::fromStdString(intelBlasCoreType(units)), QString(""));  // AVX2 without FMA
+    units.fma = true;
+    QCOMPARE(QString::fromStdString(intelBlasCoreType(units)), QString("Haswell"));
+    units.avx512f = units.avx512bw = units.avx512dq = true;
+    QCOMPARE(QString::fromStdString(intelBlasCoreType(units)), QString("Haswell"));  // no AVX-512 VL
+    units.avx512vl = true;
+    QCOMPARE(QString::fromStdString(intelBlasCoreType(units)), QString("SkylakeX"));
+    QVERIFY(shouldReplaceBlasCore("Prescott", "SkylakeX"));
+    QVERIFY(shouldReplaceBlasCore("Sandybridge", "Haswell"));
+    QVERIFY(!shouldReplaceBlasCore("Prescott", ""));
+    QVERIFY(!shouldReplaceBlasCore("Haswell", "SkylakeX"));
+    QVERIFY(!shouldReplaceBlasCore("Zen", "Haswell"));
+    QVERIFY(!shouldReplaceBlasCore("SkylakeX", "SkylakeX"));
+
+    // This process: test_support switched the kernels at start, as the CLI and the studio do.
+    const std::string kernels = openBlasKernels();
+    QVERIFY2(!kernels.empty(), "OpenBLAS is the BLAS here (packaging/install-deps.sh), so its kernels have a name");
+    const std::string core = kernels.substr(0, kernels.find(' '));
+    const bool switched = kernels.find("OpenBLAS detected") != std::string::npos;
+    const bool usersChoice = !switched && qEnvironmentVariableIsSet("OPENBLAS_CORETYPE");  // left alone
+    __builtin_cpu_init();
+    if (!usersChoice && __builtin_cpu_is("intel") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      QVERIFY2(!shouldReplaceBlasCore(core, "Haswell"), kernels.c_str());
+    if (switched)
+      QCOMPARE(qgetenv("OPENBLAS_CORETYPE").toStdString(), core);  // children compute with the same kernels
   }
 
   void summaryNamesBlasAndThreads() {

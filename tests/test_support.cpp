@@ -8,9 +8,16 @@
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_factory.h"
+#include "core/util/blas_kernels.h"
 #include "core/util/error.h"
 
 namespace gt::test {
+namespace {
+// The test programs compute with the kernels the CLI and the studio pick (core/util/blas_kernels.h),
+// so a result computed here and one from a spawned greentrainer agree to the bit.
+[[maybe_unused]] const bool kFastBlasKernels = (useFastBlasKernels(), true);
+}  // namespace
+
 namespace fs = std::filesystem;
 
 CliResult runProcess(const QString& program, const QStringList& args, int timeoutMs) {

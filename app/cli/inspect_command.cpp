@@ -8,6 +8,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_config.h"
+#include "core/util/blas_kernels.h"
 #include "core/util/runtime_info.h"
 
 namespace gt::cli {
@@ -39,6 +40,7 @@ Command inspectCommand() {
                                               {"tie_word_embeddings", config.tieWordEmbeddings},
                                               {"tensors", tensors},
                                               {"blas", blas.name},
+                                              {"blas_kernels", openBlasKernels()},
                                               {"threads", computeThreads()}};
                 std::cout << out.dump(2) << "\n";
                 return;

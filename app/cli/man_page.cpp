@@ -165,6 +165,13 @@ LibTorch's CPU threads when
 .B \-\-threads
 is 0 (its default).
 .TP
+.B OPENBLAS_CORETYPE
+OpenBLAS's kernels (e.g. SkylakeX, Haswell). When it is unset and OpenBLAS does not recognise an
+Intel CPU (it then falls back to its SSE3 Prescott kernels), greentrainer selects the kernels of the
+CPU's vector units and sets it for its child processes;
+.B \-\-version
+names the kernels in use.
+.TP
 .B GT_SENTENCEPIECE_PLUGIN
 Path of libgt_sentencepiece.so, which reads SentencePiece tokenizer.model files; by default it is
 looked for beside the executable and in ../lib/greentrainer.

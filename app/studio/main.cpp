@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "core/report/run_record.h"
+#include "core/util/blas_kernels.h"
 #include "ui/main_window.h"
 #include "ui/setup_panel.h"
 
@@ -33,6 +34,7 @@ int fail(const QString& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gt::useFastBlasKernels();  // before any BLAS call (core/util/blas_kernels.h)
   for (int i = 1; i < argc; ++i)
     if (QString(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/util/blas_kernels.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -67,6 +68,7 @@ std::string runtimeSummary() {
   std::string s = "LibTorch " + std::string(TORCH_VERSION) + "\n";
   s += "BLAS: " + blas.name + (blas.path.empty() ? "" : " (" + blas.path + ")") +
        (blas.detail.empty() ? "" : " [" + blas.detail + "]") + "\n";
+  if (const std::string kernels = openBlasKernels(); !kernels.empty()) s += "BLAS kernels: " + kernels + "\n";
   if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-pthread\n";
   s += "threads: " + std::to_string(computeThreads()) + "\n";
   return s;
