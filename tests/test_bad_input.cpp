@@ -78,6 +78,15 @@ class TestBadInput : public QObject {
     const std::string nanMessage = (nanModel / "model.safetensors").string() +
                                    ": tensor 'model.decoder.layers.0.self_attn.q_proj.weight' holds NaN or infinite values; the checkpoint is damaged";
 
+    // T5: generation_config.json with an EOS id outside the vocabulary, and with an empty list.
+    const fs::path t5 = test::fixture("models/t5-gated");
+    const fs::path t5BadEos = optWith(tmp.path(), "t5-eos", [](nlohmann::json&) {}, "models/t5-gated");
+    test::writeFile(t5BadEos / "generation_config.json", R"({"decoder_start_token_id": 0, "eos_token_id": 9999})");
+    const fs::path t5NoEos = optWith(tmp.path(), "t5-no-eos", [](nlohmann::json&) {}, "models/t5-gated");
+    test::writeFile(t5NoEos / "generation_config.json", R"({"decoder_start_token_id": 0, "eos_token_id": []})");
+    const auto [deepModel, deepConfig] = config("deep", [](nlohmann::json& j) { j["num_hidden_layers"] = 10000000; });
+    const std::string longPrompt(100000, 'a');  // 100,000 byte tokens + EOS: relative positions set no limit
+
     // CSV datasets: invalid UTF-8, a duplicate column.
     const fs::path badUtf8 = tmp.path() / "bad.csv", dupHeader = tmp.path() / "dup.csv";
     test::writeFile(badUtf8, "source,target\nfine,row\nbad \xff\xfe text,x\n");
@@ -136,6 +145,26 @@ class TestBadInput : public QObject {
         {"decode an id outside the vocabulary", {"tokenize", q(tok), "--decode", "1,2,99999"}, 1,
          "--decode: token id 99999 is outside the vocabulary [0, 257) of " + tok.string()},
         {"endless line", {"rouge", "--pairs", "/dev/zero"}, 1, "/dev/zero:1: line longer than 64 MiB (expected one JSON object per line)"},
+        {"fp16-true on the CPU", train(opt, {"--precision", "fp16-true"}), 1,
+         "precision fp16-true: LibTorch has no float16 kernels for matmuls and LayerNorm on the CPU; use fp32, bf16-mixed or bf16-true, or a CUDA "
+         "device"},
+        {"EOS id outside the vocabulary in generation_config.json", {"generate", q(t5BadEos), "--input-ids", "5,6"}, 1,
+         (t5BadEos / "generation_config.json").string() + ": eos_token_id 9999 is outside the vocabulary [0, 512)"},
+        {"empty EOS list in generation_config.json", {"generate", q(t5NoEos), "--input-ids", "5,6"}, 1,
+         (t5NoEos / "generation_config.json").string() + ": eos_token_id: expected an integer or a non-empty list of integers, got []"},
+        {"tokenizer larger than the model's vocabulary", {"generate", q(t5), "--tokenizer", q(test::fixture("tokenizers/sentencepiece-4k")), "--prompt", "hi"},
+         1, "tokenizer has 4096 tokens but the model's vocab_size is 512 (tokenizer and model do not belong together)"},
+        {"prompt whose attention cannot fit in memory", {"generate", q(t5), "--tokenizer", q(tok), "--prompt", QString::fromStdString(longPrompt)}, 1,
+         "generate: 1 sequence(s) of 100001 tokens would need about 480.0 GB for their attention scores (4 heads x 100001 x 100001 tokens, float32); "
+         "this machine has *"},
+        {"predictions file is a folder",
+         {"eval", "--model", q(opt), "--tokenizer", q(tok), "--data", q(data), "--split", "valid", "--max-new-tokens", "2", "--predictions", q(tmp.path())},
+         1, tmp.path().string() + ": is a folder; expected the name of a file to write"},
+        {"layer count beyond any model", {"inspect", q(deepModel)}, 1,
+         deepConfig + ": 10000000 layers is more than any model has (expected at most 10000); the layer count (num_hidden_layers / n_layer / "
+                      "num_layers / num_decoder_layers) looks corrupt"},
+        {"negative decoder length", {"profile", q(t5), "--decoder-seq", "-1"}, 1,
+         "--decoder-seq: expected a positive length (target tokens per example), got -1"},
     };
     for (const auto& c : cases) {
       const Result r = run(c.args);

@@ -60,6 +60,7 @@ Command evalCommand() {
               const auto examples = readExamples(a->data);
               auto model = loadLanguageModel(a->model, loadOptions(a->o));
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);
+              checkTokenizerFitsModel(tok->vocabSize(), model->config());
               LoadedAdapter adapter;
               if (!a->adapter.empty()) adapter = loadAdapter(*model, a->adapter);
               if (model->config().isEncoderDecoder() && templateOption->count() == 0) a->data.promptTemplate = kEncoderDecoderTemplate;

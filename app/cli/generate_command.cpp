@@ -57,9 +57,12 @@ Command generateCommand() {
               std::vector<int64_t> input;
               if (prompt->count()) {
                 tok = loadTokenizer(a->tokenizer.empty() ? a->dir : a->tokenizer);
+                checkTokenizerFitsModel(tok->vocabSize(), model->config());
                 input = tok->encode(a->prompt);
                 // T5's tokenizer ends the encoder's input with EOS (its post-processor's </s>).
-                if (seq2seq && !g.eosTokenIds.empty()) input.push_back(g.eosTokenIds.front());
+                check(!seq2seq || !g.eosTokenIds.empty(), (std::filesystem::path(a->dir) / "config.json").string() +
+                                                              ": an encoder-decoder needs eos_token_id (it ends the encoder's input)");
+                if (seq2seq) input.push_back(g.eosTokenIds.front());
               } else {
                 input = parseIdList(a->ids, "--input-ids");
                 const std::string tp = a->tokenizer.empty() ? a->dir : a->tokenizer;

@@ -1,5 +1,6 @@
 // greentrainer — the command-line tool. Subcommands come from one table (common_options.cpp).
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 
 #include <iostream>
 #include <string>
@@ -82,6 +83,17 @@ int main(int argc, char** argv) {
     action();
     gt::cli::setCrashPhase("exiting after the command finished (static destructors, library teardown)");
     return gt::cli::exitCode();
+  } catch (const c10::Error& e) {
+    // A LibTorch error: its message without the C++ backtrace (for users, not for LibTorch's developers).
+    const std::string what = e.what_without_backtrace();
+    if (what.find("can't allocate memory") != std::string::npos || what.find("out of memory") != std::string::npos)
+      std::cerr << "error: out of memory: " << what.substr(0, what.find('\n')) << " (use smaller inputs, batches or models)\n";
+    else
+      std::cerr << "error: " << what << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory (use smaller inputs, batches or models)\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

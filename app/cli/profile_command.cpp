@@ -37,6 +37,7 @@ Command profileCommand() {
             return std::function<void()>([a] {
               applyCommonOptions(a->o);
               check(a->batch >= 1 && a->seq >= 1, "--batch and --seq must be positive");
+              check(a->decoderSeq >= 0, "--decoder-seq: expected a positive length (target tokens per example), got " + std::to_string(a->decoderSeq));
               check(a->verify >= 0, "--verify must be >= 0");
               const auto config = ModelConfig::fromFile(std::filesystem::path(a->dir) / "config.json");
               check(config.isEncoderDecoder() || a->decoderSeq == 0, "--decoder-seq applies to encoder-decoders; model_type '" +

@@ -1,6 +1,9 @@
 #include "core/model/generation.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 
 #include <algorithm>
 
@@ -17,6 +20,18 @@ void checkGenerationInput(const ModelConfig& config, const std::vector<int64_t>&
           "generate: prompt token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(config.vocabSize) + ")");
 }
 
+void checkAttentionMemory(const ModelConfig& config, int64_t rows, int64_t length, int64_t keys) {
+  const double bytes = 3.0 * 4.0 * double(rows) * double(config.numHeads) * double(length) * double(keys);
+  const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (memory <= 0 || bytes <= memory) return;
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "generate: %lld sequence(s) of %lld tokens would need about %.1f GB for their attention scores (%lld heads x %lld x %lld "
+                "tokens, float32); this machine has %.1f GB: use a shorter input, fewer beams or a smaller batch",
+                (long long)rows, (long long)length, bytes / 1e9, (long long)config.numHeads, (long long)length, (long long)keys, memory / 1e9);
+  throw Error(buf);
+}
+
 void checkGenerationOptions(const GenerationOptions& o) {
   check(o.maxNewTokens >= 0, "generate: max_new_tokens must be >= 0");
   check(o.numBeams >= 1, "generate: num_beams must be >= 1");
@@ -30,9 +45,13 @@ std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const Mo
   const auto j = readJsonFile(path);
   if (!j.contains("eos_token_id") || j["eos_token_id"].is_null()) return config.eosTokenIds;
   const auto& e = j["eos_token_id"];
-  check(e.is_number_integer() || (e.is_array() && std::all_of(e.begin(), e.end(), [](const auto& v) { return v.is_number_integer(); })),
-        path.string() + ": eos_token_id: expected an integer or a list of integers");
-  return e.is_array() ? e.get<std::vector<int64_t>>() : std::vector<int64_t>{e.get<int64_t>()};
+  check(e.is_number_integer() || (e.is_array() && !e.empty() && std::all_of(e.begin(), e.end(), [](const auto& v) { return v.is_number_integer(); })),
+        path.string() + ": eos_token_id: expected an integer or a non-empty list of integers, got " + e.dump());
+  const auto ids = e.is_array() ? e.get<std::vector<int64_t>>() : std::vector<int64_t>{e.get<int64_t>()};
+  for (int64_t id : ids)
+    check(id >= 0 && id < config.vocabSize, path.string() + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                                std::to_string(config.vocabSize) + ")");
+  return ids;
 }
 
 std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
@@ -50,6 +69,7 @@ std::vector<std::vector<int64_t>> generateBatch(CausalLM& model, const std::vect
   // Prefill: every prompt repeated K times, left-padded to the longest; positions count real tokens.
   int64_t longest = 0;
   for (const auto& p : prompts) longest = std::max<int64_t>(longest, int64_t(p.size()));
+  checkAttentionMemory(model.config(), int64_t(prompts.size()) * K, longest, longest + o.maxNewTokens);
   const int64_t rows = int64_t(prompts.size()) * K;
   auto ids = torch::zeros({rows, longest}, torch::kLong);
   auto mask = torch::zeros({rows, longest}, torch::kLong);

@@ -29,6 +29,11 @@ std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const Mo
 void checkGenerationInput(const ModelConfig& config, const std::vector<int64_t>& prompt);
 // gt::Error for max_new_tokens < 0, num_beams < 1, a repetition penalty <= 0 or non-finite penalties.
 void checkGenerationOptions(const GenerationOptions& options);
+// Refuses, before anything is allocated, a search whose attention scores alone would not fit in this
+// machine's memory: `rows` sequences of `length` tokens attending to `keys` tokens, about three float32
+// copies of heads x length x keys each (scores, probabilities, bias). Nothing else bounds a prompt's
+// length for a model with relative or rotary positions.
+void checkAttentionMemory(const ModelConfig& config, int64_t rows, int64_t length, int64_t keys);
 
 // Throws gt::Error for an empty prompt, a prompt id outside the vocabulary or bad options.
 // Returns the prompt followed by the new tokens (ending with EOS when one was produced).

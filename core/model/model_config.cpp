@@ -1,5 +1,7 @@
 #include "core/model/model_config.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "core/model/activations.h"
@@ -227,12 +229,22 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& json, const std::string&
   check(std::isfinite(c.normEps) && c.normEps > 0, source + ": the normalisation epsilon (rms_norm_eps / layer_norm_epsilon) must be a positive "
                                                             "number, got " + std::to_string(c.normEps));
   check(c.ffnDim > 0 && c.headDim > 0, source + ": the MLP size and head size must be positive");
+  // The deepest released models have about 100-200 layers; far beyond that a config is corrupt.
+  constexpr int64_t kMaxLayers = 10000;
+  check(c.numLayers <= kMaxLayers && c.numDecoderLayers <= kMaxLayers,
+        source + ": " + std::to_string(std::max(c.numLayers, c.numDecoderLayers)) + " layers is more than any model has (expected at most " +
+            std::to_string(kMaxLayers) + "); the layer count (num_hidden_layers / n_layer / num_layers / num_decoder_layers) looks corrupt");
   for (int64_t id : c.eosTokenIds)
     check(id >= 0 && id < c.vocabSize, source + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                            std::to_string(c.vocabSize) + ")");
   check(c.padTokenId < c.vocabSize, source + ": pad_token_id " + std::to_string(c.padTokenId) + " is outside the vocabulary [0, " +
                                         std::to_string(c.vocabSize) + ")");
   return c;
+}
+
+void checkTokenizerFitsModel(int64_t tokenizerTokens, const ModelConfig& config) {
+  check(tokenizerTokens <= config.vocabSize, "tokenizer has " + std::to_string(tokenizerTokens) + " tokens but the model's vocab_size is " +
+                                                 std::to_string(config.vocabSize) + " (tokenizer and model do not belong together)");
 }
 
 ModelConfig ModelConfig::fromFile(const std::filesystem::path& configJson) {

@@ -62,4 +62,8 @@ struct ModelConfig {
   static ModelConfig fromFile(const std::filesystem::path& configJson);
 };
 
+// Refuses a tokenizer with more tokens than the model's vocabulary: its ids would index past the
+// embedding (the tokenizer and the model do not belong together).
+void checkTokenizerFitsModel(int64_t tokenizerTokens, const ModelConfig& config);
+
 }  // namespace gt

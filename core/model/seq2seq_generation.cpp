@@ -24,6 +24,8 @@ std::vector<std::vector<int64_t>> generateSeq2SeqBatch(Seq2SeqLM& model, const s
   // Encode every input once (right-padded), then give each of its K beams a copy of the result.
   int64_t longest = 0;
   for (const auto& input : inputs) longest = std::max<int64_t>(longest, int64_t(input.size()));
+  checkAttentionMemory(model.config(), int64_t(inputs.size()), longest, longest);                // the encoder, once per input
+  checkAttentionMemory(model.config(), int64_t(inputs.size()) * K, o.maxNewTokens + 1, longest);  // each beam's cross-attention
   const int64_t B = int64_t(inputs.size());
   const int64_t pad = std::max<int64_t>(model.config().padTokenId, 0);
   auto ids = torch::full({B, longest}, pad, torch::kLong);

@@ -55,6 +55,8 @@ std::string resolvePrecision(const std::string& precision, const std::string& dt
   check(!(p == "fp16-mixed" && !cuda), "precision fp16-mixed needs a CUDA device here: CPU autocast in LibTorch " TORCH_VERSION
                                        " runs bfloat16 only (use bf16-mixed)");
 #endif
+  check(!(p == "fp16-true" && !cuda), "precision fp16-true: LibTorch has no float16 kernels for matmuls and LayerNorm on the CPU; use fp32, "
+                                     "bf16-mixed or bf16-true, or a CUDA device");
   check(!(p == "bf16-mixed" && cuda && !cudaRunsBf16(torch::Device(device))),
         "precision bf16-mixed: device " + device + " does not run bfloat16 matmuls (use fp16-mixed or fp32)");
   return p;

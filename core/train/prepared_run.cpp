@@ -41,9 +41,7 @@ PreparedRun prepareRun(const RunConfig& c) {
             std::to_string(mc.maxPositions) + " learned positions (" + configFile + "); lower --max-length or --prefix-tokens");
   p.tokenizer = loadTokenizer(c.tokenizer.empty() ? c.model : c.tokenizer);
   const Tokenizer* tokenizer = p.tokenizer.get();
-  check(tokenizer->vocabSize() <= mc.vocabSize, "tokenizer has " + std::to_string(tokenizer->vocabSize()) +
-                                                    " tokens but the model's vocab_size is " + std::to_string(mc.vocabSize) +
-                                                    " (tokenizer and model do not belong together)");
+  checkTokenizerFitsModel(tokenizer->vocabSize(), mc);
   const int64_t eos = mc.eosTokenIds.empty() ? -1 : mc.eosTokenIds.front();
   p.padId = mc.padTokenId >= 0 ? mc.padTokenId : std::max<int64_t>(eos, 0);
   DatasetSpec spec = datasetSpec(c);

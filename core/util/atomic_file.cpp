@@ -9,6 +9,7 @@ namespace gt {
 
 void writeFileAtomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
   namespace fs = std::filesystem;
+  check(path.has_filename() && !fs::is_directory(path), path.string() + ": is a folder; expected the name of a file to write");
   std::random_device rd;
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(rd());
