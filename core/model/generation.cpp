@@ -1,7 +1,5 @@
 #include "core/model/generation.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 
@@ -9,6 +7,7 @@
 
 #include "core/model/beam_search.h"
 #include "core/util/error.h"
+#include "core/util/physical_memory.h"
 #include "core/util/json_file.h"
 
 namespace gt {
@@ -22,7 +21,7 @@ void checkGenerationInput(const ModelConfig& config, const std::vector<int64_t>&
 
 void checkAttentionMemory(const ModelConfig& config, int64_t rows, int64_t length, int64_t keys) {
   const double bytes = 3.0 * 4.0 * double(rows) * double(config.numHeads) * double(length) * double(keys);
-  const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  const double memory = physicalMemoryBytes();
   if (memory <= 0 || bytes <= memory) return;
   char buf[320];
   std::snprintf(buf, sizeof buf,

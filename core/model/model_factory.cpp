@@ -6,8 +6,7 @@
 #include "core/model/opt.h"
 #include "core/model/t5.h"
 #include "core/util/error.h"
-
-#include <unistd.h>
+#include "core/util/physical_memory.h"
 
 #include <cstdio>
 
@@ -27,7 +26,7 @@ double estimatedParameters(const ModelConfig& c) {
 
 void checkMemory(const ModelConfig& config) {
   const double bytes = 4 * estimatedParameters(config);
-  const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  const double memory = physicalMemoryBytes();
   if (memory > 0 && bytes > memory) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "the model would need about %.1f GB of memory in float32 (vocab_size %lld, hidden size %lld, %lld layers); "
