@@ -47,9 +47,7 @@ std::vector<int64_t> eosTokenIds(const std::filesystem::path& modelDir, const Mo
   check(e.is_number_integer() || (e.is_array() && !e.empty() && std::all_of(e.begin(), e.end(), [](const auto& v) { return v.is_number_integer(); })),
         path.string() + ": eos_token_id: expected an integer or a non-empty list of integers, got " + e.dump());
   const auto ids = e.is_array() ? e.get<std::vector<int64_t>>() : std::vector<int64_t>{e.get<int64_t>()};
-  for (int64_t id : ids)
-    check(id >= 0 && id < config.vocabSize, path.string() + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                                std::to_string(config.vocabSize) + ")");
+  checkEosTokenIds(ids, config.vocabSize, path.string());
   return ids;
 }
 

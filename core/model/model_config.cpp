@@ -234,12 +234,16 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& json, const std::string&
   check(c.numLayers <= kMaxLayers && c.numDecoderLayers <= kMaxLayers,
         source + ": " + std::to_string(std::max(c.numLayers, c.numDecoderLayers)) + " layers is more than any model has (expected at most " +
             std::to_string(kMaxLayers) + "); the layer count (num_hidden_layers / n_layer / num_layers / num_decoder_layers) looks corrupt");
-  for (int64_t id : c.eosTokenIds)
-    check(id >= 0 && id < c.vocabSize, source + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                           std::to_string(c.vocabSize) + ")");
+  checkEosTokenIds(c.eosTokenIds, c.vocabSize, source);
   check(c.padTokenId < c.vocabSize, source + ": pad_token_id " + std::to_string(c.padTokenId) + " is outside the vocabulary [0, " +
                                         std::to_string(c.vocabSize) + ")");
   return c;
+}
+
+void checkEosTokenIds(const std::vector<int64_t>& ids, int64_t vocabSize, const std::string& source) {
+  for (int64_t id : ids)
+    check(id >= 0 && id < vocabSize,
+          source + ": eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(vocabSize) + ")");
 }
 
 void checkTokenizerFitsModel(int64_t tokenizerTokens, const ModelConfig& config) {

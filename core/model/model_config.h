@@ -65,5 +65,7 @@ struct ModelConfig {
 // Refuses a tokenizer with more tokens than the model's vocabulary: its ids would index past the
 // embedding (the tokenizer and the model do not belong together).
 void checkTokenizerFitsModel(int64_t tokenizerTokens, const ModelConfig& config);
+// Refuses an eos_token_id outside [0, vocab_size), naming `source` (config.json or generation_config.json).
+void checkEosTokenIds(const std::vector<int64_t>& ids, int64_t vocabSize, const std::string& source);
 
 }  // namespace gt
