@@ -54,6 +54,22 @@ class TestCli : public QObject {
     if (__builtin_cpu_is("intel") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
       QVERIFY2(!out.contains("BLAS kernels: Prescott"), qPrintable(out));
     QVERIFY(r.out.contains("threads: "));
+    // malloc keeps freed blocks for the next step (core/util/cpu_allocator.h), unless the user set
+    // glibc's malloc up.
+    QProcessEnvironment plain = env;
+    for (const QString& name : plain.keys())
+      if (name.startsWith("MALLOC_") || name == "GLIBC_TUNABLES") plain.remove(name);
+    bare.setProcessEnvironment(plain);
+    bare.start(GT_CLI_PATH, {"--version"});
+    QVERIFY(bare.waitForFinished(60000));
+    const QString kept = QString::fromUtf8(bare.readAllStandardOutput());
+    QVERIFY2(kept.contains("\nmemory allocator: glibc malloc, freed blocks up to 1 GiB kept for reuse\n"), qPrintable(kept));
+    plain.insert("MALLOC_ARENA_MAX", "4");
+    bare.setProcessEnvironment(plain);
+    bare.start(GT_CLI_PATH, {"--version"});
+    QVERIFY(bare.waitForFinished(60000));
+    const QString users = QString::fromUtf8(bare.readAllStandardOutput());
+    QVERIFY2(users.contains("\nmemory allocator: glibc malloc defaults (MALLOC_ARENA_MAX is set)\n"), qPrintable(users));
   }
 
   void inspectJson() {

@@ -297,6 +297,7 @@ class TestResume : public QObject {
     QVERIFY(!fs::exists(run / "adapter"));
     QVERIFY(!fs::exists(run / "predictions.jsonl"));
     QCOMPARE(QString::fromStdString(RunRecord::load(run / "run.json").config["method"].get<std::string>()), QString("full"));
+    QVERIFY2(!fs::exists(run / ".lock"), "a finished run leaves no lock file");
 
     // Files that are not a run's are never removed.
     test::writeFile(run / "notes.txt", "mine");
@@ -311,7 +312,12 @@ class TestResume : public QObject {
       QCOMPARE(QString::fromStdString(message([&] { Trainer(full, nullptr, nullptr, RunFolderMode::Overwrite).run(); })),
                QString::fromStdString(run.string() + ": in use by another run (PID " + std::to_string(::getpid()) +
                                       "); wait for it to finish or choose another output folder"));
+      QCOMPARE(QString::fromStdString(test::readFile(run / ".lock")), QString::number(::getpid()) + "\n");
     }
+    QVERIFY2(!fs::exists(run / ".lock"), "the holder removes its lock file when it lets go");
+    test::writeFile(run / ".lock", "999999\n");  // left by a killed run: no process holds it
+    { RunFolder reopened(run, RunFolderMode::Resume, {}, 0); }
+    QVERIFY(!fs::exists(run / ".lock"));
 
     // What a killed save left behind is removed when the folder is next opened.
     test::writeFile(run / "run.json.tmp-123", "{");

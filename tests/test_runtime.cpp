@@ -3,11 +3,15 @@
 // counters from a powercap tree and NVML's counter from a stand-in library (fake_nvml.cpp), made
 // here with known values, so its sums and wrap-arounds are checked against figures worked by hand.
 #include <dlfcn.h>
+#include <malloc.h>
+
+#include <thread>
 
 #include <QtTest/QtTest>
 
 #include "core/report/comparison.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/energy_meter.h"
 #include "core/util/nvml_counter.h"
 #include "core/util/rapl_counters.h"
@@ -225,10 +229,48 @@ class TestRuntime : public QObject {
       QCOMPARE(qgetenv("OPENBLAS_CORETYPE").toStdString(), core);  // children compute with the same kernels
   }
 
+  void mallocLeftToTheUserWhenConfigured() {
+    const char* none[] = {"HOME=/root", "OPENBLAS_CORETYPE=Haswell", "GLIBC_TUNABLES=glibc.rtld.nns=2", nullptr};
+    QCOMPARE(QString::fromStdString(userMallocSetting(none)), QString(""));
+    const char* arena[] = {"HOME=/root", "MALLOC_ARENA_MAX=2", nullptr};
+    QCOMPARE(QString::fromStdString(userMallocSetting(arena)), QString("MALLOC_ARENA_MAX"));
+    const char* tunable[] = {"GLIBC_TUNABLES=glibc.rtld.nns=2:glibc.malloc.mmap_threshold=65536", nullptr};
+    QCOMPARE(QString::fromStdString(userMallocSetting(tunable)), QString("GLIBC_TUNABLES"));
+    const char* malformed[] = {"MALLOC_TOP_PAD_", nullptr};  // no '=': not a variable
+    QCOMPARE(QString::fromStdString(userMallocSetting(malformed)), QString(""));
+    QCOMPARE(QString::fromStdString(userMallocSetting(nullptr)), QString(""));
+  }
+
+  // test_support set malloc up as the CLI does: a 256 MiB block, freed, must come back from the
+  // heap, on the main thread and on another (the studio trains on one), never from a fresh mmap
+  // (glibc's default for any block above 32 MiB, which page-faults every training step again).
+  void largeBlocksComeFromTheHeap() {
+    const std::string summary = cpuAllocatorSummary();
+    if (summary.find("defaults (") != std::string::npos) QSKIP(summary.c_str());  // the user's MALLOC_* setting
+    QCOMPARE(QString::fromStdString(summary), QString("glibc malloc, freed blocks up to 1 GiB kept for reuse"));
+    constexpr size_t kBytes = size_t(256) << 20;
+    auto allocateAndFree = [] {
+      auto* block = static_cast<volatile char*>(std::malloc(kBytes));
+      if (block == nullptr) return size_t(0);
+      block[0] = 1;
+      block[kBytes - 1] = 2;
+      const size_t mapped = mallinfo2().hblkhd;  // bytes in mmap'd blocks, this one included if mmap'd
+      std::free(const_cast<char*>(block));
+      return mapped;
+    };
+    const size_t before = mallinfo2().hblkhd;
+    QVERIFY2(allocateAndFree() < before + kBytes, "a 256 MiB block on the main thread was mmap'd");
+    size_t onThread = 0;
+    std::thread([&] { onThread = allocateAndFree(); }).join();
+    QVERIFY2(onThread < before + kBytes, "a 256 MiB block on another thread was mmap'd");
+    releaseFreedMemory();
+  }
+
   void summaryNamesBlasAndThreads() {
     const std::string s = runtimeSummary();
     QVERIFY(s.find("BLAS: ") != std::string::npos);
     QVERIFY(s.find("threads: " + std::to_string(computeThreads())) != std::string::npos);
+    QVERIFY(s.find("\nmemory allocator: " + cpuAllocatorSummary() + "\n") != std::string::npos);
     QVERIFY(computeThreads() >= 1);
   }
 };

@@ -9,6 +9,7 @@
 #include "core/io/safetensors.h"
 #include "core/model/model_factory.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/error.h"
 
 namespace gt::test {
@@ -16,6 +17,8 @@ namespace {
 // The test programs compute with the kernels the CLI and the studio pick (core/util/blas_kernels.h),
 // so a result computed here and one from a spawned greentrainer agree to the bit.
 [[maybe_unused]] const bool kFastBlasKernels = (useFastBlasKernels(), true);
+// And with the CLI's malloc settings (core/util/cpu_allocator.h), which test_runtime checks.
+[[maybe_unused]] const bool kKeepFreedMemory = (keepFreedMemoryForReuse(), true);
 }  // namespace
 
 namespace fs = std::filesystem;

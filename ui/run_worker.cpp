@@ -4,6 +4,7 @@
 
 #include "core/log/log.h"
 #include "core/train/trainer.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/runtime_info.h"
 
 namespace gt::ui {
@@ -74,6 +75,9 @@ void RunWorker::run() {
   } catch (const std::exception& e) {
     Q_EMIT runFailed(QString::fromStdString(e.what()));
   }
+  // The trainer and its tensors are gone: the freed blocks kept for the next step
+  // (core/util/cpu_allocator.h) go back to the system while the studio sits idle.
+  releaseFreedMemory();
 }
 
 }  // namespace gt::ui

@@ -9,6 +9,7 @@
 #include "core/io/safetensors.h"
 #include "core/model/model_config.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/runtime_info.h"
 
 namespace gt::cli {
@@ -41,6 +42,7 @@ Command inspectCommand() {
                                               {"tensors", tensors},
                                               {"blas", blas.name},
                                               {"blas_kernels", openBlasKernels()},
+                                              {"memory_allocator", cpuAllocatorSummary()},
                                               {"threads", computeThreads()}};
                 std::cout << out.dump(2) << "\n";
                 return;

@@ -11,6 +11,7 @@
 #include "app/cli/man_page.h"
 #include "core/log/log.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/error.h"
 #include "core/util/runtime_info.h"
 
@@ -36,6 +37,7 @@ std::vector<std::string> splitEmptyAssignments(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   gt::useFastBlasKernels();  // before any BLAS call (core/util/blas_kernels.h)
+  gt::keepFreedMemoryForReuse();  // before threads start (core/util/cpu_allocator.h)
   gt::cli::installCrashReport();
   gt::cli::setCrashPhase("parsing the command line");
   CLI::App app{"greentrainer: fine-tune transformer language models with adaptive backpropagation (GreenTrainer)"};

@@ -12,6 +12,7 @@
 
 #include "core/report/run_record.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "ui/main_window.h"
 #include "ui/setup_panel.h"
 
@@ -35,6 +36,7 @@ int fail(const QString& message) {
 
 int main(int argc, char** argv) {
   gt::useFastBlasKernels();  // before any BLAS call (core/util/blas_kernels.h)
+  gt::keepFreedMemoryForReuse();  // before threads start (core/util/cpu_allocator.h)
   for (int i = 1; i < argc; ++i)
     if (QString(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   QApplication app(argc, argv);

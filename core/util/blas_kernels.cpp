@@ -8,7 +8,12 @@
 namespace gt {
 namespace {
 
-std::string g_detectedCore;  // set when useFastBlasKernels switched: what OpenBLAS had chosen
+// Set when useFastBlasKernels switched: what OpenBLAS had chosen. A function's static, not a
+// global: test programs switch from another file's static initialiser, which may run first.
+std::string& detectedCore() {
+  static std::string name;
+  return name;
+}
 
 template <typename Fn>
 Fn openBlasFunction(const char* name) {
@@ -57,7 +62,7 @@ void useFastBlasKernels() {
   setenv("OPENBLAS_CORETYPE", better.c_str(), 1);
   quit();
   init();
-  g_detectedCore = detected;
+  detectedCore() = detected;
 #endif
 }
 
@@ -65,7 +70,7 @@ std::string openBlasKernels() {
   using NameFn = char* (*)();
   const auto coreName = openBlasFunction<NameFn>("openblas_get_corename");
   if (coreName == nullptr) return "";
-  return std::string(coreName()) + (g_detectedCore.empty() ? "" : " (chosen by greentrainer; OpenBLAS detected " + g_detectedCore + ")");
+  return std::string(coreName()) + (detectedCore().empty() ? "" : " (chosen by greentrainer; OpenBLAS detected " + detectedCore() + ")");
 }
 
 }  // namespace gt

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,20 +105,32 @@ RunFolder::RunFolder(fs::path dir, RunFolderMode mode, const std::vector<fs::pat
     created_ = true;
   }
 
-  lockFd_ = ::open((dir_ / kLockName).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lockFd_ < 0) {
-    const std::string why = errnoText();
-    if (created_) fs::remove(dir_, ec);
-    throw Error(where + ": cannot write in the run folder (" + why + ")");
-  }
-  if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    const ssize_t n = ::pread(lockFd_, buf, sizeof buf - 1, 0);
+  // The holder removes .lock before it lets go (release()), so a lock taken on a file that is no
+  // longer at that path came from a run that just finished: open the path again.
+  const fs::path lockPath = dir_ / kLockName;
+  for (int attempt = 0;; ++attempt) {
+    lockFd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lockFd_ < 0) {
+      const std::string why = errnoText();
+      if (created_) fs::remove(dir_, ec);
+      throw Error(where + ": cannot write in the run folder (" + why + ")");
+    }
+    if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {};
+      const ssize_t n = ::pread(lockFd_, buf, sizeof buf - 1, 0);
+      ::close(lockFd_);
+      lockFd_ = -1;
+      const std::string pid = n > 0 ? std::string(buf, size_t(n)) : "unknown";
+      throw Error(where + ": in use by another run (PID " + pid.substr(0, pid.find('\n')) +
+                  "); wait for it to finish or choose another output folder");
+    }
+    struct stat held {}, atPath {};
+    if (::fstat(lockFd_, &held) == 0 && ::stat(lockPath.c_str(), &atPath) == 0 && held.st_ino == atPath.st_ino &&
+        held.st_dev == atPath.st_dev)
+      break;
     ::close(lockFd_);
     lockFd_ = -1;
-    const std::string pid = n > 0 ? std::string(buf, size_t(n)) : "unknown";
-    throw Error(where + ": in use by another run (PID " + pid.substr(0, pid.find('\n')) +
-                "); wait for it to finish or choose another output folder");
+    check(attempt < 100, where + ": cannot take the run folder's lock (" + lockPath.string() + " keeps changing)");
   }
   try {
     const std::string pid = std::to_string(::getpid()) + "\n";
@@ -168,7 +181,7 @@ RunFolder::~RunFolder() { release(); }
 void RunFolder::release() {
   if (lockFd_ < 0) return;
   std::error_code ec;
-  if (created_ && !published_) fs::remove(dir_ / kLockName, ec);
+  fs::remove(dir_ / kLockName, ec);  // while still holding it: a run waiting to open it sees it gone
   ::close(lockFd_);  // releases the flock
   lockFd_ = -1;
   if (created_ && !published_) fs::remove(dir_, ec);  // only when empty

@@ -27,7 +27,8 @@ class RunFolder {
   // stays until the first publish (so a run refused before it starts leaves it as it was), and
   // its size counts as free space.
   RunFolder(std::filesystem::path dir, RunFolderMode mode, const std::vector<std::filesystem::path>& inputs, uint64_t needBytes);
-  // Releases the lock. A folder this object created and in which nothing was published is removed.
+  // Releases the lock and removes .lock (a finished run leaves none). A folder this object created
+  // and in which nothing was published is removed.
   ~RunFolder();
   RunFolder(const RunFolder&) = delete;
   RunFolder& operator=(const RunFolder&) = delete;

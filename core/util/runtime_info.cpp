@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_allocator.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -69,6 +70,7 @@ std::string runtimeSummary() {
   s += "BLAS: " + blas.name + (blas.path.empty() ? "" : " (" + blas.path + ")") +
        (blas.detail.empty() ? "" : " [" + blas.detail + "]") + "\n";
   if (const std::string kernels = openBlasKernels(); !kernels.empty()) s += "BLAS kernels: " + kernels + "\n";
+  s += "memory allocator: " + cpuAllocatorSummary() + "\n";
   if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-pthread\n";
   s += "threads: " + std::to_string(computeThreads()) + "\n";
   return s;
