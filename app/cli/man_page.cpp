@@ -172,8 +172,9 @@ CPU's vector units and sets it for its child processes;
 .B \-\-version
 names the kernels in use.
 .TP
-.BR MALLOC_ARENA_MAX ", " MALLOC_MMAP_THRESHOLD_ ", " GLIBC_TUNABLES " (glibc.malloc.*)"
-When none of glibc's malloc settings is given, greentrainer keeps freed blocks up to 1 GiB in one
+.BR MALLOC_ARENA_MAX ", " MALLOC_MMAP_THRESHOLD_ ", " GLIBC_TUNABLES
+When none of glibc's malloc settings (these, the other MALLOC_ variables, or a glibc.malloc tunable)
+is given, greentrainer keeps freed blocks up to 1 GiB in one
 malloc arena for the next training step instead of returning each to the system; setting any of
 them leaves glibc's defaults in force.
 .B \-\-version
