@@ -8,8 +8,10 @@ PACKAGES=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libspdlog-dev nlohmann-json3-dev libsentencepiece-dev
   libpcre2-dev libutf8proc-dev libcli11-dev
-  # Debian's LibTorch calls the system BLAS; the reference BLAS is ~30x slower.
-  libopenblas0-pthread
+  # Debian's LibTorch calls the system BLAS; the reference BLAS is ~30x slower. OpenBLAS's OpenMP
+  # build shares LibTorch's OpenMP threads; its pthread build keeps a pool of its own, whose
+  # spinning threads compete with LibTorch's (a demo step on 2 threads took 1.78x as long).
+  libopenblas0-openmp
   # Offscreen rendering for the GUI tests.
   libgl1-mesa-dri fonts-dejavu-core
   # The Debian package (cpack -G DEB) and its checks in tests/test_packaging.cpp.
@@ -30,10 +32,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Make sure the optimised BLAS is the alternative libblas.so.3 resolves to.
+# Make sure OpenBLAS's OpenMP build is what libblas.so.3, liblapack.so.3 and libopenblas.so.0 resolve
+# to (the pthread build has the higher priority, and LibTorch's dependencies may have installed it
+# too): LibTorch links all three, and a mix loads two OpenBLAS copies.
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
-openblas="/usr/lib/${arch}/openblas-pthread/libblas.so.3"
-if [ -e "$openblas" ]; then
-  $SUDO update-alternatives --set "libblas.so.3-${arch}" "$openblas" >/dev/null
-fi
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  openblas="/usr/lib/${arch}/openblas-openmp/${lib}"
+  if [ -e "$openblas" ]; then
+    $SUDO update-alternatives --set "${lib}-${arch}" "$openblas" >/dev/null
+  fi
+done
 echo "install-deps: all packages present"

@@ -37,7 +37,7 @@ class TestPackaging : public QObject {
     const auto r = runProcess("dpkg-deb", {"--field", str(deb_), "Package", "Version", "Architecture", "Section", "Recommends", "Depends"});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.startsWith("Package: greentrainer-studio\nVersion: 0.1.0\nArchitecture: amd64\nSection: science\n"
-                              "Recommends: libopenblas0-pthread\nDepends: "),
+                              "Recommends: libopenblas0-openmp\nDepends: "),
              qPrintable(r.out));
     const auto description = runProcess("dpkg-deb", {"--field", str(deb_), "Description"});
     QVERIFY2(description.out.startsWith("fine-tune language models with adaptive backpropagation (GreenTrainer)\n"

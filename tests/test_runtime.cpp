@@ -53,8 +53,22 @@ class TestRuntime : public QObject {
     (void)torch::mm(a, a);  // make sure the BLAS path has been used
     const BlasInfo blas = loadedBlas();
     QVERIFY2(!blas.isReference, qPrintable(QString::fromStdString("reference BLAS loaded from " + blas.path +
-                                                                  "; run packaging/install-deps.sh (libopenblas0-pthread)")));
+                                                                  "; run packaging/install-deps.sh (libopenblas0-openmp)")));
     QVERIFY2(blas.name != "unknown", "no BLAS library found among the loaded libraries");
+    // packaging/install-deps.sh selects OpenBLAS's OpenMP build, which shares LibTorch's threads
+    // (libblas.so.3 is a thin wrapper: the build that computes is the one libopenblas.so.0 names).
+    QVERIFY2(!blas.ownThreadPool, qPrintable(QString::fromStdString(blasThreadingWarning(blas, 2))));
+    QCOMPARE(QString::fromStdString(blasThreadingWarning(blas, 4)), QString());
+  }
+
+  void pthreadBlasWarnedAboutWithSeveralThreads() {
+    BlasInfo pthreads{"OpenBLAS", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "", false, true};
+    QCOMPARE(QString::fromStdString(blasThreadingWarning(pthreads, 1)), QString());  // nothing runs beside it
+    QCOMPARE(QString::fromStdString(blasThreadingWarning(pthreads, 2)),
+             QString("OpenBLAS's pthread build (/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3) runs its own threads "
+                     "beside LibTorch's, which slows 2-thread training (1.78x on 2 cores); install libopenblas0-openmp and "
+                     "select it: update-alternatives --set libblas.so.3-x86_64-linux-gnu "
+                     "/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 (packaging/install-deps.sh does both)"));
   }
 
   void raplCountsPackagesAndDramOnce() {

@@ -7,11 +7,13 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
 #include "core/util/blas_kernels.h"
 #include "core/util/cpu_allocator.h"
+#include "core/log/log.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -59,7 +61,21 @@ BlasInfo loadedBlas() {
   if (auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
     info.detail = fn();
   }
+  using ParallelFn = int (*)();  // 0: sequential, 1: pthreads, 2: OpenMP
+  if (auto fn = reinterpret_cast<ParallelFn>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"))) info.ownThreadPool = fn() == 1;
   return info;
+}
+
+std::string blasThreadingWarning(const BlasInfo& blas, int threads) {
+  if (!blas.ownThreadPool || threads < 2) return "";
+  // Its workers spin between calls while LibTorch's run the elementwise work: on 2 cores a demo
+  // step took 2.04 s with it and 1.15 s with the OpenMP build, which shares LibTorch's threads
+  // (tests/bench/cpu_blas_threading.sh).
+  const std::filesystem::path libDir = std::filesystem::path(blas.path).parent_path().parent_path();  // /usr/lib/<multiarch>
+  return "OpenBLAS's pthread build (" + blas.path + ") runs its own threads beside LibTorch's, which slows " +
+         std::to_string(threads) + "-thread training (1.78x on 2 cores); install libopenblas0-openmp and select it: " +
+         "update-alternatives --set libblas.so.3-" + libDir.filename().string() + " " +
+         (libDir / "openblas-openmp" / "libblas.so.3").string() + " (packaging/install-deps.sh does both)";
 }
 
 int computeThreads() { return at::get_num_threads(); }
@@ -71,7 +87,8 @@ std::string runtimeSummary() {
        (blas.detail.empty() ? "" : " [" + blas.detail + "]") + "\n";
   if (const std::string kernels = openBlasKernels(); !kernels.empty()) s += "BLAS kernels: " + kernels + "\n";
   s += "memory allocator: " + cpuAllocatorSummary() + "\n";
-  if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-pthread\n";
+  if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-openmp\n";
+  if (const std::string w = blasThreadingWarning(blas, computeThreads()); !w.empty()) s += "WARNING: " + w + "\n";
   s += "threads: " + std::to_string(computeThreads()) + "\n";
   return s;
 }
@@ -81,6 +98,7 @@ void setComputeThreads(int threads) {
   // OpenBLAS (pthread build) keeps its own pool, sized from OMP_NUM_THREADS or the core count.
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  if (const std::string w = blasThreadingWarning(loadedBlas(), threads); !w.empty()) log::warn(w);
 }
 
 int cudaDeviceCount() { return int(torch::cuda::device_count()); }

@@ -10,7 +10,11 @@ struct BlasInfo {
   std::string path;    // resolved path of the loaded library
   std::string detail;  // e.g. OpenBLAS's config string
   bool isReference = false;
+  bool ownThreadPool = false;  // OpenBLAS's pthread build: its threads run beside LibTorch's OpenMP ones
 };
+
+// The warning for a BLAS with a thread pool of its own when more than one thread computes, "" otherwise.
+std::string blasThreadingWarning(const BlasInfo& blas, int threads);
 
 BlasInfo loadedBlas();
 int computeThreads();
