@@ -165,6 +165,11 @@ class TestBadInput : public QObject {
                       "num_layers / num_decoder_layers) looks corrupt"},
         {"negative decoder length", {"profile", q(t5), "--decoder-seq", "-1"}, 1,
          "--decoder-seq: expected a positive length (target tokens per example), got -1"},
+        {"negative example count", {"eval", "--model", q(opt), "--tokenizer", q(tok), "--data", q(data), "--max-examples", "-1"}, 1,
+         "--max-examples: expected >= 0 (0: all rows), got -1"},
+        // Refused before the run folder is made (the probe selection at the reference shape).
+        {"brute-force solver on a model of more than 24 tensors", train(opt, {"--method", "gt", "--solver", "brute"}), 1,
+         "solver 'brute' handles at most 24 tensors, got 36 (solver 'exact' gives the same selection)"},
     };
     for (const auto& c : cases) {
       const Result r = run(c.args);

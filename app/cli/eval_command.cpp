@@ -57,6 +57,7 @@ Command evalCommand() {
               applyCommonOptions(a->o);
               const std::string precision = applyPrecision(a->o);
               a->data.path = a->dataPath;
+              check(a->data.maxExamples >= 0, "--max-examples: expected >= 0 (0: all rows), got " + std::to_string(a->data.maxExamples));
               const auto examples = readExamples(a->data);
               auto model = loadLanguageModel(a->model, loadOptions(a->o));
               auto tok = loadTokenizer(a->tokenizer.empty() ? a->model : a->tokenizer);

@@ -200,7 +200,7 @@ std::vector<bool> solvePaper(const SelectionProblem& p, const Quantised& q) {
 // brute: every non-empty subset, Gray-code order, O(2^N).
 std::vector<bool> solveBrute(const SelectionProblem& p, const Quantised& q) {
   const size_t n = p.tensors.size();
-  check(n <= 24, "the brute-force solver handles at most 24 tensors, got " + std::to_string(n));
+  check(n <= 24, "solver 'brute' handles at most 24 tensors, got " + std::to_string(n) + " (solver 'exact' gives the same selection)");
   double best = -std::numeric_limits<double>::infinity();
   uint32_t bestMask = 0;
   int64_t dwSum = 0;

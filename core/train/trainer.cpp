@@ -168,11 +168,12 @@ RunRecord Trainer::run() {
   record.referenceTFull = reference.full.total();
   for (const auto& t : reference.tensors) record.tensors.push_back({t.name, named[t.name].sizes().vec(), t.dw.total(), t.reach.total()});
 
-  // Fail early with the selector's message when rho cannot work at the reference shape.
+  // Fail early with the selector's message when rho cannot work at the reference shape, or the
+  // solver not on this model (brute force stops at 24 tensors), before anything is published.
   if (c.method == "gt") {
     SelectionProblem probe{reference.forward.total(), reference.full.total(), c.rho, c.tq, {}};
     for (const auto& t : reference.tensors) probe.tensors.push_back({t.name, t.dw.total(), t.reach.total(), 1.0});
-    selectTensors(probe, "exact");
+    selectTensors(probe, c.solver);
   }
 
   // LoRA and prefix tuning train none of the model's weights: a step costs the backward pass down
