@@ -57,6 +57,7 @@ class TestBadInput : public QObject {
     const auto [padModel, padConfig] = config("pad", [](nlohmann::json& j) { j["pad_token_id"] = 99999; });
     const auto [hugeModel, hugeConfig] = config("huge", [](nlohmann::json& j) { j["vocab_size"] = 1000000000000; });
     const auto [typeModel, typeConfig] = config("type", [](nlohmann::json& j) { j["hidden_size"] = "abc"; });
+    const auto [ffnModel, ffnConfig] = config("ffn", [](nlohmann::json& j) { j["ffn_dim"] = 100000000000; });
     const fs::path epsModel = optWith(tmp.path(), "eps", [](nlohmann::json& j) { j["rms_norm_eps"] = -1; }, "models/llama-gqa-tied");
     // select problems: a fractional tq, a tensor name that is not a string.
     const fs::path badTq = tmp.path() / "tq.json", badName = tmp.path() / "name.json";
@@ -105,6 +106,9 @@ class TestBadInput : public QObject {
         {"eos id below 0", train(eosModel, {}), 1, eosConfig + ": eos_token_id -7 is outside the vocabulary [0, 512)"},
         {"pad id beyond vocab", {"generate", q(padModel), "--input-ids", "1,2"}, 1, padConfig + ": pad_token_id 99999 is outside the vocabulary [0, 512)"},
         {"vocab of 1e12", train(hugeModel, {}), 1, hugeConfig + ": the model would need about 256000.0 GB of memory in float32*"},
+        {"feed-forward size of 1e11", train(ffnModel, {}), 1,
+         ffnConfig + ": the model would need about 102400.0 GB of memory in float32 (vocab_size 512, hidden size 64, 2 layers, "
+                     "4 attention heads of 16, feed-forward size 100000000000); this machine has *"},
         {"wrong-typed config field", {"inspect", q(typeModel)}, 1, typeConfig + ": field 'hidden_size' must be an integer, got \"abc\""},
         {"negative norm epsilon", {"inspect", q(epsModel)}, 1,
          (epsModel / "config.json").string() +

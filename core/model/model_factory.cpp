@@ -28,10 +28,13 @@ void checkMemory(const ModelConfig& config) {
   const double bytes = 4 * estimatedParameters(config);
   const double memory = physicalMemoryBytes();
   if (memory > 0 && bytes > memory) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "the model would need about %.1f GB of memory in float32 (vocab_size %lld, hidden size %lld, %lld layers); "
-                  "this machine has %.1f GB", bytes / 1e9, (long long)config.vocabSize, (long long)config.hiddenSize,
-                  (long long)config.numLayers, memory / 1e9);
+    // Every size that multiplies into the count, so whichever one is corrupt is named.
+    char buf[384];
+    std::snprintf(buf, sizeof buf,
+                  "the model would need about %.1f GB of memory in float32 (vocab_size %lld, hidden size %lld, %lld layers, "
+                  "%lld attention heads of %lld, feed-forward size %lld); this machine has %.1f GB",
+                  bytes / 1e9, (long long)config.vocabSize, (long long)config.hiddenSize, (long long)(config.numLayers + config.numDecoderLayers),
+                  (long long)config.numHeads, (long long)config.headDim, (long long)config.ffnDim, memory / 1e9);
     throw Error(buf);
   }
 }

@@ -2,7 +2,7 @@
 // and model numbers when it loads, and a CPU newer than the library gets its generic SSE3
 // "Prescott" kernels: Debian 12's OpenBLAS 0.3.21 does that on Intel's model 207 (Emerald
 // Rapids), where a 1024^3 sgemm then ran at 33 GFLOP/s on one core instead of 118 with the AVX-512
-// kernels, and the demo model's training step 2.9x slower (tests/bench/cpu_blas_kernels.sh).
+// kernels, and the demo model's training step 2.9x slower (tests/bench/cpu_setup.sh kernels).
 // useFastBlasKernels() repairs that at the start of each program: on an Intel CPU whose vector units
 // OpenBLAS did not recognise, it selects the kernels those units run (OpenBLAS's own
 // OPENBLAS_CORETYPE, applied through its exported gotoblas_dynamic_quit/_init before any BLAS call).

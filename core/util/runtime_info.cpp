@@ -70,7 +70,7 @@ std::string blasThreadingWarning(const BlasInfo& blas, int threads) {
   if (!blas.ownThreadPool || threads < 2) return "";
   // Its workers spin between calls while LibTorch's run the elementwise work: on 2 cores a demo
   // step took 2.04 s with it and 1.15 s with the OpenMP build, which shares LibTorch's threads
-  // (tests/bench/cpu_blas_threading.sh).
+  // (tests/bench/cpu_setup.sh threading).
   const std::filesystem::path libDir = std::filesystem::path(blas.path).parent_path().parent_path();  // /usr/lib/<multiarch>
   return "OpenBLAS's pthread build (" + blas.path + ") runs its own threads beside LibTorch's, which slows " +
          std::to_string(threads) + "-thread training (1.78x on 2 cores); install libopenblas0-openmp and select it: " +

@@ -12,7 +12,7 @@
 # for LibTorch's threads to pay, and on 2 cores two 1-thread GT-0.5 runs of the deep-thin model took
 # 1,017 and 1,044 s side by side, where one run with the default 2 threads took 1,331 s alone (with
 # OpenBLAS's pthread build; the OpenMP build packaging/install-deps.sh now selects makes 2-thread
-# steps 1.78x faster, tests/bench/cpu_blas_threading.sh, so one run at a time may now keep up).
+# steps 1.78x faster, tests/bench/cpu_setup.sh threading, so one run at a time may now keep up).
 # On a GPU pass --precision fp32: on the demo model bf16 steps were 5x slower than fp32 on an H200
 # (docs/gpu-speed.md), and 16 parallel 2-epoch runs with 256-pair validation took ~6 min each there.
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
