@@ -7,13 +7,12 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <vector>
 
+#include "core/log/log.h"
 #include "core/util/blas_kernels.h"
 #include "core/util/cpu_allocator.h"
-#include "core/log/log.h"
 #include "core/util/error.h"
 
 namespace gt {
@@ -88,8 +87,9 @@ std::string runtimeSummary() {
   if (const std::string kernels = openBlasKernels(); !kernels.empty()) s += "BLAS kernels: " + kernels + "\n";
   s += "memory allocator: " + cpuAllocatorSummary() + "\n";
   if (blas.isReference) s += "WARNING: the reference BLAS is loaded; install libopenblas0-openmp\n";
-  if (const std::string w = blasThreadingWarning(blas, computeThreads()); !w.empty()) s += "WARNING: " + w + "\n";
-  s += "threads: " + std::to_string(computeThreads()) + "\n";
+  const int threads = computeThreads();
+  if (const std::string w = blasThreadingWarning(blas, threads); !w.empty()) s += "WARNING: " + w + "\n";
+  s += "threads: " + std::to_string(threads) + "\n";
   return s;
 }
 
