@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <chrono>
 #include <thread>
 
 #include <QtTest/QtTest>
@@ -106,6 +107,13 @@ class TestRuntime : public QObject {
     test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "4000000\n");
     meter.sample();
     QVERIFY(std::abs(meter.joules() - 5.1) < 1e-9);
+    // sampleIfDue() (the trainer's, after each step) reads only once a second has passed since the last read.
+    test::writeFile(tmp.path() / "intel-rapl:0/energy_uj", "4500000\n");
+    const auto now = std::chrono::steady_clock::now();
+    meter.sampleIfDue(now + std::chrono::milliseconds(500));
+    QVERIFY(std::abs(meter.joules() - 5.1) < 1e-9);
+    meter.sampleIfDue(now + EnergyMeter::kSampleInterval);
+    QVERIFY(std::abs(meter.joules() - 5.6) < 1e-9);
   }
 
   void raplSaysWhyNoCounters() {

@@ -206,7 +206,7 @@ PretrainResult pretrain(const PretrainConfig& c, const std::function<bool(const 
     scaledOptimizerStep(opt, scaler);
     opt.zeroGrad();
     ++step;
-    energy.sample();  // every step, so no wrap-around of a counter is missed
+    energy.sampleIfDue();  // once a second: often enough to see every wrap-around of the counters
     PretrainProgress p{step, c.steps, value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), -1, false};
     if (step % c.saveEvery == 0 || step == c.steps) {
       if (!valid.empty()) {

@@ -17,8 +17,10 @@ class RunEnergy {
   void logCounters() const;
   // A resumed run: adds the earlier sessions' energy, as their record has it.
   void resumeFrom(const RunRecord& earlier);
-  // Reads the counters; call after every step so no wrap-around is missed.
+  // Reads the counters now (before a record is written).
   void sample() { meter_.sample(); }
+  // Reads them when a second has passed since the last read; call after every step.
+  void sampleIfDue() { meter_.sampleIfDue(); }
   // Joules of the whole run so far; -1 when some session's energy was not measured.
   double soFar() const;
   // The record's energy fields: total, per counter, note.

@@ -502,7 +502,7 @@ RunRecord Trainer::run() {
         epochFlopsFull += sr.flopsFull;
         ++epochSteps;
         ++globalStep;
-        energy.sample();  // often enough to see every wrap-around of the counters
+        energy.sampleIfDue();  // once a second: often enough to see every wrap-around of the counters
         if (observer_)
           observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
                                c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens,

@@ -60,7 +60,12 @@ EnergyMeter EnergyMeter::forDevice(const std::string& device) {
   return EnergyMeter(std::move(counters), note);
 }
 
+void EnergyMeter::sampleIfDue(std::chrono::steady_clock::time_point now) {
+  if (now - lastRead_ >= kSampleInterval) sample();
+}
+
 void EnergyMeter::sample() {
+  lastRead_ = std::chrono::steady_clock::now();
   if (!available()) return;
   for (auto& t : counters_) {
     double now = 0;

@@ -3,8 +3,11 @@
 // counter that cannot be read is left out and the note says which and why; where none can be
 // read the meter is unavailable and a run records no energy — never an estimate. RAPL counters
 // wrap (after ~262 kJ: minutes at full power on a large server), so sample() must run at least
-// once per wrap period; the trainer samples after every step.
+// once per wrap period; the trainer calls sampleIfDue() after every step, which reads them at most
+// once a second (one NVML read costs milliseconds: a read per step made a GPU step of the demo model
+// 20% slower, docs/gpu-speed.md).
 #pragma once
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +30,10 @@ class EnergyMeter {
   // Reads every counter and adds what each used since the last read, across wrap-arounds. A read
   // that fails makes the meter unavailable for the rest of the run (note() says why); it never throws.
   void sample();
+  // sample() when at least kSampleInterval has passed since the last read (the first read is the
+  // constructor's); `now` is the caller's clock reading.
+  static constexpr std::chrono::milliseconds kSampleInterval{1000};
+  void sampleIfDue(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   // Joules since the start, as of the last sample(): in all and per counter (name, joules).
   double joules() const;
   std::vector<std::pair<std::string, double>> perCounter() const;
@@ -43,6 +50,7 @@ class EnergyMeter {
   std::vector<Tracked> counters_;
   std::string note_;
   bool failed_ = false;
+  std::chrono::steady_clock::time_point lastRead_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace gt

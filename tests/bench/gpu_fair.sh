@@ -1,11 +1,12 @@
 #!/bin/bash
 # Issue #16 on a lent GPU machine, in one call (run from the repository root with .gpu-debs carried,
 # and data/debian/debian-descriptions.jsonl for stage 1; see ../shared/GPU.md):
-#   1. pretrain the deep-thin candidate (resources/demo/pretrain-config-deep-thin.json, 24 x 160,
-#      7.95M parameters) with the demo model's exact recipe (packaging/pretrain-demo-model.sh:
-#      1,700 steps of 64 x 256 tokens on the full train split); its validation loss is compared with
-#      the committed demo model's 3.404 (8 x 256, 8.00M parameters); the model comes back in
-#      $OUT/deep-model/ (bf16, 16 MB) to be committed under resources/demo/ if it is at least as good;
+#   1. (STAGES="pretrain ...", with DEEP_MODEL naming a folder that does not exist yet) pretrain the
+#      deep-thin model (resources/demo/pretrain-config-deep-thin.json, 24 x 160, 7.95M parameters) with
+#      the demo model's exact recipe (packaging/pretrain-demo-model.sh: 1,700 steps of 64 x 256 tokens on
+#      the full train split; 132 s on an H200 on 2026-11-28); its validation loss is compared with the
+#      demo model's 3.404; the model comes back in $OUT/deep-model/ (bf16, 16 MB). The model so made
+#      on 2026-11-28 (3.643) is committed in tests/bench/models/deep-thin, the default DEEP_MODEL;
 #   2. the fair protocol (tests/bench/fair_table.sh, fp32) on each model of MODELS, JOBS runs at a time:
 #      first the issue's key methods (FIRST: Full FT, GT-0.5, GT-0.7, LoRA and GT-0.5 re-selecting every
 #      50 steps, the one change that helped on the CPU: docs/paper-table.md), then the others (the last
@@ -15,13 +16,15 @@
 # work folder WORK without checkpoints and models; the device returns at most 8 files). To continue
 # in a later call, carry that results.tgz and name it in RESULTS (it is unpacked into WORK): finished
 # runs with the same flags are kept (fair_table.sh's KEEP); carry DEEP_MODEL too.
-# Environment: STAGES ("pretrain fair"), MODELS ("deep": the deep-thin model in DEEP_MODEL,
-# runs/deep-thin-model, where stage 1 puts it;
+# Environment: STAGES ("fair"), MODELS ("deep": the deep-thin model in DEEP_MODEL,
+# tests/bench/models/deep-thin, where stage 1 puts a new one when DEEP_MODEL names a new folder;
 # add "demo" for resources/demo/model, or give a folder), WORK (runs/gpu-fair), JOBS (16), DEVICE
 # (cuda), STEPS (1700), BUDGET_S, FIRST, RESULTS, and fair_table.sh's EPOCHS, SEEDS, METHODS, MAX_VALID (256
 # here: the sweep's validation pairs), MAX_TEST, LR_*, TIMING (a full table of one model is 61 runs +
 # 10 timed).
-# Smoke test on a CPU: DEVICE=cpu STEPS=4 JOBS=1 EPOCHS=1 SEEDS=42 METHODS="full gt-0.5 top2" LR_FULL=3e-4 \
+# Planning: 16 runs side by side on the deep-thin model (fp32, the sweep's first wave) had not finished
+# after 296 s on an H200 (2026-11-28), so one 600 s call holds about one wave.
+# Smoke test on a CPU: DEEP_MODEL=/tmp/deep STAGES="pretrain fair" DEVICE=cpu STEPS=4 JOBS=1 EPOCHS=1 SEEDS=42 METHODS="full gt-0.5 top2" LR_FULL=3e-4 \
 #   MAX_TRAIN=32 MAX_VALID=4 MAX_TEST=4 TIMING=0 GT_BIN=build/app/greentrainer bash tests/bench/gpu_fair.sh
 set -uo pipefail
 start_all=$(date +%s)  # BUDGET_S counts from here (the build included)
@@ -29,7 +32,7 @@ out=${OUT:-gpu-out}
 mkdir -p "$out"
 log() { echo "$*" | tee -a "$out/summary.txt"; }
 device=${DEVICE:-cuda}
-stages=${STAGES:-pretrain fair}
+stages=${STAGES:-fair}
 gt=${GT_BIN:-/tmp/build/app/greentrainer}
 [ -x "$gt" ] || OUT="$out" bash tests/bench/gpu_build.sh || exit 1
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
@@ -37,7 +40,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee
 work=${WORK:-runs/gpu-fair}
 mkdir -p "$work"
 # The deep-thin model's folder, one path in every call (a run's flags name it: KEEP compares them).
-deep_model=${DEEP_MODEL:-runs/deep-thin-model}
+deep_model=${DEEP_MODEL:-tests/bench/models/deep-thin}
 if [ -n "${RESULTS:-}" ]; then tar xzf "$RESULTS" -C "$work" || exit 1; fi  # an earlier call's results.tgz, to continue
 
 deadline=$(( start_all + ${BUDGET_S:-540} ))
@@ -103,5 +106,9 @@ if [[ " $stages " == *" fair "* ]]; then
 fi
 # Pack everything but the summary and the model (the device returns at most 8 files); the runs'
 # model folders are not written (--no-save-model), predictions and records are.
-tar czf "$out/results.tgz" -C "$work" --exclude='*/checkpoint' --exclude='*/model' --exclude='./pretrain-deep/train.jsonl' --exclude='./pretrain-deep/valid.jsonl' . 2>/dev/null
+# A run stopped at the budget can leave a half-published checkpoint (.staging-*) or temporary files: not packed.
+tar czf "$out/results.tgz" -C "$work" --exclude='*/checkpoint' --exclude='*/model' --exclude='*/.staging-*' --exclude='*.tmp-*' \
+  --exclude='./pretrain-deep/train.jsonl' --exclude='./pretrain-deep/valid.jsonl' . 2>/dev/null
+size=$(stat -c %s "$out/results.tgz")
+[ "$size" -lt 16000000 ] || log "results.tgz is $size bytes: over the 16 MiB a file may have to come back from the device; pack less"
 ls -la "$out" | tee -a "$out/summary.txt"

@@ -91,15 +91,28 @@ for p in bf16-mixed fp32; do eager "$shape" "$p"; done
 for sh in ${EXTRA_SHAPES-opt-350m llama-1b}; do ours "$sh" bf16-mixed; eager "$sh" bf16-mixed; done
 # P alone: the default batch lengths (on CUDA, bf16/fp16 pad to multiples of 64, fp32 not);
 # P+padN: --pad-to-multiple-of N (pad0: one new length per batch, as before the default).
+# Every `train --device cuda` so far ended with SIGSEGV after its record was written (docs/gpu-speed.md),
+# while the run folder's checkpoint was removed (std::filesystem::remove_all). PyTorch's wheels export
+# libstdc++'s std::filesystem from a static copy (pytorch/pytorch#133437): count those symbols, and
+# record where the first run's std::filesystem calls bind (LD_DEBUG=bindings).
+torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null)
+[ -f "$torch_lib/libtorch_cpu.so" ] && log "libtorch_cpu.so exports $(nm -D --defined-only "$torch_lib/libtorch_cpu.so" | grep -c 'St10filesystem') std::filesystem symbols"
 for v in fp32 bf16-mixed bf16-true bf16-mixed+pad0 fp32+pad64; do
   p=${v%%+pad*}; pad=-1
   [ "$v" = "$p" ] || pad=${v##*+pad}
-  "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
+  bindings=(); [ "$v" = fp32 ] && bindings=(LD_DEBUG=bindings LD_DEBUG_OUTPUT=/tmp/ld-bindings)
+  env "${bindings[@]}" "$gt" train --model resources/demo/model --data resources/demo/debian-descriptions.jsonl --split train --method full --epochs 1 \
     --batch-size 4 --max-train-examples ${LEARN_EXAMPLES:-400} --lr 2e-5 --schedule constant --precision "$p" --device "$device" --checkpoint-every 0 \
     --pad-to-multiple-of "$pad" --out "/tmp/learn-$v" --overwrite > "$out/learn-$v.out" 2> "$out/learn-$v.err"
   rc=$?
   [ $rc = 0 ] || { log "train $v exited with status $rc:"; grep -A40 "fatal signal" "$out/learn-$v.err" | head -40 | tee -a "$out/summary.txt"; }
   cp "/tmp/learn-$v/run.json" "$out/learn-$v.json" 2>/dev/null
+  if [ "$v" = fp32 ]; then
+    log "std::filesystem bindings of train (from -> to, symbol):"
+    grep -h 'St10filesystem' /tmp/ld-bindings.* 2>/dev/null | sed -E 's/^ *[0-9]+:[[:space:]]*binding file //; s/ \[[0-9]+\]//g; s/: normal symbol//' \
+      | sort -u | grep -E 'libtorch|greentrainer' | head -30 | tee -a "$out/summary.txt"
+    rm -f /tmp/ld-bindings.*
+  fi
   python3 - "$out/learn-$v.json" "$v" <<'PY' | tee -a "$out/summary.txt"
 import json, statistics, sys
 try:
