@@ -1,6 +1,7 @@
 #include "core/train/mixed_precision.h"
 
 #include <ATen/autocast_mode.h>
+#include <ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
@@ -93,14 +94,25 @@ AutocastGuard::~AutocastGuard() {
 bool LossScaler::unscale(const std::vector<std::pair<std::string, torch::Tensor>>& params) const {
   if (!enabled_) return true;
   torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> grads;
+  for (const auto& [name, p] : params)
+    if (p.grad().defined()) grads.push_back(p.mutable_grad());
+  if (grads.empty()) return true;
+  if (grads.front().is_cuda()) {
+    // torch.amp.GradScaler's kernel: one multi-tensor pass that unscales in place and flags any
+    // inf/NaN (CUDA only in LibTorch 1.13). The per-tensor form below reads every gradient three
+    // times: on the OPT-1.3B shape an fp16-mixed step took 92 ms against bf16-mixed's 62.
+    auto foundInf = torch::zeros({1}, grads.front().options().dtype(torch::kFloat32));
+    const auto invScale = torch::full({1}, 1.0 / scale_, foundInf.options());
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, invScale);
+    return foundInf.item<float>() == 0.0f;
+  }
   std::vector<torch::Tensor> finite;  // one flag per gradient, read back once (one device sync, not one per tensor)
-  for (const auto& [name, p] : params) {
-    if (!p.grad().defined()) continue;
-    auto g = p.mutable_grad();
+  for (auto& g : grads) {
     g.mul_(1.0 / scale_);
     finite.push_back(torch::isfinite(g).all());
   }
-  return finite.empty() || torch::stack(finite).all().item<bool>();
+  return torch::stack(finite).all().item<bool>();
 }
 
 void LossScaler::update(bool finite) {
