@@ -16,7 +16,7 @@
 # work folder WORK without checkpoints and models; the device returns at most 8 files). To continue
 # in a later call, carry that results.tgz and name it in RESULTS (it is unpacked into WORK): finished
 # runs with the same flags are kept (fair_table.sh's KEEP); carry DEEP_MODEL too.
-# Environment: STAGES ("fair"), MODELS ("deep": the deep-thin model in DEEP_MODEL,
+# Environment: MPS (1: NVIDIA's Multi-Process Service for the parallel runs where available), STAGES ("fair"), MODELS ("deep": the deep-thin model in DEEP_MODEL,
 # tests/bench/models/deep-thin, where stage 1 puts a new one when DEEP_MODEL names a new folder;
 # add "demo" for resources/demo/model, or give a folder), WORK (runs/gpu-fair), JOBS (16), DEVICE
 # (cuda), STEPS (1700), BUDGET_S, FIRST, RESULTS, and fair_table.sh's EPOCHS, SEEDS, METHODS, MAX_VALID (256
@@ -66,6 +66,22 @@ fi
 
 if [[ " $stages " == *" fair "* ]]; then
   export MAX_VALID=${MAX_VALID:-256}
+  # Many small processes on one GPU take turns on it (time slices) unless NVIDIA's Multi-Process
+  # Service lets their kernels run side by side. MPS=1 (the default on CUDA) starts its daemon where
+  # the driver has it, checks that a CUDA process still runs under it, and falls back without it.
+  mps=0
+  if [ "${MPS:-1}" = 1 ] && [ "$device" != cpu ] && command -v nvidia-cuda-mps-control > /dev/null; then
+    export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps-pipe CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log
+    mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+    if nvidia-cuda-mps-control -d && "$gt" bench --only optimizer --device "$device" > /dev/null 2>&1; then
+      mps=1; log "MPS: on (nvidia-cuda-mps-control)"
+    else
+      echo quit | nvidia-cuda-mps-control 2> /dev/null; unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
+      log "MPS: could not start or a CUDA process failed under it; running without"
+    fi
+  else
+    log "MPS: off ($([ "${MPS:-1}" = 1 ] && echo 'nvidia-cuda-mps-control not found or not on CUDA' || echo 'MPS=0'))"
+  fi
   read -r -a wanted <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7 gt-0.5-every50 gt-0.5-epochs2}"
   first=() rest=()
   for m in "${wanted[@]}"; do
@@ -104,6 +120,7 @@ if [[ " $stages " == *" fair "* ]]; then
     done
   done
 fi
+[ "${mps:-0}" = 1 ] && { echo quit | nvidia-cuda-mps-control; }
 # Pack everything but the summary and the model (the device returns at most 8 files); the runs'
 # model folders are not written (--no-save-model), predictions and records are.
 # A run stopped at the budget can leave a half-published checkpoint (.staging-*) or temporary files: not packed.
