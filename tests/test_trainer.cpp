@@ -3,9 +3,13 @@
 // record; bad configurations are refused with clear messages.
 #include <QtTest/QtTest>
 
+#include <thread>
+
 #include "core/green/flops_profiler.h"
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
+#include "core/train/batch_loss.h"
+#include "core/train/prepared_run.h"
 #include "core/train/run_energy.h"
 #include "core/train/trainer.h"
 #include "core/util/json_file.h"
@@ -207,10 +211,12 @@ class TestTrainer : public QObject {
     QVERIFY(r.selections[1].predictedFraction > 0.5);
   }
 
-  // The run's energy comes from the counters the trainer samples after every step: a fake
-  // package counter (range 1 J) moves 0.9 -> 0.95 J after step 0 and wraps to 0.05 J after step 1,
-  // so the run used 0.05 + (0.05 + 1 - 0.95) = 0.15 J, in the record and on disk.
-  void energyIsSampledEveryStepAcrossWraps() {
+  // The run's energy comes from the counters the trainer reads after a step once a second has passed
+  // since the last read: a fake package counter (range 1 J) moves 0.9 -> 0.95 J after step 0 and wraps
+  // to 0.05 J after step 1 (the observer then waits a second, so the next step reads it), and moves on
+  // to 0.1 J after step 3 (read by the final sample at the latest), so the run used
+  // 0.05 + (0.05 + 1 - 0.95) + 0.05 = 0.2 J, in the record and on disk.
+  void energyIsSampledAcrossWraps() {
     test::TempDir tmp;
     test::writePowercapZone(tmp.path() / "powercap", "intel-rapl:0", "package-0", 900000, 1000000);
     const auto powercap = tmp.path() / "powercap" / "intel-rapl:0";
@@ -224,24 +230,27 @@ class TestTrainer : public QObject {
         seen.push_back(e.energyJoules);
         if (e.step == 0) test::writeFile(file_, "950000\n");
         if (e.step == 1) test::writeFile(file_, "50000\n");
+        if (e.step == 3) test::writeFile(file_, "100000\n");
+        if (e.step <= 1) std::this_thread::sleep_for(EnergyMeter::kSampleInterval);
       }
       fs::path file_;
       std::vector<double> seen;
     } observer(powercap / "energy_uj");
     const RunRecord r = Trainer(c, &observer).run();
     qunsetenv("GT_POWERCAP_ROOT");
-    QVERIFY(std::abs(r.energyJoules - 0.15) < 1e-9);
+    QVERIFY(std::abs(r.energyJoules - 0.2) < 1e-9);
     QCOMPARE(r.energySources.size(), size_t(1));
     QCOMPARE(QString::fromStdString(r.energySources[0].first), QString("RAPL package-0"));
-    QVERIFY(std::abs(r.energySources[0].second - 0.15) < 1e-9);
+    QVERIFY(std::abs(r.energySources[0].second - 0.2) < 1e-9);
     QCOMPARE(QString::fromStdString(r.energyNote), QString());
-    // The steps report the energy so far: nothing before the counter moved, 0.05 J after step 1, 0.15 J from step 2.
+    // The steps report the energy so far: nothing before the counter moved, 0.05 J after step 1, 0.15 J
+    // after step 2 (the wrap).
     QCOMPARE(observer.seen.size(), size_t(6));
     QCOMPARE(observer.seen[0], 0.0);
     QVERIFY(std::abs(observer.seen[1] - 0.05) < 1e-9);
-    QVERIFY(std::abs(observer.seen[5] - 0.15) < 1e-9);
+    QVERIFY(std::abs(observer.seen[2] - 0.15) < 1e-9);
     const auto j = readJsonFile(tmp.path() / "energy" / "run.json");
-    QVERIFY(std::abs(j["energy"]["joules"].get<double>() - 0.15) < 1e-9);
+    QVERIFY(std::abs(j["energy"]["joules"].get<double>() - 0.2) < 1e-9);
     QCOMPARE(QString::fromStdString(j["energy"]["sources"][0]["name"].get<std::string>()), QString("RAPL package-0"));
 
     // Without counters the record holds no energy and says why.
@@ -483,6 +492,32 @@ class TestTrainer : public QObject {
     QVERIFY(checkpointed.totalFlops > plain.totalFlops);          // the recomputed forwards
     QVERIFY(checkpointed.totalFlopsFull > plain.totalFlopsFull);
     QCOMPARE(checkpointed.config["gradient_checkpointing"].get<bool>(), true);
+  }
+
+  // The validation loss is measured in eval mode (no LoRA dropout), as Hugging Face's Trainer does: it
+  // equals the loss of the saved model (the adapter merged) on the validation rows, computed here.
+  void evaluationLossHasNoDropout() {
+    test::TempDir tmp;
+    RunConfig c = tinyRun(tmp.path() / "run");
+    c.method = "lora";
+    c.loraDropout = 0.5;
+    c.epochs = 1;
+    const RunRecord r = Trainer(c).run();
+    RunConfig saved = c;
+    saved.model = (tmp.path() / "run" / "model").string();
+    const PreparedRun prep = prepareRun(saved);
+    prep.model->eval();
+    torch::NoGradGuard noGrad;
+    double sum = 0;
+    int64_t tokens = 0;
+    for (const auto& b : prep.batches(prep.eval, c.batchSize, 0, 0, false)) {
+      sum += batchLoss(*prep.model, b).item<double>() * double(lossTokens(b));
+      tokens += lossTokens(b);
+    }
+    QVERIFY(tokens > 0);
+    const double expected = sum / double(tokens);
+    QVERIFY2(std::abs(r.epochs.back().evalLoss - expected) <= 1e-5 * expected,
+             qPrintable(QString("recorded %1, eval-mode loss of the saved model %2").arg(r.epochs.back().evalLoss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
   }
 
   void configRoundTripAndUnknownField() {

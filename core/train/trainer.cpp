@@ -518,7 +518,11 @@ RunRecord Trainer::run() {
       if (cancelled || epochSteps == 0) break;  // a partial epoch has no epoch record
       EpochRecord er{epoch, epochLoss / double(epochSteps), -1, epochFlops, epochFlopsFull, epochSeconds()};
       if (!prep.eval.empty()) {
+        // In eval mode, as Hugging Face's Trainer evaluates: no dropout (LoRA's), which would blur the
+        // figure and draw from the generator the training steps draw from.
+        model.eval();
         er.evalLoss = evaluationLoss(lossOf, prep.batches(prep.eval, c.batchSize, 0, 0, false), device, precision);
+        model.train();
         if (observer_) observer_->evaluationDone({epoch, er.evalLoss, int64_t(prep.eval.size())});
       }
       record.epochs.push_back(er);
