@@ -14,6 +14,9 @@
 #   3. 100 steps of the demo model in fp32, bf16-mixed and bf16-true (learning check), bf16-mixed
 #      with --pad-to-multiple-of 0 (a new length every batch: 5x slower in bf16 on 2026-11-27) and
 #      fp32 with 64, with each run's median ms/step over steps 1-10, 11-50, 51-100.
+# PARTS (default "parity step gc eager shapes learn") and PRECISIONS (of the step part) pick a subset:
+# PARTS="step learn" PRECISIONS=fp16-mixed rechecks the fp16 unscale, the epoch clock and the exit crash
+# in about two minutes after the build.
 # Results go to $OUT (or ./gpu-out): summary.txt, and results.tgz with one JSON per measurement, the
 # demo runs' records and the logs (the device returns only a few files, so they travel packed).
 set -uo pipefail
@@ -29,8 +32,12 @@ gt=${GT_BIN:-/tmp/build/app/greentrainer}
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$out/summary.txt"
 
-"$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
-"$gt" bench --only optimizer --device "$device" --json > "$out/optimizer.json" 2>> "$out/summary.txt" || log "optimizer parity failed"
+# PARTS picks what runs (all by default); e.g. PARTS="step learn" PRECISIONS=fp16-mixed rechecks a fix in a minute or two.
+part() { [[ " ${PARTS:-parity step gc eager shapes learn} " == *" $1 "* ]]; }
+if part parity; then
+  "$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
+  "$gt" bench --only optimizer --device "$device" --json > "$out/optimizer.json" 2>> "$out/summary.txt" || log "optimizer parity failed"
+fi
 
 # ours SHAPE PRECISION: `bench --only step` into ours-SHAPE-PRECISION.json, one summary line.
 ours() {
@@ -71,8 +78,9 @@ print(f"eager {sys.argv[3]:19s} Full {e['full_s_median']:.4f} s/step {e['full_to
 PY
 }
 
-for p in bf16-mixed fp32 bf16-true fp16-mixed; do ours "$shape" "$p"; done
+if part step; then for p in ${PRECISIONS:-bf16-mixed fp32 bf16-true fp16-mixed}; do ours "$shape" "$p"; done; fi
 # Activation checkpointing: peak memory against the bf16-mixed run above, and the recompute's time.
+if part gc; then
 "$gt" bench --only step --device "$device" --shape "$shape" --batch "$batch" --seq "$seq" --rounds 6 --precision bf16-mixed \
   --gradient-checkpointing --energy-seconds 0 --json > "$out/ours-bf16-mixed-gc.json" 2> "$out/ours-bf16-mixed-gc.err" || log "ours gradient checkpointing failed"
 python3 - "$out/ours-bf16-mixed-gc.json" "$out/ours-$shape-bf16-mixed.json" <<'PY' | tee -a "$out/summary.txt"
@@ -85,10 +93,12 @@ print(f"ours  bf16-mixed + gradient checkpointing: Full {g['full_s_median']:.4f}
       f"{g['full_peak_memory_bytes']/1e9:.2f} GB (x{g['full_peak_memory_bytes']/b['full_peak_memory_bytes']:.2f}); GT peak {g['gt_peak_memory_bytes']/1e9:.2f} GB; "
       f"GT/Full time {g['measured_ratio']:.3f} vs predicted {g['predicted_flops_ratio']:.3f}")
 PY
+fi
 
-for p in bf16-mixed fp32; do eager "$shape" "$p"; done
+if part eager; then for p in bf16-mixed fp32; do eager "$shape" "$p"; done; fi
 # The issue's other shapes, bf16-mixed, ours and eager side by side (EXTRA_SHAPES="" skips them).
-for sh in ${EXTRA_SHAPES-opt-350m llama-1b}; do ours "$sh" bf16-mixed; eager "$sh" bf16-mixed; done
+if part shapes; then for sh in ${EXTRA_SHAPES-opt-350m llama-1b}; do ours "$sh" bf16-mixed; eager "$sh" bf16-mixed; done; fi
+if part learn; then
 # P alone: the default batch lengths (on CUDA, bf16/fp16 pad to multiples of 64, fp32 not);
 # P+padN: --pad-to-multiple-of N (pad0: one new length per batch, as before the default).
 # Every `train --device cuda` so far ended with SIGSEGV after its record was written (docs/gpu-speed.md),
@@ -140,5 +150,6 @@ print(f"demo {sys.argv[2]:16s} median ms/step " + ", ".join(f"steps {a + 1}-{min
       + (f"{statistics.median(again):.1f} ms at one seen before" if again else "none repeated"))
 PY
 done
+fi
 # The device returns only a few files from $OUT: keep summary.txt and pack the rest into one archive.
 tar czf /tmp/gpu-speed-results.tgz -C "$out" . && find "$out" -type f ! -name summary.txt -delete && mv /tmp/gpu-speed-results.tgz "$out/results.tgz"
