@@ -5,6 +5,8 @@
 // Qwen2, untied heads, BLOOM with a non-power-of-two head count).
 #include <QtTest/QtTest>
 
+#include <functional>
+
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/generation.h"
@@ -127,6 +129,7 @@ class TestModelParity : public QObject {
   void rightPaddedLossNeedsNoMask() {
     QFETCH(QString, config);
     auto model = createModel(tinyConfig(nlohmann::json::parse(config.toStdString())));
+    model->eval();  // no dropout: both forwards must see the same network (gradients flow in eval mode too)
     {
       torch::NoGradGuard noGrad;
       for (auto& p : model->parameters()) p.uniform_(-0.5, 0.5);
@@ -169,6 +172,99 @@ class TestModelParity : public QObject {
              QString("generate: prompt token id 50 is outside the vocabulary [0, 50)"));
     QCOMPARE(QString::fromStdString(gt::test::errorMessage([&] { generate(*model, {}, {}); })),
              QString("generate: the prompt is empty (expected at least one token id)"));
+  }
+
+  // Dropout sits where Hugging Face puts it, and only in training. With a rate of 1 a dropout site
+  // outputs zeros, so what is left of the network shows where the sites are, against formulas written
+  // here from the checkpoint's tensors (not through the family's code):
+  //   OPT dropout (GPT-2 resid_pdrop) on each sub-layer's output before the residual add: the blocks
+  //   add nothing, logits = final norm(token + position embeddings) times the tied embedding;
+  //   attention dropout (Llama's attention_dropout): attention adds nothing, so a position's logits do not
+  //   depend on the tokens before it;
+  //   T5 dropout_rate on each stack's output: logits are 0.
+  // In eval mode the same configs give the reference logits.
+  void dropoutSitesAndTrainingOnly() {
+    gt::test::TempDir tmp;
+    auto variant = [&](const std::string& name, const nlohmann::json& changes) {
+      const auto dir = fixture("models/" + name);
+      const auto out = tmp.path() / (name + "-" + std::to_string(std::hash<std::string>()(changes.dump())));
+      std::filesystem::create_directories(out);
+      auto config = readJsonFile(dir / "config.json");
+      config.update(changes);
+      gt::test::writeFile(out / "config.json", config.dump());
+      std::filesystem::copy_file(dir / "model.safetensors", out / "model.safetensors");
+      return out;
+    };
+    if (fixture("models/opt").empty() || fixture("models/gpt2").empty() || fixture("models/llama-gqa-tied").empty())
+      QSKIP("fixture models not found");
+    torch::NoGradGuard noGrad;
+    auto layerNorm = [](const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, double eps) {
+      const auto mean = x.mean(-1, true);
+      const auto var = (x - mean).pow(2).mean(-1, true);
+      return (x - mean) / torch::sqrt(var + eps) * w + b;
+    };
+    const auto optRef = fixture("models/opt");
+    SafetensorsFile ref(optRef / "reference.safetensors");
+    const auto ids = ref.tensor("input_ids").slice(0, 0, 1).clone();  // row 0: no padding
+    const auto positions = torch::arange(ids.size(1));
+
+    {  // OPT, dropout 1
+      auto model = loadModel(variant("opt", {{"dropout", 1.0}, {"attention_dropout", 0.0}}));
+      const double evalDiff = gt::test::maxAbsDiff(model->forward(ids), ref.tensor("logits").slice(0, 0, 1));
+      QVERIFY2(evalDiff < 1e-4, qPrintable(QString("eval mode: logits differ from the reference by %1").arg(evalDiff)));
+      model->train();
+      SafetensorsFile w(optRef / "model.safetensors");
+      const auto embed = w.tensor("model.decoder.embed_tokens.weight");
+      const auto h = embed.index_select(0, ids[0]) + w.tensor("model.decoder.embed_positions.weight").index_select(0, positions + 2);
+      const auto expected = torch::matmul(layerNorm(h, w.tensor("model.decoder.final_layer_norm.weight"),
+                                                    w.tensor("model.decoder.final_layer_norm.bias"), 1e-5), embed.t());
+      const double diff = gt::test::maxAbsDiff(model->forward(ids)[0], expected);
+      QVERIFY2(diff < 1e-4, qPrintable(QString("OPT with dropout 1 in training: logits differ from the embeddings alone by %1").arg(diff)));
+    }
+    {  // GPT-2, resid_pdrop 1
+      const auto dir = fixture("models/gpt2");
+      auto model = loadModel(variant("gpt2", {{"resid_pdrop", 1.0}, {"embd_pdrop", 0.0}, {"attn_pdrop", 0.0}}));
+      model->train();
+      SafetensorsFile w(dir / "model.safetensors");
+      const auto wte = w.tensor("transformer.wte.weight");
+      const auto h = wte.index_select(0, ids[0]) + w.tensor("transformer.wpe.weight").index_select(0, positions);
+      const auto expected = torch::matmul(layerNorm(h, w.tensor("transformer.ln_f.weight"), w.tensor("transformer.ln_f.bias"),
+                                                    model->config().normEps), wte.t());
+      const double diff = gt::test::maxAbsDiff(model->forward(ids)[0], expected);
+      QVERIFY2(diff < 1e-4, qPrintable(QString("GPT-2 with resid_pdrop 1 in training: logits differ from the embeddings alone by %1").arg(diff)));
+    }
+    {  // Llama, attention_dropout 1: changing the first token leaves the later positions' logits alone.
+      auto model = loadModel(variant("llama-gqa-tied", {{"attention_dropout", 1.0}}));
+      auto other = ids.clone();
+      other[0][0] = (other[0][0].item<int64_t>() + 1) % model->config().vocabSize;
+      const double evalChange = gt::test::maxAbsDiff(model->forward(ids).slice(1, 1), model->forward(other).slice(1, 1));
+      QVERIFY2(evalChange > 1e-3, "eval mode: the first token should reach the later positions through attention");
+      model->train();
+      const double trainChange = gt::test::maxAbsDiff(model->forward(ids).slice(1, 1), model->forward(other).slice(1, 1));
+      QVERIFY2(trainChange < 1e-6, qPrintable(QString("attention_dropout 1 in training: later logits moved by %1").arg(trainChange)));
+    }
+    if (!fixture("models/t5-gated").empty()) {  // T5, dropout_rate 1: the decoder stack's output is dropped.
+      const auto dir = variant("t5-gated", {{"dropout_rate", 1.0}});
+      auto model = loadSeq2SeqModel(dir);
+      SafetensorsFile t5(fixture("models/t5-gated") / "reference.safetensors");
+      const auto labels = t5.tensor("decoder_labels");
+      const auto decoderIds = torch::cat({torch::full({labels.size(0), 1}, model->config().decoderStartTokenId, torch::kLong),
+                                          labels.slice(1, 0, labels.size(1) - 1).clamp_min(0)}, 1);
+      model->train();
+      const auto logits = model->forward(t5.tensor("input_ids"), t5.tensor("attention_mask"), decoderIds);
+      QCOMPARE(logits.abs().max().item<double>(), 0.0);
+    }
+  }
+
+  // A dropout probability outside [0, 1] is refused, naming the file and the field.
+  void dropoutRateOutOfRange() {
+    const auto message = [](const nlohmann::json& j) { return QString::fromStdString(gt::test::errorMessage([&] { tinyConfig(j); })); };
+    QCOMPARE(message({{"model_type", "gpt2"}, {"vocab_size", 97}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4}, {"n_positions", 64},
+                      {"attn_pdrop", 1.5}}),
+             QString("test config: field 'attn_pdrop' is a dropout probability, expected a number from 0 to 1, got 1.5"));
+    QCOMPARE(message({{"model_type", "opt"}, {"vocab_size", 97}, {"hidden_size", 32}, {"num_hidden_layers", 2}, {"ffn_dim", 48},
+                      {"num_attention_heads", 4}, {"max_position_embeddings", 64}, {"dropout", -0.1}}),
+             QString("test config: field 'dropout' is a dropout probability, expected a number from 0 to 1, got -0.1"));
   }
 };
 

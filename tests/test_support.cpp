@@ -137,6 +137,16 @@ std::string errorMessage(const std::function<void()>& body) {
   return "";
 }
 
+std::filesystem::path modelWithoutDropout(const std::filesystem::path& modelDir, const std::filesystem::path& into) {
+  std::filesystem::create_directories(into);
+  auto config = nlohmann::json::parse(readFile(modelDir / "config.json"));
+  for (const char* key : {"dropout", "attention_dropout", "hidden_dropout", "resid_pdrop", "attn_pdrop", "embd_pdrop", "dropout_rate"})
+    config[key] = 0.0;
+  writeFile(into / "config.json", config.dump());
+  std::filesystem::copy_file(modelDir / "model.safetensors", into / "model.safetensors", std::filesystem::copy_options::overwrite_existing);
+  return into;
+}
+
 void writeFile(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), std::streamsize(bytes.size()));

@@ -154,6 +154,8 @@ class TestT5 : public QObject {
     auto unscaled = createSeq2SeqModel(t5Config(R"(,"scale_decoder_outputs":false)"));
     torch::NoGradGuard noGrad;
     for (const auto& p : scaled->named_parameters()) unscaled->named_parameters()[p.key()].copy_(p.value());
+    scaled->eval();  // no dropout (T5's dropout_rate defaults to 0.1)
+    unscaled->eval();
     auto ids = torch::randint(2, 97, {1, 5}, torch::kLong);
     auto dec = torch::randint(2, 97, {1, 3}, torch::kLong);
     const double diff = gt::test::maxAbsDiff(scaled->forward(ids, {}, dec) * std::sqrt(32.0), unscaled->forward(ids, {}, dec));

@@ -1,5 +1,6 @@
 #include "core/model/attention.h"
 
+#include <torch/nn/functional/dropout.h>
 #include <torch/version.h>
 
 #include <atomic>
@@ -59,25 +60,28 @@ torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads, int64_t headDim)
   return x.view({x.size(0), x.size(1), heads, headDim}).transpose(1, 2);
 }
 
-torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& bias, double scale) {
+torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& bias, double scale,
+                             double dropout) {
   auto [kk, vv] = repeatKv(q, k, v);
   auto scores = torch::matmul(q, kk.transpose(-1, -2)) * scale;
   if (bias.defined()) scores = scores + bias;
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  if (dropout > 0) probs = torch::dropout(probs, dropout, true);
   return mergeHeads(torch::matmul(probs, vv), q);
 }
 
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale) {
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale,
+                        double dropout) {
 #ifdef GT_HAVE_SDPA
   if (useSdpa) {
     auto [kk, vv] = repeatKv(q, k, v);
     const bool causal = bias.causalOnly && q.size(2) == kk.size(2);
     c10::optional<torch::Tensor> mask;
     if (!causal && bias.additive.defined()) mask = sdpaMask(bias.additive, q);
-    return mergeHeads(at::scaled_dot_product_attention(q, kk, vv, mask, 0.0, causal, scale), q);
+    return mergeHeads(at::scaled_dot_product_attention(q, kk, vv, mask, dropout, causal, scale), q);
   }
 #endif
-  return eagerAttention(q, k, v, bias.additive, scale);
+  return eagerAttention(q, k, v, bias.additive, scale, dropout);
 }
 
 }  // namespace gt

@@ -20,9 +20,11 @@ struct AttentionBias {
 };
 
 // q [B, H, T, D], k/v [B, Hkv, S, D]. Returns [B, T, H * D]. Runs the kernel attentionKernel() names.
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale);
+// `dropout`: the probability of dropping each attention probability (0 outside training).
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionBias& bias, double scale,
+                        double dropout = 0.0);
 torch::Tensor eagerAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                             const torch::Tensor& bias, double scale);
+                             const torch::Tensor& bias, double scale, double dropout = 0.0);
 
 bool sdpaAvailable();
 std::string attentionKernel();                  // "sdpa" or "eager"

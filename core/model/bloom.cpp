@@ -7,6 +7,7 @@
 #include "core/model/activations.h"
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
+#include "core/model/dropout.h"
 
 namespace gt {
 
@@ -52,11 +53,16 @@ class BloomBlock : public nn::Module {
     auto k = fused.select(3, 1).transpose(1, 2);
     auto v = fused.select(3, 2).transpose(1, 2);
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    auto attnOut = residual + dense_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    // Dropout (training only): attention_dropout on the probabilities, hidden_dropout on each sub-layer's
+    // output before its residual add (HF's dropout_add).
+    const bool training = is_training();
+    auto attnOut = residual + dropoutInTraining(dense_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim)),
+                                                                 training ? c_.attentionDropout : 0.0)),
+                                                c_.hiddenDropout, training);
 
     x = postNorm_(attnOut);
     residual = c_.residualPostLayerNorm ? x : attnOut;
-    return residual + down_(act_(up_(x)));
+    return residual + dropoutInTraining(down_(act_(up_(x))), c_.hiddenDropout, training);
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include "core/model/activations.h"
 #include "core/model/attention.h"
+#include "core/model/dropout.h"
 
 namespace gt {
 namespace {
@@ -44,8 +45,11 @@ class Gpt2Block : public nn::Module {
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
     double scale = c_.scaleAttnWeights ? 1.0 / std::sqrt(double(c_.headDim)) : 1.0;
     if (c_.scaleAttnByInverseLayerIdx) scale /= double(index_ + 1);
-    auto x = h + cProj_->forward(attention(q, k, v, bias, scale));
-    return x + mlpProj_->forward(act_(cFc_->forward(ln2_(x))));
+    // Dropout (training only): attn_pdrop on the probabilities, resid_pdrop on each sub-layer's output.
+    const bool training = is_training();
+    auto x = h + dropoutInTraining(cProj_->forward(attention(q, k, v, bias, scale, training ? c_.attentionDropout : 0.0)), c_.hiddenDropout,
+                                   training);
+    return x + dropoutInTraining(mlpProj_->forward(act_(cFc_->forward(ln2_(x)))), c_.hiddenDropout, training);
   }
 
  private:
@@ -74,7 +78,7 @@ class Gpt2LMHeadModel : public CausalLM {
     const int64_t past = cache ? cache->length() : 0;
     const auto mask = fullAttentionMask(attentionMask, inputIds, past);
     const auto positions = positionsOrDefault(positionIds, inputIds, past);
-    auto h = wte_(inputIds) + wpe_(positions);
+    auto h = dropoutInTraining(wte_(inputIds) + wpe_(positions), config_.embeddingDropout, is_training());  // embd_pdrop
     const auto bias = decoderAttentionBias(attentionMask, mask, inputIds.size(1), past, h.scalar_type());
     for (const auto& layer : *layers_) {
       auto* l = layer->as<Gpt2Block>();

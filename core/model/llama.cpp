@@ -5,6 +5,7 @@
 #include "core/model/activations.h"
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
+#include "core/model/dropout.h"
 #include "core/model/rms_norm.h"
 
 namespace gt {
@@ -43,7 +44,8 @@ class LlamaDecoderLayer : public nn::Module {
     q = q * cos + rotateHalf(q) * sin;
     k = k * cos + rotateHalf(k) * sin;
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    auto out = h + o_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    // attention_dropout (training only) on the probabilities: Llama has no other dropout.
+    auto out = h + o_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim)), is_training() ? c_.attentionDropout : 0.0));
     x = postNorm_->forward(out);
     return out + down_(act_(gate_(x)) * up_(x));
   }

@@ -37,6 +37,13 @@ class Fields {
     check(j_[key].is_number(), source_ + ": field '" + key + "' must be a number, got " + j_[key].dump());
     return j_[key].get<double>();
   }
+  // A dropout probability: a number in [0, 1].
+  double rateOr(const char* key, double fallback) const {
+    const double v = numberOr(key, fallback);  // the fallbacks are valid, so a bad value was read from the file
+    if (!(v >= 0 && v <= 1))
+      check(false, source_ + ": field '" + key + "' is a dropout probability, expected a number from 0 to 1, got " + j_[key].dump());
+    return v;
+  }
   bool boolOr(const char* key, bool fallback) const {
     if (!has(key)) return fallback;
     check(j_[key].is_boolean(), source_ + ": field '" + key + "' must be true or false, got " + j_[key].dump());
@@ -92,6 +99,8 @@ void readOpt(const Fields& f, ModelConfig& c) {
   c.removeFinalLayerNorm = f.boolOr("_remove_final_layer_norm", false);
   c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", true);
   c.normEps = 1e-5;  // OPT's LayerNorms use PyTorch's default eps
+  c.hiddenDropout = f.rateOr("dropout", 0.1);
+  c.attentionDropout = f.rateOr("attention_dropout", 0.0);
 }
 
 void readBloom(const Fields& f, ModelConfig& c) {
@@ -104,6 +113,8 @@ void readBloom(const Fields& f, ModelConfig& c) {
   c.normEps = f.numberOr("layer_norm_epsilon", 1e-5);
   c.residualPostLayerNorm = f.boolOr("apply_residual_connection_post_layernorm", false);
   c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", true);
+  c.hiddenDropout = f.rateOr("hidden_dropout", 0.0);
+  c.attentionDropout = f.rateOr("attention_dropout", 0.0);
 }
 
 void readGpt2(const Fields& f, ModelConfig& c) {
@@ -118,6 +129,9 @@ void readGpt2(const Fields& f, ModelConfig& c) {
   c.scaleAttnWeights = f.boolOr("scale_attn_weights", true);
   c.scaleAttnByInverseLayerIdx = f.boolOr("scale_attn_by_inverse_layer_idx", false);
   c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", true);
+  c.hiddenDropout = f.rateOr("resid_pdrop", 0.1);
+  c.attentionDropout = f.rateOr("attn_pdrop", 0.1);
+  c.embeddingDropout = f.rateOr("embd_pdrop", 0.1);
 }
 
 void readLlama(const Fields& f, ModelConfig& c, bool qwen2) {
@@ -131,6 +145,7 @@ void readLlama(const Fields& f, ModelConfig& c, bool qwen2) {
   c.activation = f.stringOr("hidden_act", "silu");
   c.normEps = f.numberOr("rms_norm_eps", 1e-6);
   c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", false);
+  c.attentionDropout = f.rateOr("attention_dropout", 0.0);
   if (qwen2) {
     c.attentionBias = true;  // Qwen2: biases on q, k, v only
     c.outputProjBias = false;
@@ -184,6 +199,7 @@ void readT5(const Fields& f, ModelConfig& c) {
     c.activation = proj == "gated-gelu" ? "gelu_new" : proj.substr(dash + 1);
   }
   c.tieWordEmbeddings = f.boolOr("tie_word_embeddings", true);
+  c.hiddenDropout = c.attentionDropout = c.embeddingDropout = f.rateOr("dropout_rate", 0.1);
   // transformers 5 names the head's input scaling; older configs imply it with a tied head.
   c.scaleDecoderOutputs = f.boolOr("scale_decoder_outputs", c.tieWordEmbeddings);
   c.decoderStartTokenId = f.integerOr("decoder_start_token_id", f.integerOr("pad_token_id", 0));

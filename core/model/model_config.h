@@ -22,6 +22,11 @@ struct ModelConfig {
   double normEps = 1e-5;
   std::string activation;  // relu, gelu, gelu_new, silu, ...
   bool tieWordEmbeddings = true;
+  // Dropout in training, from each family's fields (0: none):
+  double hiddenDropout = 0;     // on each sub-layer's output before its residual add (OPT dropout, GPT-2
+                                // resid_pdrop, BLOOM hidden_dropout, T5 dropout_rate)
+  double attentionDropout = 0;  // on the attention probabilities (attention_dropout, GPT-2 attn_pdrop, T5 dropout_rate)
+  double embeddingDropout = 0;  // on the input embeddings (GPT-2 embd_pdrop; T5 dropout_rate on each stack's input)
 
   // OPT
   bool doLayerNormBefore = true;

@@ -5,6 +5,7 @@
 #include "core/model/activations.h"
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
+#include "core/model/dropout.h"
 
 namespace gt {
 namespace {
@@ -38,12 +39,15 @@ class OptDecoderLayer : public nn::Module {
     auto k = splitHeads(k_(h), c_.numHeads, c_.headDim);
     auto v = splitHeads(v_(h), c_.numHeads, c_.headDim);
     if (cache) std::tie(k, v) = cache->append(index_, k, v);
-    h = residual + out_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim))));
+    // Dropout (training only) on the attention probabilities and on each sub-layer's output, before its residual add.
+    const bool training = is_training();
+    h = residual + dropoutInTraining(out_(attention(q, k, v, bias, 1.0 / std::sqrt(double(c_.headDim)), training ? c_.attentionDropout : 0.0)),
+                                     c_.hiddenDropout, training);
     if (!pre) h = attnNorm_(h);
 
     residual = h;
     if (pre) h = ffnNorm_(h);
-    h = residual + fc2_(act_(fc1_(h)));
+    h = residual + dropoutInTraining(fc2_(act_(fc1_(h))), c_.hiddenDropout, training);
     if (!pre) h = ffnNorm_(h);
     return h;
   }

@@ -7,6 +7,7 @@
 #include "core/model/activations.h"
 #include "core/model/adaptable_linear.h"
 #include "core/model/attention.h"
+#include "core/model/dropout.h"
 #include "core/model/rms_norm.h"
 #include "core/util/error.h"
 
@@ -56,7 +57,7 @@ class T5Attention : public nn::Module {
       v = splitHeads(v_(memory), c_.numHeads, c_.headDim);
       if (cache) cache->append(layer, k, v);
     }
-    return o_(attention(q, k, v, {bias, false}, 1.0));
+    return o_(attention(q, k, v, {bias, false}, 1.0, is_training() ? c_.attentionDropout : 0.0));
   }
 
 
@@ -70,7 +71,7 @@ class T5Attention : public nn::Module {
 // T5LayerFF: x + FFN(norm(x)); the FFN is wo(act(wi x)) or, gated, wo(act(wi_0 x) * wi_1 x).
 class T5LayerFF : public nn::Module {
  public:
-  explicit T5LayerFF(const ModelConfig& c) : act_(activationByName(c.activation)) {
+  explicit T5LayerFF(const ModelConfig& c) : act_(activationByName(c.activation)), dropout_(c.hiddenDropout) {
     auto ffn = register_module("DenseReluDense", std::make_shared<nn::Module>());
     if (c.gatedFeedForward) {
       wi0_ = ffn->register_module("wi_0", adaptableLinear(c.hiddenSize, c.ffnDim, false));
@@ -86,11 +87,14 @@ class T5LayerFF : public nn::Module {
     auto x = norm_->forward(h);
     auto inner = act_(wi0_(x));
     if (!wi1_.is_empty()) inner = inner * wi1_(x);
-    return h + wo_(inner);
+    // dropout_rate (training only) before wo and on the FFN's output, as T5DenseActDense and T5LayerFF apply it.
+    const bool training = is_training();
+    return h + dropoutInTraining(wo_(dropoutInTraining(inner, dropout_, training)), dropout_, training);
   }
 
  private:
   Activation act_;
+  double dropout_ = 0;
   AdaptableLinear wi0_{nullptr}, wi1_{nullptr}, wo_{nullptr};
   std::shared_ptr<RmsNorm> norm_;
 };
@@ -98,16 +102,17 @@ class T5LayerFF : public nn::Module {
 // T5LayerSelfAttention / T5LayerCrossAttention: x + attention(norm(x)).
 class T5LayerAttention : public nn::Module {
  public:
-  T5LayerAttention(const ModelConfig& c, const char* name, bool relativeBias, bool cross) {
+  T5LayerAttention(const ModelConfig& c, const char* name, bool relativeBias, bool cross) : dropout_(c.hiddenDropout) {
     attention_ = register_module(name, std::make_shared<T5Attention>(c, relativeBias, cross));
     norm_ = register_module("layer_norm", std::make_shared<RmsNorm>(c.hiddenSize, c.normEps));
   }
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& bias, KVCache* cache, size_t layer, const torch::Tensor& memory = {}) {
-    return h + attention_->forward(norm_->forward(h), bias, cache, layer, memory);
+    return h + dropoutInTraining(attention_->forward(norm_->forward(h), bias, cache, layer, memory), dropout_, is_training());
   }
   T5Attention& attention() { return *attention_; }
 
  private:
+  double dropout_;
   std::shared_ptr<T5Attention> attention_;
   std::shared_ptr<RmsNorm> norm_;
 };
@@ -144,7 +149,7 @@ class T5Block : public nn::Module {
 // T5Stack: blocks and a final RMSNorm (the token embedding is the model's shared one).
 class T5Stack : public nn::Module {
  public:
-  T5Stack(const ModelConfig& c, bool decoder) : decoder_(decoder) {
+  T5Stack(const ModelConfig& c, bool decoder) : decoder_(decoder), dropout_(c.embeddingDropout) {
     blocks_ = register_module("block", nn::ModuleList());
     const int64_t n = decoder ? c.numDecoderLayers : c.numLayers;
     for (int64_t i = 0; i < n; ++i) blocks_->push_back(std::make_shared<T5Block>(c, decoder, i == 0));
@@ -156,15 +161,18 @@ class T5Stack : public nn::Module {
   torch::Tensor forward(torch::Tensor h, const torch::Tensor& mask, Seq2SeqCache* cache = nullptr, const torch::Tensor& memory = {},
                         const torch::Tensor& crossMask = {}) {
     const int64_t past = cache ? cache->length() : 0;
+    const bool training = is_training();
+    h = dropoutInTraining(h, dropout_, training);  // dropout_rate on the stack's input and output, as T5Stack
     auto* first = blocks_[0]->as<T5Block>();
     // The first block's bias serves every block of the stack (transformers passes it along).
     const auto bias = first->selfAttention().positionBias(h.size(1), past + h.size(1), past, !decoder_).to(h.scalar_type()) + mask;
     for (size_t i = 0; i < blocks_->size(); ++i) h = blocks_[i]->as<T5Block>()->forward(h, bias, cache, i, memory, crossMask);
-    return finalNorm_->forward(h);
+    return dropoutInTraining(finalNorm_->forward(h), dropout_, training);
   }
 
  private:
   bool decoder_;
+  double dropout_;
   nn::ModuleList blocks_{nullptr};
   std::shared_ptr<RmsNorm> finalNorm_;
 };
