@@ -5,8 +5,6 @@
 // Qwen2, untied heads, BLOOM with a non-power-of-two head count).
 #include <QtTest/QtTest>
 
-#include <functional>
-
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/generation.h"
@@ -186,14 +184,7 @@ class TestModelParity : public QObject {
   void dropoutSitesAndTrainingOnly() {
     gt::test::TempDir tmp;
     auto variant = [&](const std::string& name, const nlohmann::json& changes) {
-      const auto dir = fixture("models/" + name);
-      const auto out = tmp.path() / (name + "-" + std::to_string(std::hash<std::string>()(changes.dump())));
-      std::filesystem::create_directories(out);
-      auto config = readJsonFile(dir / "config.json");
-      config.update(changes);
-      gt::test::writeFile(out / "config.json", config.dump());
-      std::filesystem::copy_file(dir / "model.safetensors", out / "model.safetensors");
-      return out;
+      return gt::test::modelWithConfig(fixture("models/" + name), tmp.path() / name, changes);
     };
     if (fixture("models/opt").empty() || fixture("models/gpt2").empty() || fixture("models/llama-gqa-tied").empty())
       QSKIP("fixture models not found");

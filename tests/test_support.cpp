@@ -137,14 +137,20 @@ std::string errorMessage(const std::function<void()>& body) {
   return "";
 }
 
-std::filesystem::path modelWithoutDropout(const std::filesystem::path& modelDir, const std::filesystem::path& into) {
+std::filesystem::path modelWithConfig(const std::filesystem::path& modelDir, const std::filesystem::path& into, const nlohmann::json& changes) {
   std::filesystem::create_directories(into);
   auto config = nlohmann::json::parse(readFile(modelDir / "config.json"));
-  for (const char* key : {"dropout", "attention_dropout", "hidden_dropout", "resid_pdrop", "attn_pdrop", "embd_pdrop", "dropout_rate"})
-    config[key] = 0.0;
+  config.update(changes);
   writeFile(into / "config.json", config.dump());
   std::filesystem::copy_file(modelDir / "model.safetensors", into / "model.safetensors", std::filesystem::copy_options::overwrite_existing);
   return into;
+}
+
+std::filesystem::path modelWithoutDropout(const std::filesystem::path& modelDir, const std::filesystem::path& into) {
+  nlohmann::json noDropout;
+  for (const char* key : {"dropout", "attention_dropout", "hidden_dropout", "resid_pdrop", "attn_pdrop", "embd_pdrop", "dropout_rate"})
+    noDropout[key] = 0.0;
+  return modelWithConfig(modelDir, into, noDropout);
 }
 
 void writeFile(const fs::path& path, const std::string& bytes) {

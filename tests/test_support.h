@@ -55,8 +55,10 @@ std::string gradientMismatch(torch::nn::Module& model, const std::filesystem::pa
 std::string errorMessage(const std::function<void()>& body);
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
-// A copy of the model folder (config.json, model.safetensors) in `into` with every dropout rate set to
-// 0, for tests that compare two runs whose batches differ in shape (other shapes draw other masks).
+// A copy of the model folder (config.json, model.safetensors) in `into`, its config.json updated with `changes`.
+std::filesystem::path modelWithConfig(const std::filesystem::path& modelDir, const std::filesystem::path& into, const nlohmann::json& changes);
+// modelWithConfig with every dropout rate set to 0, for tests that compare two runs whose batches
+// differ in shape (other shapes draw other masks).
 std::filesystem::path modelWithoutDropout(const std::filesystem::path& modelDir, const std::filesystem::path& into);
 // A RAPL zone as Linux powercap shows it (<root>/<id>/{name, energy_uj, max_energy_range_uj}), for
 // tests of the energy meter (GT_POWERCAP_ROOT names such a tree).

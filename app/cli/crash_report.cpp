@@ -79,10 +79,12 @@ void onFatalSignal(int sig, siginfo_t* info, void* context) {
       say(" (in no loaded library)");
     }
   }
-  const bool mainThread = syscall(SYS_gettid) == getpid();
-  say(mainThread ? ", on the main thread\n" : ", on thread ");
-  if (!mainThread) {
-    sayNumber(uintptr_t(syscall(SYS_gettid)), 10);
+  const long thread = syscall(SYS_gettid);
+  if (thread == getpid()) {
+    say(", on the main thread\n");
+  } else {
+    say(", on thread ");
+    sayNumber(uintptr_t(thread), 10);
     say(" (not the main thread)\n");
   }
   say("backtrace:\n");

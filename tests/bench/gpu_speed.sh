@@ -32,7 +32,6 @@ gt=${GT_BIN:-/tmp/build/app/greentrainer}
 export LD_LIBRARY_PATH=/tmp/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$out/summary.txt"
 
-# PARTS picks what runs (all by default); e.g. PARTS="step learn" PRECISIONS=fp16-mixed rechecks a fix in a minute or two.
 part() { [[ " ${PARTS:-parity step gc eager shapes learn} " == *" $1 "* ]]; }
 if part parity; then
   "$gt" bench --only attention --device "$device" --json > "$out/attention.json" 2>> "$out/summary.txt" || log "attention parity failed"
