@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <random>
 
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/train/train_checkpoint.h"
 #include "core/train/trainer.h"
+#include "core/util/file_tree.h"
 #include "core/util/run_folder.h"
 #include "test_support.h"
 
@@ -130,6 +132,32 @@ class TestResume : public QObject {
 
  private Q_SLOTS:
   void initTestCase() { QVERIFY2(!test::fixture("models/opt").empty(), "fixture models/opt not found"); }
+
+  // The POSIX tree walk the run folder uses instead of std::filesystem's recursive iterator: sizes
+  // and removal count files, not what links point to, and a link's target survives the removal.
+  void fileTreeDoesNotFollowLinks() {
+    test::TempDir tmp;
+    const fs::path tree = tmp.path() / "tree", outside = tmp.path() / "outside";
+    fs::create_directories(tree / "a" / "b");
+    fs::create_directories(outside);
+    auto write = [](const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; };
+    write(tree / "a" / "b" / "deep", "abc");
+    write(tree / "top", "hello");
+    write(outside / "kept", "1234567");
+    fs::create_directory_symlink(outside, tree / "a" / "folder-link");
+    fs::create_symlink(outside / "kept", tree / "file-link");
+    QCOMPARE(bytesUnder(tree), uint64_t(8));
+    QCOMPARE(bytesUnder(tree / "top"), uint64_t(5));
+    QCOMPARE(bytesUnder(tmp.path() / "missing"), uint64_t(0));
+
+    QCOMPARE(QString::fromStdString(removeTree(tree)), QString());
+    QVERIFY(!fs::exists(fs::symlink_status(tree)));
+    QCOMPARE(bytesUnder(outside / "kept"), uint64_t(7));
+    QCOMPARE(QString::fromStdString(removeTree(tree)), QString());  // already gone: not an error
+    QCOMPARE(QString::fromStdString(removeTree(outside / "kept" / "child")),
+             QString::fromStdString((outside / "kept" / "child").string() + ": Not a directory"));
+    QVERIFY(fs::exists(outside / "kept"));
+  }
 
   void resumeIsBitExact_data() {
     QTest::addColumn<QString>("method");

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/util/error.h"
+#include "core/util/file_tree.h"
 
 namespace gt {
 namespace fs = std::filesystem;
@@ -73,11 +74,8 @@ const std::vector<std::string>& RunFolder::runEntries() {
 }
 
 uint64_t bytesUnder(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) return fs::file_size(path, ec);
   uint64_t total = 0;
-  for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  forEachFileUnder(path, [&](const fs::path&, uint64_t bytes) { total += bytes; });
   return total;
 }
 
@@ -142,7 +140,7 @@ RunFolder::RunFolder(fs::path dir, RunFolderMode mode, const std::vector<fs::pat
     for (const auto& e : fs::directory_iterator(dir_)) {
       const std::string name = e.path().filename().string();
       if (isTemporary(name)) {
-        fs::remove_all(e.path(), ec);
+        removeTree(e.path());  // best effort: what stays is removed by the next run that opens the folder
         continue;
       }
       if (name == kLockName) continue;
@@ -230,12 +228,10 @@ void RunFolder::publishFolder(const std::string& name, const std::function<void(
   clearPreviousRun();
   const fs::path target = dir_ / name;
   const fs::path staging = dir_ / (kStagingPrefix + randomSuffix() + "-" + name);
-  std::error_code ec;
   try {
     fs::create_directory(staging);
     write(staging);
-    for (const auto& e : fs::recursive_directory_iterator(staging))
-      if (e.is_regular_file()) fsyncPath(e.path(), false);
+    forEachFileUnder(staging, [](const fs::path& file, uint64_t) { fsyncPath(file, false); });
     fsyncPath(staging, true);
     killPoint(name, "before");
     if (fs::exists(target)) {
@@ -244,28 +240,27 @@ void RunFolder::publishFolder(const std::string& name, const std::function<void(
         const fs::path old = dir_ / (kStagingPrefix + randomSuffix() + "-old-" + name);
         fs::rename(target, old);
         fs::rename(staging, target);
-        fs::remove_all(old, ec);
+        removeTree(old);
       }
     } else {
       fs::rename(staging, target);
     }
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(staging, ec);
+    removeTree(staging);
     throw Error(target.string() + ": write failed (" + e.code().message() + ")");
   } catch (...) {
-    fs::remove_all(staging, ec);
+    removeTree(staging);
     throw;
   }
   killPoint(name, "after");
-  fs::remove_all(staging, ec);
+  removeTree(staging);  // after the swap it holds the replaced folder
   published_ = true;
   fsyncPath(dir_, true);
 }
 
 void RunFolder::remove(const std::string& name) {
-  std::error_code ec;
-  fs::remove_all(dir_ / name, ec);
-  check(!ec, (dir_ / name).string() + ": cannot remove (" + ec.message() + ")");
+  const std::string failure = removeTree(dir_ / name);
+  check(failure.empty(), (dir_ / name).string() + ": cannot remove (" + failure + ")");
 }
 
 }  // namespace gt
