@@ -101,9 +101,10 @@ if part learn; then
 # P alone: the default batch lengths (on CUDA, bf16/fp16 pad to multiples of 64, fp32 not);
 # P+padN: --pad-to-multiple-of N (pad0: one new length per batch, as before the default).
 # Every `train --device cuda` so far ended with SIGSEGV after its record was written (docs/gpu-speed.md),
-# while the run folder's checkpoint was removed (std::filesystem::remove_all). PyTorch's wheels export
-# libstdc++'s std::filesystem from a static copy (pytorch/pytorch#133437): count those symbols, and
-# record where the first run's std::filesystem calls bind (LD_DEBUG=bindings).
+# while the run folder's checkpoint was removed (std::filesystem::remove_all, since replaced by POSIX
+# calls in core/util/file_tree.cpp). PyTorch's wheels export libstdc++'s std::filesystem from a static
+# copy (pytorch/pytorch#133437): count those symbols, and record where the first run's std::filesystem
+# calls bind (LD_DEBUG=bindings).
 torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null)
 [ -f "$torch_lib/libtorch_cpu.so" ] && log "libtorch_cpu.so exports $(nm -D --defined-only "$torch_lib/libtorch_cpu.so" | grep -c 'St10filesystem') std::filesystem symbols"
 for v in fp32 bf16-mixed bf16-true bf16-mixed+pad0 fp32+pad64; do
