@@ -134,7 +134,8 @@ class TestResume : public QObject {
   void initTestCase() { QVERIFY2(!test::fixture("models/opt").empty(), "fixture models/opt not found"); }
 
   // The POSIX tree walk the run folder uses instead of std::filesystem's recursive iterator: sizes
-  // and removal count files, not what links point to, and a link's target survives the removal.
+  // and removal count files, not what links under the named path point to, and a link's target
+  // survives the removal.
   void fileTreeDoesNotFollowLinks() {
     test::TempDir tmp;
     const fs::path tree = tmp.path() / "tree", outside = tmp.path() / "outside";
@@ -149,6 +150,8 @@ class TestResume : public QObject {
     QCOMPARE(bytesUnder(tree), uint64_t(8));
     QCOMPARE(bytesUnder(tree / "top"), uint64_t(5));
     QCOMPARE(bytesUnder(tmp.path() / "missing"), uint64_t(0));
+    QCOMPARE(bytesUnder(tree / "file-link"), uint64_t(7));  // a named link is followed (weights linked into a cache)
+    QCOMPARE(bytesUnder(tree / "a" / "folder-link"), uint64_t(7));
 
     QCOMPARE(QString::fromStdString(removeTree(tree)), QString());
     QVERIFY(!fs::exists(fs::symlink_status(tree)));

@@ -65,13 +65,14 @@ void removeAt(int parentFd, const char* name, const fs::path& shown, std::string
   }
 }
 
+// `followLink`: for the path a caller names, as `find -H` does (a model's weights may be links into a cache).
 void visitAt(int parentFd, const char* name, const fs::path& shown,
-             const std::function<void(const fs::path&, uint64_t)>& visit) {
+             const std::function<void(const fs::path&, uint64_t)>& visit, bool followLink = false) {
   struct stat st {};
-  if (::fstatat(parentFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (::fstatat(parentFd, name, &st, followLink ? 0 : AT_SYMLINK_NOFOLLOW) != 0) return;
   if (S_ISREG(st.st_mode)) return visit(shown, uint64_t(st.st_size));
   if (!S_ISDIR(st.st_mode)) return;
-  const int fd = openFolderAt(parentFd, name);
+  const int fd = followLink ? ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : openFolderAt(parentFd, name);
   if (fd < 0) return;
   const int held = ::dup(fd);
   if (held < 0) {
@@ -93,7 +94,7 @@ std::string removeTree(const fs::path& path) {
 }
 
 void forEachFileUnder(const fs::path& path, const std::function<void(const fs::path&, uint64_t)>& visit) {
-  visitAt(AT_FDCWD, path.c_str(), path, visit);
+  visitAt(AT_FDCWD, path.c_str(), path, visit, true);
 }
 
 }  // namespace gt

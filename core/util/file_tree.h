@@ -17,8 +17,9 @@ namespace gt {
 // "PATH: why" (what could be removed is removed).
 std::string removeTree(const std::filesystem::path& path);
 
-// Calls `visit` with the path and size in bytes of each regular file at or under `path` (links are not
-// followed), in no particular order. Unreadable folders are skipped.
+// Calls `visit` with the path and size in bytes of each regular file at or under `path`, in no
+// particular order. `path` itself may be a link; links under it are not followed. Unreadable folders
+// are skipped.
 void forEachFileUnder(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&, uint64_t)>& visit);
 
 }  // namespace gt
