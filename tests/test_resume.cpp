@@ -153,6 +153,12 @@ class TestResume : public QObject {
     QCOMPARE(bytesUnder(tree / "file-link"), uint64_t(7));  // a named link is followed (weights linked into a cache)
     QCOMPARE(bytesUnder(tree / "a" / "folder-link"), uint64_t(7));
 
+    QCOMPARE(QString::fromStdString(forEachFileUnder(outside / "kept" / "child", [](const fs::path&, uint64_t) {})),
+             QString::fromStdString((outside / "kept" / "child").string() + ": Not a directory"));
+
+    QCOMPARE(QString::fromStdString(removeTree(tree / "a" / "folder-link")), QString());  // the link, not its target
+    QVERIFY(!fs::exists(fs::symlink_status(tree / "a" / "folder-link")));
+    QCOMPARE(bytesUnder(outside), uint64_t(7));
     QCOMPARE(QString::fromStdString(removeTree(tree)), QString());
     QVERIFY(!fs::exists(fs::symlink_status(tree)));
     QCOMPARE(bytesUnder(outside / "kept"), uint64_t(7));

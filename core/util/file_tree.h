@@ -18,8 +18,9 @@ namespace gt {
 std::string removeTree(const std::filesystem::path& path);
 
 // Calls `visit` with the path and size in bytes of each regular file at or under `path`, in no
-// particular order. `path` itself may be a link; links under it are not followed. Unreadable folders
-// are skipped.
-void forEachFileUnder(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&, uint64_t)>& visit);
+// particular order. `path` itself may be a link; links under it are not followed. A path that does not
+// exist has no files. Returns an empty string, or the first folder that could not be read as
+// "PATH: why" (its files are not visited; the walk goes on). Exceptions from `visit` pass through.
+std::string forEachFileUnder(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&, uint64_t)>& visit);
 
 }  // namespace gt

@@ -75,7 +75,7 @@ const std::vector<std::string>& RunFolder::runEntries() {
 
 uint64_t bytesUnder(const fs::path& path) {
   uint64_t total = 0;
-  forEachFileUnder(path, [&](const fs::path&, uint64_t bytes) { total += bytes; });
+  forEachFileUnder(path, [&](const fs::path&, uint64_t bytes) { total += bytes; });  // an unreadable folder counts 0
   return total;
 }
 
@@ -231,7 +231,8 @@ void RunFolder::publishFolder(const std::string& name, const std::function<void(
   try {
     fs::create_directory(staging);
     write(staging);
-    forEachFileUnder(staging, [](const fs::path& file, uint64_t) { fsyncPath(file, false); });
+    const std::string unread = forEachFileUnder(staging, [](const fs::path& file, uint64_t) { fsyncPath(file, false); });
+    check(unread.empty(), target.string() + ": write failed (cannot read " + unread + " to flush it)");
     fsyncPath(staging, true);
     killPoint(name, "before");
     if (fs::exists(target)) {
