@@ -712,13 +712,15 @@ class TestStudio : public QObject {
     const fs::path csv = tmp.path() / "steps.csv";
     QVERIFY(w.exportStepsCsv(q(csv)));
     const QStringList lines = QString::fromStdString(readAll(csv)).trimmed().split('\n');
-    QCOMPARE(lines.front(), QString("step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped"));
+    QCOMPARE(lines.front(), QString("step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped,step_ms"));
     QCOMPARE(lines.size(), int(disk.steps.size()) + 1);
     for (int i = 1; i < lines.size(); ++i) {
       const QStringList cells = lines[i].split(',');
-      QCOMPARE(cells.size(), 13);
+      QCOMPARE(cells.size(), 14);
       QCOMPARE(cells[0].toLongLong(), disk.steps[size_t(i - 1)].step);
       QCOMPARE(cells[12], QString("0"));  // no fp16 overflow skipped a step
+      QVERIFY(disk.steps[size_t(i - 1)].stepMs > 0);
+      QVERIFY(std::abs(cells[13].toDouble() - disk.steps[size_t(i - 1)].stepMs) <= 1e-8 * disk.steps[size_t(i - 1)].stepMs);
       QVERIFY(std::abs(cells[2].toDouble() - disk.steps[size_t(i - 1)].loss) <= 1e-5 * std::abs(disk.steps[size_t(i - 1)].loss));
     }
     const fs::path sel = tmp.path() / "selections.csv";

@@ -75,6 +75,21 @@ class TestTrainer : public QObject {
     }
     QVERIFY(r.epochs[0].evalLoss > 0);
 
+    // A step's whole wall time holds its phases and, at a selection, the importance pass and the DP;
+    // an epoch's steps fit inside its clock (which adds the batch building).
+    for (const auto& e : r.epochs) {
+      double stepsMs = 0;
+      for (const auto& s : r.steps) {
+        if (s.epoch != e.epoch) continue;
+        double inside = s.forwardMs + s.backwardMs + s.optimizerMs;
+        for (const auto& sel : r.selections)
+          if (sel.step == s.step) inside += sel.importanceMs + sel.selectionMs;
+        QVERIFY2(s.stepMs >= inside, ("step " + std::to_string(s.step) + ": step_ms " + std::to_string(s.stepMs) + " < " + std::to_string(inside)).c_str());
+        stepsMs += s.stepMs;
+      }
+      QVERIFY2(stepsMs <= 1000 * e.seconds, ("epoch " + std::to_string(e.epoch)).c_str());
+    }
+
     // Files on disk: the record reads back identically, the CSV has one row per step, the model loads.
     const RunRecord back = RunRecord::load(tmp.path() / "run" / "run.json");
     QCOMPARE(back.toJson().dump(), r.toJson().dump());

@@ -31,7 +31,7 @@ nlohmann::json RunRecord::toJson() const {
   for (const auto& e : steps)
     s.push_back({{"step", e.step}, {"epoch", e.epoch}, {"loss", e.loss}, {"lr", e.lr}, {"flops", e.flops}, {"flops_full", e.flopsFull},
                  {"tokens", e.tokens}, {"batch", e.batch}, {"seq", e.seq}, {"forward_ms", e.forwardMs}, {"backward_ms", e.backwardMs},
-                 {"optimizer_ms", e.optimizerMs}, {"skipped", e.skipped}});
+                 {"optimizer_ms", e.optimizerMs}, {"skipped", e.skipped}, {"step_ms", e.stepMs}});
   auto& sel = j["selections"] = nlohmann::ordered_json::array();
   for (const auto& e : selections)
     sel.push_back({{"epoch", e.epoch}, {"step", e.step}, {"rho", e.rho}, {"selected", e.selected}, {"importance_raw", e.importanceRaw},
@@ -91,7 +91,7 @@ RunRecord RunRecord::fromJson(const nlohmann::json& j, const std::string& where)
     for (const auto& e : j.at("steps"))
       r.steps.push_back({e.at("step"), e.at("epoch"), e.at("loss"), e.at("lr"), e.at("flops"), e.at("flops_full"), e.at("tokens"),
                          e.at("batch"), e.at("seq"), e.at("forward_ms"), e.at("backward_ms"), e.at("optimizer_ms"),
-                         e.value("skipped", false)});
+                         e.value("skipped", false), e.value("step_ms", 0.0)});
     for (const auto& e : j.at("selections")) {
       SelectionRecord s;
       s.epoch = e.at("epoch");
@@ -150,13 +150,13 @@ RunRecord RunRecord::load(const std::filesystem::path& path) { return fromJson(r
 std::string RunRecord::stepsCsv() const {
   std::ostringstream out;
   out.precision(10);
-  out << "step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped\n";
+  out << "step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped,step_ms\n";
   double cum = 0, cumFull = 0;
   for (const auto& s : steps) {
     cum += s.flops;
     cumFull += s.flopsFull;
     out << s.step << "," << s.epoch << "," << s.loss << "," << s.lr << "," << s.flops << "," << s.flopsFull << "," << cum << "," << cumFull
-        << "," << s.tokens << "," << s.forwardMs << "," << s.backwardMs << "," << s.optimizerMs << "," << int(s.skipped) << "\n";
+        << "," << s.tokens << "," << s.forwardMs << "," << s.backwardMs << "," << s.optimizerMs << "," << int(s.skipped) << "," << s.stepMs << "\n";
   }
   return out.str();
 }

@@ -19,6 +19,11 @@ struct StepRecord {
   int64_t tokens = 0, batch = 0, seq = 0;
   double forwardMs = 0, backwardMs = 0, optimizerMs = 0;  // synchronised with the device
   bool skipped = false;  // fp16-mixed: gradients overflowed, the update was skipped and the loss scale halved
+  // The step's whole wall time: moving its batches to the device, a selection made at it (importance
+  // pass + DP), the three phases, the FLOPs bookkeeping and the observer (progress line, energy sample);
+  // not a periodic checkpoint. What the epoch clock holds beyond the sum of these is the epoch's batch
+  // building and its checkpoints. 0: an older record.
+  double stepMs = 0;
 };
 
 struct SelectionRecord {
@@ -90,7 +95,7 @@ struct RunRecord {
   std::string toText() const;                          // the JSON file's contents
   void save(const std::filesystem::path& path) const;  // atomic
   static RunRecord load(const std::filesystem::path& path);
-  // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped
+  // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped,step_ms
   std::string stepsCsv() const;
 };
 

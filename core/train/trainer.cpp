@@ -379,6 +379,7 @@ RunRecord Trainer::run() {
             break;
           }
         }
+        const auto iterationStart = Clock::now();  // the step's whole wall time (StepRecord::stepMs) from here
         const size_t last = std::min(batches.size(), first + size_t(c.gradAccum));
         const Batch lead = batches[first].to(device);
 
@@ -507,6 +508,7 @@ RunRecord Trainer::run() {
           observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
                                c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens,
                                std::max(peakBefore, peakDeviceMemoryBytes(c.device)), energy.soFar()});
+        record.steps.back().stepMs = msSince(iterationStart);
         const bool epochEnds = first + size_t(c.gradAccum) >= batches.size();
         if (c.checkpointEverySteps > 0 && globalStep % c.checkpointEverySteps == 0 && !epochEnds) {
           pos.epoch = epoch;

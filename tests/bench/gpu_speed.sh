@@ -137,6 +137,15 @@ print(f"demo {len(s)} steps {sys.argv[2]:16s} loss first 10 {statistics.mean(x['
       f"sum of step times {steps_s:.3f} s (x{epoch_s / steps_s:.3f}); per step forward "
       f"{statistics.mean(x['forward_ms'] for x in s):.1f} backward {statistics.mean(x['backward_ms'] for x in s):.1f} "
       f"optimizer {statistics.mean(x['optimizer_ms'] for x in s):.1f} ms")
+# Each step's whole wall time (step_ms): what it holds beyond the three phases is per-step work outside
+# them (moving the batch, masking, FLOPs bookkeeping, the observer); what the epoch clock holds beyond
+# the sum of step_ms is per-epoch work (building the batches).
+if all(x.get('step_ms', 0) > 0 for x in s):
+    whole = [x['step_ms'] for x in s]
+    outside = [w - (x['forward_ms'] + x['backward_ms'] + x['optimizer_ms']) for w, x in zip(whole, s)]
+    print(f"demo {sys.argv[2]:16s} sum of whole steps {sum(whole) / 1000:.3f} s (epoch clock x{epoch_s / (sum(whole) / 1000):.3f}); "
+          f"outside the phases per step: median {statistics.median(outside):.2f} ms, mean {statistics.mean(outside):.2f}, "
+          f"max {max(outside):.1f}; epoch clock beyond the whole steps {epoch_s - sum(whole) / 1000:.3f} s")
 # Warm-up against steady state: each batch has its own length, and a new shape can mean new kernels
 # (lazy module loading, cuBLASLt/flash kernel choice); the median over later steps shows the steady cost.
 ms = [x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s]
