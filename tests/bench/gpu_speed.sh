@@ -130,7 +130,8 @@ try:
 except Exception as e:
     print(f"learning: no record ({e})"); raise SystemExit
 s = r["steps"]
-steps_s = sum(x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s) / 1000
+ms = [x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s]  # each step's three phases
+steps_s = sum(ms) / 1000
 epoch_s = sum(e['seconds'] for e in r['epochs'])
 print(f"demo {len(s)} steps {sys.argv[2]:16s} loss first 10 {statistics.mean(x['loss'] for x in s[:10]):.4f} last 10 "
       f"{statistics.mean(x['loss'] for x in s[-10:]):.4f}, {1000 * steps_s / len(s):.1f} ms/step; epoch clock {epoch_s:.3f} s vs "
@@ -142,13 +143,12 @@ print(f"demo {len(s)} steps {sys.argv[2]:16s} loss first 10 {statistics.mean(x['
 # the sum of step_ms is per-epoch work (building the batches).
 if all(x.get('step_ms', 0) > 0 for x in s):
     whole = [x['step_ms'] for x in s]
-    outside = [w - (x['forward_ms'] + x['backward_ms'] + x['optimizer_ms']) for w, x in zip(whole, s)]
+    outside = [w - m for w, m in zip(whole, ms)]
     print(f"demo {sys.argv[2]:16s} sum of whole steps {sum(whole) / 1000:.3f} s (epoch clock x{epoch_s / (sum(whole) / 1000):.3f}); "
           f"outside the phases per step: median {statistics.median(outside):.2f} ms, mean {statistics.mean(outside):.2f}, "
           f"max {max(outside):.1f}; epoch clock beyond the whole steps {epoch_s - sum(whole) / 1000:.3f} s")
 # Warm-up against steady state: each batch has its own length, and a new shape can mean new kernels
 # (lazy module loading, cuBLASLt/flash kernel choice); the median over later steps shows the steady cost.
-ms = [x['forward_ms'] + x['backward_ms'] + x['optimizer_ms'] for x in s]
 parts = [(a, b) for a, b in ((0, 10), (10, 50), (50, len(ms))) if b > a and a < len(ms)]
 seen, new, again = set(), [], []
 for x, m in zip(s, ms):
