@@ -22,7 +22,8 @@ struct StepRecord {
   // The step's whole wall time: moving its batches to the device, a selection made at it (importance
   // pass + DP), the three phases, the FLOPs bookkeeping and the observer (progress line, energy sample);
   // not a periodic checkpoint. What the epoch clock holds beyond the sum of these is the epoch's batch
-  // building and its checkpoints. 0: an older record.
+  // building, its checkpoints and any time spent paused (the pause wait comes before a step's clock
+  // starts). 0: an older record.
   double stepMs = 0;
 };
 
