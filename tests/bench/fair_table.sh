@@ -16,7 +16,7 @@
 # On a GPU pass --precision fp32: on the demo model bf16 steps were 5x slower than fp32 on an H200
 # (docs/gpu-speed.md), and 16 parallel 2-epoch runs with 256-pair validation took ~6 min each there.
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
-# Environment: EPOCHS (2; the paper trains 5), SEEDS ("42 43 44"), JOBS (1), TIMING (1),
+# Environment: EPOCHS (2; the paper trains 5), SEEDS ("42 43 44"; set but empty: the sweep only), JOBS (1), TIMING (1),
 # METHODS (all: full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7; also gt-0.5-batches4,
 # gt-0.5-every50: GreenTrainer with importance on 4 batches / re-selection every 50 steps, and the
 # diagnostic gt-0.5-epochs2: one selection kept for 2 epochs, the authors' code's interval),
@@ -39,7 +39,7 @@ out="${1:-runs/fair-table}"
 case "$out" in -*) echo "the first argument is the output folder, not a flag ($out): $0 [OUT_DIR] [train flags]" >&2; exit 2 ;; esac
 shift || true
 extra=("$@")
-read -r -a seeds <<< "${SEEDS:-42 43 44}"
+read -r -a seeds <<< "${SEEDS-42 43 44}"  # SEEDS= (empty) stops after the sweep
 read -r -a methods <<< "${METHODS:-full top2 top-blocks lisa badam lora prefix gt-0.4 gt-0.5 gt-0.7}"
 jobs="${JOBS:-1}"
 mkdir -p "$out"
@@ -116,6 +116,7 @@ for m in "${all_methods[@]}"; do
   read -r lr score < "$out/chosen/$m"
   echo "$m $lr (valid ROUGE-L $score)" | tee -a "$out/chosen.txt"
 done
+if [ ${#seeds[@]} = 0 ]; then echo "SEEDS is empty: the sweep only (sweep.csv, chosen.txt)"; exit 0; fi
 chosen_lr() { read -r lr _ < "$out/chosen/$1"; echo "$lr"; }
 seed_flags() { echo "$common $(method_flags "$1") --lr $(chosen_lr "$1") --seed $2 --generate-split test --max-generate-examples ${MAX_TEST:-0}"; }
 timing_flags() { echo "$common $(method_flags "$1") --lr $(chosen_lr "$1") --seed 42"; }
