@@ -419,7 +419,12 @@ class TestStudio : public QObject {
     connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
       if (e.step == 2) shownAtFirstLiveStep = int64_t(w.shownRecord().steps.size());
     });
+    // Resume shows the run's settings in the setup panel, which re-inspects the model in the background;
+    // building a model draws from LibTorch's global generator, so the run may only start once that is
+    // done (before, the resumed run's dropout masks, and with them its losses, depended on timing).
     box->findChild<QPushButton*>("resumeRun")->click();
+    QVERIFY(w.running());
+    QVERIFY(!w.setup()->busy());
     QVERIFY(finished.wait(300000));
     QTRY_VERIFY(!w.running());
     QCOMPARE(shownAtFirstLiveStep, int64_t(3));  // two replayed steps + the first new one

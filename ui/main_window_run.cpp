@@ -164,6 +164,10 @@ void MainWindow::startWorker(const RunConfig& c, RunFolderMode mode) {
   lastEnergyJoules_ = -1;
   totalSteps_ = 0;
   setup_->setRunning(true);
+  // Resume and File > Open settings start a model inspection (setConfig) just before the run: the run
+  // seeds and then draws from the process-wide generator for its dropout, so it waits for that work
+  // to finish, or a resumed run would not continue exactly as an uninterrupted one.
+  setup_->waitForBackgroundWork();
   appendLog("info", QString("%1 %2 -> %3")
                         .arg(mode == RunFolderMode::Resume ? "resuming" : "starting", QString::fromStdString(c.method), QString::fromStdString(c.outDir)));
   worker_->startRun(c, mode);

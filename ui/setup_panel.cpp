@@ -450,6 +450,11 @@ void SetupPanel::setTokenizer(const QString& path) {
 
 bool SetupPanel::busy() const { return modelWatcher_->isRunning() || previewWatcher_->isRunning(); }
 
+void SetupPanel::waitForBackgroundWork() {
+  modelWatcher_->waitForFinished();
+  previewWatcher_->waitForFinished();
+}
+
 bool SetupPanel::openDataset(const QString& file) { return loadDataset(file, false); }
 
 bool SetupPanel::loadDataset(const QString& file, bool exactFields) {

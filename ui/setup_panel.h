@@ -49,6 +49,10 @@ class SetupPanel : public QWidget {
   bool openDataset(const QString& file);      // false (and errorOccurred) when unreadable
   void previewSelection();                    // async: selectionPreviewed or errorOccurred
   bool busy() const;                          // a model inspection or preview is running
+  // Blocks until the model inspection and the selection preview are done. Both draw from LibTorch's
+  // process-wide random generator (building a model initialises its weights; a preview seeds it),
+  // so a run must not start while either is in flight: its dropout masks would depend on timing.
+  void waitForBackgroundWork();
   void setRunning(bool running);              // locks what cannot change during a run
 
   const std::optional<ModelSummary>& model() const { return model_; }
