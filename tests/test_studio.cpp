@@ -321,8 +321,10 @@ class TestStudio : public QObject {
 
     // Heatmap as drawn live at the end of each epoch (queued after the window's own handler).
     std::vector<std::vector<std::vector<bool>>> live;
+    std::vector<StepRecord> liveSteps;
     connect(w.worker(), &ui::RunWorker::epochDone, this, [&] {
       live.push_back(recordMasks(w.shownRecord()));
+      liveSteps = w.shownRecord().steps;
     });
     QSignalSpy finished(w.worker(), &ui::RunWorker::runFinished);
     QSignalSpy selections(w.worker(), &ui::RunWorker::selectionMade);
@@ -348,6 +350,21 @@ class TestStudio : public QObject {
     // Built live from the events, the record's masks equal the trainer's file.
     QCOMPARE(int(live.size()), 2);
     QCOMPARE(live.back(), recordMasks(disk));
+    // So are its steps' columns, timings included: what Export CSV writes mid-run is the file's.
+    QCOMPARE(liveSteps.size(), disk.steps.size());
+    for (size_t i = 0; i < disk.steps.size(); ++i) {
+      const StepRecord &shown = liveSteps[i], &file = disk.steps[i];
+      QCOMPARE(shown.step, file.step);
+      QCOMPARE(shown.tokens, file.tokens);
+      QCOMPARE(shown.batch, file.batch);
+      QCOMPARE(shown.seq, file.seq);
+      QVERIFY(file.forwardMs > 0 && file.backwardMs > 0 && file.optimizerMs > 0 && file.stepMs > 0);
+      QCOMPARE(shown.forwardMs, file.forwardMs);
+      QCOMPARE(shown.backwardMs, file.backwardMs);
+      QCOMPARE(shown.optimizerMs, file.optimizerMs);
+      QCOMPARE(shown.stepMs, file.stepMs);
+      QCOMPARE(shown.skipped, file.skipped);
+    }
     // The views: one heatmap column per selection, one row per tensor, cells = the masks.
     QCOMPARE(w.heatmap()->columns(), int(disk.selections.size()));
     QCOMPARE(w.heatmap()->rows(), int(disk.tensors.size()));
@@ -415,9 +432,14 @@ class TestStudio : public QObject {
     QCOMPARE(box->text(), q(tmp.path() / "stopped") + " holds a cancelled run (2 steps).\nReplace it with the new run, resume it from its "
                                                       "checkpoint, or choose another output folder?");
     QVERIFY(box->findChild<QPushButton*>("replaceRun") != nullptr);
+    const RunRecord stopped = RunRecord::load(tmp.path() / "stopped" / "run.json");
     int64_t shownAtFirstLiveStep = -1;
+    std::vector<StepRecord> shownAfterReplay;
     connect(w.worker(), &ui::RunWorker::stepDone, &w, [&](const gt::StepEvent& e) {
-      if (e.step == 2) shownAtFirstLiveStep = int64_t(w.shownRecord().steps.size());
+      if (e.step == 2) {
+        shownAtFirstLiveStep = int64_t(w.shownRecord().steps.size());
+        shownAfterReplay = w.shownRecord().steps;
+      }
     });
     // Resume shows the run's settings in the setup panel, which re-inspects the model in the background;
     // building a model draws from LibTorch's global generator, so the run may only start once that is
@@ -428,6 +450,12 @@ class TestStudio : public QObject {
     QVERIFY(finished.wait(300000));
     QTRY_VERIFY(!w.running());
     QCOMPARE(shownAtFirstLiveStep, int64_t(3));  // two replayed steps + the first new one
+    for (size_t i = 0; i < 2; ++i) {  // the replayed steps keep the timings they were recorded with
+      QVERIFY(stopped.steps[i].stepMs > 0);
+      QCOMPARE(shownAfterReplay[i].stepMs, stopped.steps[i].stepMs);
+      QCOMPARE(shownAfterReplay[i].forwardMs, stopped.steps[i].forwardMs);
+      QCOMPARE(shownAfterReplay[i].seq, stopped.steps[i].seq);
+    }
     const RunRecord resumed = RunRecord::load(tmp.path() / "stopped" / "run.json");
     QCOMPARE(QString::fromStdString(resumed.status), QString("finished"));
     QCOMPARE(heatmapMasks(*w.heatmap()), recordMasks(resumed));

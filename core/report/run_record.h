@@ -20,10 +20,11 @@ struct StepRecord {
   double forwardMs = 0, backwardMs = 0, optimizerMs = 0;  // synchronised with the device
   bool skipped = false;  // fp16-mixed: gradients overflowed, the update was skipped and the loss scale halved
   // The step's whole wall time: moving its batches to the device, a selection made at it (importance
-  // pass + DP), the three phases, the FLOPs bookkeeping and the observer (progress line, energy sample);
-  // not a periodic checkpoint. What the epoch clock holds beyond the sum of these is the epoch's batch
-  // building, its checkpoints and any time spent paused (the pause wait comes before a step's clock
-  // starts). 0: an older record.
+  // pass + DP), the three phases, the FLOPs bookkeeping and the energy sample; not the observer (the
+  // progress line, the studio's signal: the event carries this figure) nor a periodic checkpoint. What
+  // the epoch clock holds beyond the sum of these is the epoch's batch building, its checkpoints, the
+  // observer and any time spent paused (the pause wait comes before a step's clock starts). 0: an
+  // older record.
   double stepMs = 0;
 };
 

@@ -42,7 +42,23 @@ struct StepEvent {
   int64_t tokens = 0;
   int64_t peakMemoryBytes = -1;  // peak device memory so far (CUDA allocator, or process RSS on the CPU); -1: unknown
   double energyJoules = -1;      // energy the run has used so far (hardware counters, RunRecord::energyJoules); -1: not measured
+  // The rest of the step's StepRecord, so that a record built from these events (the studio's live
+  // record, which its CSV export writes mid-run) has the columns of the one the trainer writes.
+  int64_t batch = 0, seq = 0;
+  double forwardMs = 0, backwardMs = 0, optimizerMs = 0, stepMs = 0;
+  bool skipped = false;
 };
+
+// Fills a step event's StepRecord columns from the record (the trainer's step, or a replayed one).
+inline void copyStepPhases(const StepRecord& from, StepEvent& to) {
+  to.batch = from.batch;
+  to.seq = from.seq;
+  to.forwardMs = from.forwardMs;
+  to.backwardMs = from.backwardMs;
+  to.optimizerMs = from.optimizerMs;
+  to.stepMs = from.stepMs;
+  to.skipped = from.skipped;
+}
 
 struct EpochEvent {
   int64_t epoch = 0;

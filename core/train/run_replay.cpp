@@ -26,8 +26,10 @@ void replayRecord(const RunRecord& record, const FlopsProfile& reference, int64_
     cum += sr.flops;
     cumFull += sr.flopsFull;
     const double rho = gtRho && nextSelection > 0 ? record.selections[nextSelection - 1].rho : 1.0;
-    observer.stepDone({sr.step, sr.epoch, totalSteps, sr.loss, sr.lr, sr.flops, sr.flopsFull, cum, cumFull, rho,
-                       (sr.forwardMs + sr.backwardMs + sr.optimizerMs) / 1000, sr.tokens});
+    StepEvent e{sr.step, sr.epoch, totalSteps, sr.loss, sr.lr, sr.flops, sr.flopsFull, cum, cumFull, rho,
+                (sr.forwardMs + sr.backwardMs + sr.optimizerMs) / 1000, sr.tokens};
+    copyStepPhases(sr, e);
+    observer.stepDone(e);
     const bool epochEnds = i + 1 == record.steps.size() || record.steps[i + 1].epoch != sr.epoch;
     for (const auto& er : record.epochs)
       if (epochEnds && er.epoch == sr.epoch) {  // a partial epoch has no record

@@ -504,11 +504,15 @@ RunRecord Trainer::run() {
         ++epochSteps;
         ++globalStep;
         energy.sampleIfDue();  // once a second: often enough to see every wrap-around of the counters
-        if (observer_)
-          observer_->stepDone({sr.step, epoch, totalSteps, sr.loss, lr, sr.flops, sr.flopsFull, record.totalFlops, record.totalFlopsFull,
-                               c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, sr.tokens,
-                               std::max(peakBefore, peakDeviceMemoryBytes(c.device)), energy.soFar()});
-        record.steps.back().stepMs = msSince(iterationStart);
+        StepRecord& done = record.steps.back();
+        done.stepMs = msSince(iterationStart);
+        if (observer_) {
+          StepEvent e{done.step, epoch, totalSteps, done.loss, lr, done.flops, done.flopsFull, record.totalFlops, record.totalFlopsFull,
+                      c.method == "gt" ? rho : 1.0, msSince(stepStart) / 1000, done.tokens,
+                      std::max(peakBefore, peakDeviceMemoryBytes(c.device)), energy.soFar()};
+          copyStepPhases(done, e);
+          observer_->stepDone(e);
+        }
         const bool epochEnds = first + size_t(c.gradAccum) >= batches.size();
         if (c.checkpointEverySteps > 0 && globalStep % c.checkpointEverySteps == 0 && !epochEnds) {
           pos.epoch = epoch;
