@@ -13,6 +13,12 @@
 # 1,017 and 1,044 s side by side, where one run with the default 2 threads took 1,331 s alone (with
 # OpenBLAS's pthread build; the OpenMP build packaging/install-deps.sh now selects makes 2-thread
 # steps 1.78x faster, tests/bench/cpu_setup.sh threading, so one run at a time may now keep up).
+# Several calls side by side on one Linux machine: with autogroup scheduling (Debian's default,
+# /proc/sys/kernel/sched_autogroup_enabled) each session started with setsid gets an equal share of
+# the CPU whatever its number of processes, and `nice` only ranks processes inside a session; to give
+# one call priority, write a nice value to /proc/PID/autogroup of the others (seen 2026-11-29: a
+# JOBS=2 call beside two JOBS=1 calls got a third of a core per run). Wall times of runs that shared
+# the machine with other calls are not comparable; the timing pass (TIMING=1) is for those.
 # On a GPU pass --precision fp32: on the demo model bf16 steps were 5x slower than fp32 on an H200
 # (docs/gpu-speed.md), and 16 parallel 2-epoch runs with 256-pair validation took ~6 min each there.
 #   bash tests/bench/fair_table.sh [OUT_DIR] [extra train flags, e.g. --device cuda]
