@@ -37,13 +37,7 @@ void RecordBuilder::addStep(const StepEvent& e) {
   s.flops = e.flops;
   s.flopsFull = e.flopsFull;
   s.tokens = e.tokens;
-  s.batch = e.batch;
-  s.seq = e.seq;
-  s.forwardMs = e.forwardMs;
-  s.backwardMs = e.backwardMs;
-  s.optimizerMs = e.optimizerMs;
-  s.stepMs = e.stepMs;
-  s.skipped = e.skipped;
+  copyStepPhases(e, s);
   record_.steps.push_back(s);
   record_.totalFlops = e.cumulativeFlops;
   record_.totalFlopsFull = e.cumulativeFlopsFull;

@@ -49,8 +49,10 @@ struct StepEvent {
   bool skipped = false;
 };
 
-// Fills a step event's StepRecord columns from the record (the trainer's step, or a replayed one).
-inline void copyStepPhases(const StepRecord& from, StepEvent& to) {
+// The StepRecord columns a StepEvent carries beyond its own, copied either way: record -> event (the
+// trainer's step, a replayed one), event -> record (the studio's live record). One list of fields.
+template <class From, class To>
+void copyStepPhases(const From& from, To& to) {
   to.batch = from.batch;
   to.seq = from.seq;
   to.forwardMs = from.forwardMs;
