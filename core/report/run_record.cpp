@@ -161,4 +161,17 @@ std::string RunRecord::stepsCsv() const {
   return out.str();
 }
 
+void RunRecord::continueFrom(RunRecord&& earlier) {
+  steps = std::move(earlier.steps);
+  selections = std::move(earlier.selections);
+  epochs = std::move(earlier.epochs);
+  generationEvals = std::move(earlier.generationEvals);
+  totalFlops = earlier.totalFlops;
+  totalFlopsFull = earlier.totalFlopsFull;
+  importanceFlops = earlier.importanceFlops;
+  importanceSeconds = earlier.importanceSeconds;
+  selectionSeconds = earlier.selectionSeconds;
+  peakMemoryBytes = earlier.peakMemoryBytes;
+}
+
 }  // namespace gt

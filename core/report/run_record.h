@@ -99,6 +99,10 @@ struct RunRecord {
   static RunRecord load(const std::filesystem::path& path);
   // step,epoch,loss,lr,flops,flops_full,cumulative_flops,cumulative_flops_full,tokens,forward_ms,backward_ms,optimizer_ms,skipped,step_ms
   std::string stepsCsv() const;
+  // A resumed run: takes what earlier sessions of the same run recorded (the steps, selections,
+  // epochs and generation scores, the FLOPs and time totals, the peak memory). This session's
+  // config, model, device and status stay; wall time and energy are added up by the trainer.
+  void continueFrom(RunRecord&& earlier);
 };
 
 }  // namespace gt

@@ -12,7 +12,6 @@
 #include "core/eval/generation_eval.h"
 #include "core/green/flops_measurement.h"
 #include "core/green/flops_profiler.h"
-#include "core/green/importance.h"
 #include "core/green/selector.h"
 #include "core/io/checkpoint.h"
 #include "core/io/dtype_name.h"
@@ -22,12 +21,12 @@
 #include "core/train/batch_loss.h"
 #include "core/train/dataset.h"
 #include "core/train/prepared_run.h"
-#include "core/train/layer_schedules.h"
 #include "core/train/lora.h"
 #include "core/train/mixed_precision.h"
 #include "core/train/prefix_tuning.h"
 #include "core/train/run_energy.h"
 #include "core/train/run_replay.h"
+#include "core/train/step_selection.h"
 #include "core/train/top_blocks.h"
 #include "core/train/train_checkpoint.h"
 #include "core/util/atomic_file.h"
@@ -46,15 +45,6 @@ double msSince(Clock::time_point t) { return std::chrono::duration<double, std::
 // launch, not the work. Times of forward, backward and optimizer are read after this.
 void synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
-}
-
-// Predicted FLOPs of one importance pass: forward + backward down to the cutoff, twice when the
-// gradient is taken at w + Δw.
-double importanceFlops(const FlopsProfile& p, size_t cutoff, bool twoPasses) {
-  if (cutoff == 0) return 0;
-  std::vector<bool> mask(p.tensors.size(), false);
-  for (size_t i = 0; i < cutoff; ++i) mask[i] = true;
-  return p.chainFlops(mask).total() * (twoPasses ? 2 : 1);
 }
 
 // Linear decay to 0 without warm-up (GREENTRAINER.md §5), or constant.
@@ -229,11 +219,7 @@ RunRecord Trainer::run() {
   // LISA and BAdam switch layers every K steps; round r's mask is a function of (seed, r).
   const bool layerSchedule = c.method == "lisa" || c.method == "badam";
   const int64_t switchInterval = c.method == "lisa" ? c.lisaInterval : c.badamInterval;
-  auto scheduledMask = [&](int64_t round) {
-    return c.method == "lisa" ? lisaMask(reference, model.config().numLayers, c.lisaLayers, c.seed, round)
-                              : badamMask(reference, model.config().numLayers, c.badamOrder, c.seed, round);
-  };
-  if (layerSchedule) mask = scheduledMask(0);
+  if (layerSchedule) mask = layerScheduleSelection(c, reference, model.config().numLayers, 0, 0, 0).mask;
   // Parameters the optimizer may update: the adapters (lora, prefix), the masked tensors (top2, top-blocks), all (full, gt).
   int64_t trainable = 0;
   if (!frozenReach.empty())
@@ -262,19 +248,8 @@ RunRecord Trainer::run() {
       log::warn("resuming on " + std::to_string(record.computeThreads) + " compute threads; the run trained on " + std::to_string(r.computeThreads) +
                 " so far, so it will differ from an uninterrupted run in the last bits (--threads " + std::to_string(r.computeThreads) +
                 " continues it exactly)");
-    r.status = "running";
-    r.error.clear();
-    record.steps = std::move(r.steps);
-    record.selections = std::move(r.selections);
-    record.epochs = std::move(r.epochs);
-    record.generationEvals = std::move(r.generationEvals);
-    record.totalFlops = r.totalFlops;
-    record.totalFlopsFull = r.totalFlopsFull;
-    record.importanceFlops = r.importanceFlops;
-    record.importanceSeconds = r.importanceSeconds;
-    record.selectionSeconds = r.selectionSeconds;
-    record.peakMemoryBytes = r.peakMemoryBytes;
     energy.resumeFrom(r);
+    record.continueFrom(std::move(r));
     log::info("resuming at epoch " + std::to_string(pos.epoch + 1) + ", step " + std::to_string(pos.globalStep) + " of " + std::to_string(totalSteps));
   }
   auto selectionEvent = [&](const SelectionRecord& s, const std::vector<bool>& m) { return selectionEventOf(s, m, reference); };
@@ -385,6 +360,7 @@ RunRecord Trainer::run() {
 
         const bool reselect = c.method == "gt" && ((first == 0 && epoch % c.reselectEveryEpochs == 0) ||
                                                    (c.reselectEverySteps > 0 && globalStep > 0 && globalStep % c.reselectEverySteps == 0));
+        std::optional<StepSelection> selection;
         if (reselect) {
           if (control_)
             if (auto r = control_->takeRho()) {
@@ -392,65 +368,27 @@ RunRecord Trainer::run() {
               log::info("rho changed from " + std::to_string(rho) + " to " + std::to_string(*r) + " at step " + std::to_string(globalStep));
               rho = *r;
             }
-          const FlopsProfile profile = profileOf(lead);
-          const size_t cutoff = c.earlyStop ? earlyStopCutoff(profile, rho) : profile.tensors.size();
           optimizer.setLr(scheduledLr(c, globalStep, totalSteps));  // Δw uses this step's learning rate
           // The importance batches: this step's and the ones after it in this epoch's order (wrapping round).
           std::vector<Batch> importanceBatches{lead};
           for (int64_t j = 1; j < c.importanceBatches; ++j) importanceBatches.push_back(batches[(first + size_t(j)) % batches.size()].to(device));
-          const auto imp = [&] {
-            AutocastGuard autocast(precision, device, /*weightsChangeInside=*/true);  // in the training precision, at w and w + Δw
-            return computeImportance(model, optimizer, profile, cutoff, importanceBatches, {c.importance, c.importanceGradAt});
-          }();
-          const auto selStart = Clock::now();
-          SelectionProblem problem{profile.forward.total(), profile.full.total(), rho, c.tq, {}};
-          for (size_t i = 0; i < profile.tensors.size(); ++i)
-            problem.tensors.push_back({profile.tensors[i].name, profile.tensors[i].dw.total(), profile.tensors[i].reach.total(),
-                                       i < cutoff ? imp.scaled[i] : 0.0});
-          const auto result = selectTensors(problem, c.solver);
-          const double selMs = msSince(selStart);
-          mask = result.mask;
-          SelectionRecord s;
-          s.epoch = epoch;
-          s.step = globalStep;
-          s.rho = rho;
-          for (size_t i = 0; i < mask.size(); ++i)
-            if (mask[i]) s.selected.push_back(profile.tensors[i].name);
-          s.importanceRaw = imp.raw;
-          s.importanceScaled = imp.scaled;
-          s.predictedFraction = reference.stepFlops(mask).total() / reference.full.total();
-          s.importanceMs = imp.timeMs;
-          s.selectionMs = selMs;
-          s.importancePeakBytes = imp.peakExtraBytes;
-          s.cutoff = int64_t(imp.cutoff);
-          s.importanceFlops = 0;
-          for (const auto& b : importanceBatches)
-            s.importanceFlops += importanceFlops(profileOf(b), imp.cutoff, c.importanceGradAt == "update");
-          record.importanceFlops += s.importanceFlops;
-          record.importanceSeconds += imp.timeMs / 1000;
-          record.selectionSeconds += selMs / 1000;
-          log::info("selection at step " + std::to_string(globalStep) + ": " + std::to_string(s.selected.size()) + "/" +
-                    std::to_string(mask.size()) + " tensors, predicted " + std::to_string(s.predictedFraction) + " of Full FT FLOPs");
-          if (observer_) observer_->selectionMade(selectionEvent(s, mask));
-          record.selections.push_back(std::move(s));
+          selection = greenTrainerSelection(model, optimizer, importanceBatches, c, precision, rho, reference, epoch, globalStep);
+          record.importanceFlops += selection->record.importanceFlops;
+          record.importanceSeconds += selection->record.importanceMs / 1000;
+          record.selectionSeconds += selection->record.selectionMs / 1000;
         }
-
         if (layerSchedule && globalStep % switchInterval == 0) {
-          mask = scheduledMask(globalStep / switchInterval);
+          selection = layerScheduleSelection(c, reference, model.config().numLayers, globalStep / switchInterval, epoch, globalStep);
           if (c.method == "badam") optimizer.setState({});  // BAdam keeps Adam state for the active block only
-          SelectionRecord s;
-          s.epoch = epoch;
-          s.step = globalStep;
-          s.rho = 1.0;
-          for (size_t i = 0; i < mask.size(); ++i)
-            if (mask[i]) s.selected.push_back(reference.tensors[i].name);
-          s.importanceRaw.assign(mask.size(), 0.0);
-          s.importanceScaled.assign(mask.size(), 0.0);
-          s.predictedFraction = reference.stepFlops(mask).total() / reference.full.total();
-          log::info(c.method + " at step " + std::to_string(globalStep) + ": " + std::to_string(s.selected.size()) + "/" +
-                    std::to_string(mask.size()) + " tensors, predicted " + std::to_string(s.predictedFraction) + " of Full FT FLOPs");
+        }
+        if (selection) {
+          mask = selection->mask;
+          const SelectionRecord& s = selection->record;
+          log::info((c.method == "gt" ? std::string("selection") : c.method) + " at step " + std::to_string(globalStep) + ": " +
+                    std::to_string(s.selected.size()) + "/" + std::to_string(mask.size()) + " tensors, predicted " +
+                    std::to_string(s.predictedFraction) + " of Full FT FLOPs");
           if (observer_) observer_->selectionMade(selectionEvent(s, mask));
-          record.selections.push_back(std::move(s));
+          record.selections.push_back(std::move(selection->record));
         }
 
         // One optimizer step over grad_accum micro-batches.
